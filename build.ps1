@@ -1,0 +1,133 @@
+#!/usr/bin/env pwsh
+<#
+.SYNOPSIS
+    Builds, documents, tests, benchmarks, packages and demonstrates ShmPS.
+.DESCRIPTION
+    Build    compiles the module and stages it as output/ShmPS/<version>/ (with compiled help).
+    Docs     compiles docs/en-US/*.md (PlatyPS schema 2.0.0) to MAML and the about topic.
+    Test     builds, then runs the Pester suite in a child pwsh; the last line is "N passed, N failed".
+    Demo     builds, then runs a guided tour of the module (examples/Tour.ps1).
+.EXAMPLE
+    dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Docs', 'Test', 'Demo')]
+    [string[]] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+
+    # Pester tag filter for Test, e.g. -Tag Posix.
+    [string[]] $Tag,
+
+    # Pester file filter for Test, e.g. -TestPath tests/Read-SharedMemory.Tests.ps1.
+    [string[]] $TestPath
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+
+$Root = $PSScriptRoot
+$Manifest = Import-PowerShellDataFile (Join-Path $Root 'ShmPS.psd1')
+$Version = $Manifest.ModuleVersion
+$Output = Join-Path $Root 'output'
+$Staged = Join-Path $Output "ShmPS/$Version"
+$PesterVersion = '6.2.0'
+# The apphost of the pwsh running this script: under `dotnet pwsh` the process is dotnet itself.
+$Pwsh = Join-Path $PSHOME 'pwsh'
+
+function Invoke-Build {
+    Write-Host "Building ShmPS $Version ($Configuration)" -ForegroundColor Cyan
+    $project = Join-Path $Root 'src/ShmPS/ShmPS.csproj'
+    $bin = Join-Path $Output 'build'
+    dotnet build $project --nologo -v quiet -c $Configuration -o $bin "-p:Version=$Version"
+    if ($LASTEXITCODE) { throw "dotnet build failed ($LASTEXITCODE)" }
+
+    if (Test-Path $Staged) { Remove-Item $Staged -Recurse -Force }
+    New-Item -ItemType Directory (Join-Path $Staged 'bin') -Force | Out-Null
+    Copy-Item (Join-Path $bin 'ShmPS.dll') (Join-Path $Staged 'bin')
+    Copy-Item (Join-Path $Root 'ShmPS.psd1') $Staged
+    Copy-Item (Join-Path $Root 'src/ShmPS/ShmPS.Format.ps1xml') $Staged
+    Copy-Item (Join-Path $Root 'LICENSE') $Staged -ErrorAction SilentlyContinue
+    if (Test-Path (Join-Path $Root 'docs/en-US')) { Invoke-Docs }
+    Write-Host "Staged $Staged"
+}
+
+function Invoke-Docs {
+    $helpTools = Join-Path $Root 'tools/HelpCompiler.psm1'
+    if (-not (Test-Path $helpTools)) { return }
+    Import-Module $helpTools -Force
+    $dest = Join-Path $Staged 'en-US'
+    ConvertTo-MamlHelp -SourcePath (Join-Path $Root 'docs/en-US') -DestinationPath $dest
+    Write-Host "Help compiled to $dest"
+}
+
+function Get-PesterModule {
+    $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
+    $pester = Join-Path $packages "pester/$PesterVersion/tools/Pester.psd1"
+    if (-not (Test-Path $pester)) {
+        Write-Host "Restoring Pester $PesterVersion from NuGet" -ForegroundColor Cyan
+        dotnet restore (Join-Path $Root 'tests/tools.proj') --nologo -v quiet
+        if ($LASTEXITCODE) { throw "dotnet restore of Pester failed ($LASTEXITCODE)" }
+    }
+    $pester
+}
+
+function Invoke-Test {
+    Invoke-Build
+    foreach ($tool in 'gcc', 'setpriv', 'unshare', 'flock', 'ipcs') {
+        if (-not (Get-Command $tool -ErrorAction SilentlyContinue)) {
+            Write-Warning "$tool is not installed: the tests that need it will fail (on Debian: apt-get install gcc util-linux)."
+        }
+    }
+    $pester = Get-PesterModule
+    $result = Join-Path $Output 'test-result.json'
+    Remove-Item $result -ErrorAction SilentlyContinue
+    $paths = if ($TestPath) { $TestPath | ForEach-Object { (Resolve-Path $_).Path } } else { @(Join-Path $Root 'tests') }
+    $config = @{
+        Pester   = $pester
+        Module   = Join-Path $Staged 'ShmPS.psd1'
+        Paths    = $paths
+        Tag      = @($Tag | Where-Object { $_ })
+        Result   = $result
+        JUnit    = Join-Path $Output 'test-results.xml'
+    } | ConvertTo-Json -Compress
+    # A binary module cannot be unloaded, so Pester runs in a child pwsh against the staged module.
+    $runner = {
+        param($json)
+        $c = $json | ConvertFrom-Json
+        Import-Module $c.Pester
+        $env:SHMPS_MODULE = $c.Module
+        $cfg = New-PesterConfiguration
+        $cfg.Run.Path = [string[]]$c.Paths
+        $cfg.Run.PassThru = $true
+        $cfg.Output.Verbosity = 'Detailed'
+        $cfg.TestResult.Enabled = $true
+        $cfg.TestResult.OutputFormat = 'JUnitXml'
+        $cfg.TestResult.OutputPath = $c.JUnit
+        if ($c.Tag) { $cfg.Filter.Tag = [string[]]$c.Tag }
+        $r = Invoke-Pester -Configuration $cfg
+        @{ Passed = $r.PassedCount; Failed = $r.FailedCount + $r.FailedBlocksCount + $r.FailedContainersCount; Skipped = $r.SkippedCount } |
+            ConvertTo-Json | Set-Content $c.Result
+    }
+    & $Pwsh -NoProfile -NonInteractive -Command $runner -args $config
+    $childExit = $LASTEXITCODE
+    if (-not (Test-Path $result)) {
+        "0 passed, 1 failed"
+        throw "The Pester run did not finish (exit code $childExit)."
+    }
+    $r = Get-Content $result -Raw | ConvertFrom-Json
+    "{0} passed, {1} failed, {2} skipped" -f $r.Passed, $r.Failed, $r.Skipped
+    if ($r.Failed -gt 0 -or $r.Passed -eq 0) { exit 1 }
+}
+
+function Invoke-Demo {
+    Invoke-Build
+    & $Pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'examples/Tour.ps1') -ModulePath (Join-Path $Staged 'ShmPS.psd1')
+    if ($LASTEXITCODE) { throw "The tour failed ($LASTEXITCODE)" }
+}
+
+foreach ($t in $Task) {
+    & "Invoke-$t"
+}

@@ -1,0 +1,83 @@
+using System;
+using System.Management.Automation;
+using System.Text;
+
+namespace ShmPS.Commands;
+
+/// <summary>The little-endian number types that Read-/Write-SharedMemory -As understand.</summary>
+public enum SharedMemoryNumberType
+{
+    Byte, SByte, Int16, UInt16, Int32, UInt32, Int64, UInt64, Single, Double,
+}
+
+/// <summary>Reads bytes, text or numbers from a shared memory object.</summary>
+[Cmdlet(VerbsCommunications.Read, "SharedMemory", DefaultParameterSetName = NameSet)]
+[OutputType(typeof(byte[]), typeof(string), typeof(long), typeof(double))]
+public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
+{
+    /// <summary>Where to start, in bytes from the start of the object.</summary>
+    [Parameter]
+    public long Offset { get; set; }
+
+    /// <summary>How much to read: bytes, or numbers with -As. Default: to the end (text: to the first NUL).</summary>
+    [Parameter]
+    public long? Count { get; set; }
+
+    /// <summary>Decode the bytes as text in this encoding.</summary>
+    [Parameter]
+    [EncodingTransformation]
+    [ArgumentCompleter(typeof(EncodingCompleter))]
+    public Encoding? Encoding { get; set; }
+
+    /// <summary>Read little-endian numbers of this type; -Count counts numbers.</summary>
+    [Parameter]
+    public SharedMemoryNumberType? As { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        if (Encoding is not null && As is not null)
+        {
+            ThrowTerminatingError(new ErrorRecord(
+                new ArgumentException("-Encoding reads text and -As reads numbers: give one of them."),
+                "EncodingAndAsConflict", ErrorCategory.InvalidArgument, null));
+        }
+    }
+
+    protected override void ProcessRecord() => ForEachTarget(Read);
+
+    private void Read(SharedMemory shm)
+    {
+        if (As is SharedMemoryNumberType type)
+        {
+            int width = NumberCodec.Width(type);
+            long count = Count ?? Math.Max(0, (shm.Size - Offset) / width);
+            byte[] data = ReadBytes(shm, checked(count * width));
+            for (int i = 0; i < count; i++)
+            {
+                WriteObject(NumberCodec.Decode(type, data.AsSpan(i * width, width)));
+            }
+        }
+        else if (Encoding is not null)
+        {
+            byte[] data = ReadBytes(shm, Count ?? shm.Size - Offset);
+            int length = Count is null ? Array.IndexOf(data, (byte)0) : -1;
+            WriteObject(Encoding.GetString(data, 0, length < 0 ? data.Length : length));
+        }
+        else
+        {
+            WriteObject(ReadBytes(shm, Count ?? shm.Size - Offset), enumerateCollection: false);
+        }
+    }
+
+    private byte[] ReadBytes(SharedMemory shm, long count)
+    {
+        if (count > Array.MaxLength)
+        {
+            throw new SharedMemoryException("ReadTooLarge", ErrorCategory.LimitsExceeded,
+                $"{count} bytes do not fit in one array.", shm,
+                "Read in parts with -Offset and -Count, or write the data to a file from the object's Read method.");
+        }
+        shm.CheckRange(Offset, count);
+        return shm.Read(Offset, (int)count);
+    }
+}

@@ -1,0 +1,48 @@
+using System.Management.Automation;
+
+namespace ShmPS.Commands;
+
+/// <summary>Grows (reserving the memory) or shrinks a POSIX object or a file mapping.</summary>
+[Cmdlet(VerbsCommon.Resize, "SharedMemory", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
+    DefaultParameterSetName = NameSet)]
+[OutputType(typeof(SharedMemory))]
+public sealed class ResizeSharedMemoryCommand : SharedMemoryCommandBase
+{
+    /// <summary>The new size in bytes.</summary>
+    [Parameter(Mandatory = true, Position = 1)]
+    public long Size { get; set; }
+
+    /// <summary>Do not reserve the added memory.</summary>
+    [Parameter]
+    public SwitchParameter Sparse { get; set; }
+
+    /// <summary>Shrink without asking for confirmation.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord() => ForEachTarget(shm =>
+    {
+        if (Size <= 0)
+        {
+            throw ErrorHelper.InvalidSize(Size, "the size must be at least 1 byte; use Remove-SharedMemory to remove the object.");
+        }
+        shm.Refresh();
+        bool shrink = Size < shm.Size;
+        string action = $"Resize from {shm.Size} to {Size} bytes";
+        bool go = shrink
+            ? ShouldProcessHighImpact(shm.Name, action + ", losing the data past the new end", Force)
+            : ShouldProcess(shm.Name, action);
+        if (!go)
+        {
+            return;
+        }
+        shm.Resize(Size, Sparse);
+        if (PassThru)
+        {
+            WriteObject(shm);
+        }
+    });
+}

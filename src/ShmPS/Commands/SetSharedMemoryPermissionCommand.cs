@@ -1,0 +1,74 @@
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using ShmPS.Native;
+
+namespace ShmPS.Commands;
+
+/// <summary>Changes the mode, owner and group of a shared memory object.</summary>
+[Cmdlet(VerbsCommon.Set, "SharedMemoryPermission", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
+    DefaultParameterSetName = NameSet)]
+[OutputType(typeof(SharedMemory))]
+public sealed class SetSharedMemoryPermissionCommand : SharedMemoryCommandBase
+{
+    [Parameter(Position = 1)]
+    [UnixModeTransformation]
+    public UnixFileMode? Mode { get; set; }
+
+    /// <summary>A user name or a numeric uid.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Owner { get; set; }
+
+    /// <summary>A group name or a numeric gid.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Group { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    private uint? _ownerId;
+    private uint? _groupId;
+
+    protected override void BeginProcessing()
+    {
+        if (Mode is null && Owner is null && Group is null)
+        {
+            ThrowTerminatingError(new ErrorRecord(new System.ArgumentException("Give -Mode, -Owner or -Group."),
+                "NothingToChange", ErrorCategory.InvalidArgument, null));
+        }
+        try
+        {
+            _ownerId = Owner is null ? null : Accounts.ResolveUser(Owner);
+            _groupId = Group is null ? null : Accounts.ResolveGroup(Group);
+        }
+        catch (SharedMemoryException e)
+        {
+            ThrowTerminatingError(ErrorHelper.ToErrorRecord(e, e.Target));
+        }
+    }
+
+    protected override void ProcessRecord() => ForEachTarget(shm =>
+    {
+        string change = string.Join(", ", new[]
+        {
+            Mode is null ? null : $"mode {UnixMode.ToOctal(Mode.Value)}",
+            Owner is null ? null : $"owner {Owner}",
+            Group is null ? null : $"group {Group}",
+        }.Where(s => s is not null));
+        if (!ShouldProcess(shm.Name, $"Set {change}"))
+        {
+            return;
+        }
+        if (Mode is not null)
+        {
+            NewSharedMemoryCommand.WarnIfWorldWritable(this, Mode.Value, shm.Name);
+        }
+        shm.SetPermission(Mode, _ownerId, _groupId);
+        if (PassThru)
+        {
+            WriteObject(shm);
+        }
+    });
+}

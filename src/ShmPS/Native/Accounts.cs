@@ -1,0 +1,34 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Management.Automation;
+
+namespace ShmPS.Native;
+
+/// <summary>uid/gid ↔ name through NSS (getpwuid_r and friends), cached for listings.</summary>
+internal static class Accounts
+{
+    private static readonly ConcurrentDictionary<uint, string> s_users = new();
+    private static readonly ConcurrentDictionary<uint, string> s_groups = new();
+
+    /// <summary>The user name, or the number as text when the uid has no entry (as ls shows it).</summary>
+    public static string UserName(uint uid) =>
+        s_users.GetOrAdd(uid, id => Libc.GetUserName(id) ?? id.ToString(CultureInfo.InvariantCulture));
+
+    public static string GroupName(uint gid) =>
+        s_groups.GetOrAdd(gid, id => Libc.GetGroupName(id) ?? id.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>A user name or a numeric uid.</summary>
+    public static uint ResolveUser(string user) =>
+        uint.TryParse(user, NumberStyles.None, CultureInfo.InvariantCulture, out uint id) ? id
+        : Libc.GetUserId(user) ?? throw Unknown("user", user);
+
+    /// <summary>A group name or a numeric gid.</summary>
+    public static uint ResolveGroup(string group) =>
+        uint.TryParse(group, NumberStyles.None, CultureInfo.InvariantCulture, out uint id) ? id
+        : Libc.GetGroupId(group) ?? throw Unknown("group", group);
+
+    private static SharedMemoryException Unknown(string what, string name) =>
+        new($"Unknown{(what == "user" ? "User" : "Group")}", ErrorCategory.ObjectNotFound,
+            $"There is no {what} named '{name}'.", name,
+            $"Give an existing {what} name or a numeric id (see getent {(what == "user" ? "passwd" : "group")}).");
+}

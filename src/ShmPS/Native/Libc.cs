@@ -1,0 +1,315 @@
+using System;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace ShmPS.Native;
+
+/// <summary>
+/// The libc calls ShmPS makes. Raw imports are private and named as in C; the internal wrappers check
+/// the return value and throw <see cref="NativeException"/> with the function name and errno.
+/// errno is read on the line after the call (Marshal.GetLastPInvokeError) before anything else runs.
+/// </summary>
+internal static unsafe partial class Libc
+{
+    private const string Lib = "libc";
+
+    // Open flags that are the same on x86_64 and aarch64 (asm-generic).
+    public const int O_RDONLY = 0x0;
+    public const int O_RDWR = 0x2;
+    public const int O_CREAT = 0x40;
+    public const int O_EXCL = 0x80;
+    public const int O_NONBLOCK = 0x800;
+    public const int O_CLOEXEC = 0x80000;
+
+    // O_NOFOLLOW differs: 0400000 on x86_64, 0100000 on aarch64 (and arm).
+    public static readonly int O_NOFOLLOW =
+        RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x8000 : 0x20000;
+
+    public const int SEEK_END = 2;
+
+    public const int AT_FDCWD = -100;
+    public const int AT_SYMLINK_NOFOLLOW = 0x100;
+    public const int AT_EMPTY_PATH = 0x1000;
+    public const uint STATX_BASIC_STATS = 0x7ff;
+
+    public const int LOCK_SH = 1;
+    public const int LOCK_EX = 2;
+    public const int LOCK_NB = 4;
+    public const int LOCK_UN = 8;
+
+    private const int RLIMIT_FSIZE = 1;
+
+    #region POSIX shared memory
+
+    [LibraryImport(Lib, EntryPoint = "shm_open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int shm_open(string name, int oflag, uint mode);
+
+    [LibraryImport(Lib, EntryPoint = "shm_unlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int shm_unlink(string name);
+
+    public static SafeFdHandle ShmOpen(string name, int flags, uint mode)
+    {
+        int fd = shm_open(name, flags, mode);
+        int errno = Marshal.GetLastPInvokeError();
+        return fd == -1 ? throw new NativeException("shm_open", errno) : new SafeFdHandle(fd);
+    }
+
+    public static void ShmUnlink(string name) => Check(shm_unlink(name), "shm_unlink");
+
+    #endregion
+
+    #region Files and descriptors
+
+    [LibraryImport(Lib, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int open(string path, int flags, uint mode);
+
+    [LibraryImport(Lib, EntryPoint = "close", SetLastError = true)]
+    internal static partial int close(int fd);
+
+    [LibraryImport(Lib, EntryPoint = "unlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int unlink(string path);
+
+    [LibraryImport(Lib, EntryPoint = "ftruncate", SetLastError = true)]
+    private static partial int ftruncate(SafeFdHandle fd, long length);
+
+    // posix_fallocate returns the error number instead of setting errno.
+    [LibraryImport(Lib, EntryPoint = "posix_fallocate")]
+    private static partial int posix_fallocate(SafeFdHandle fd, long offset, long length);
+
+    [LibraryImport(Lib, EntryPoint = "pread", SetLastError = true)]
+    private static partial nint pread(SafeFdHandle fd, byte* buf, nuint count, long offset);
+
+    [LibraryImport(Lib, EntryPoint = "pwrite", SetLastError = true)]
+    private static partial nint pwrite(SafeFdHandle fd, byte* buf, nuint count, long offset);
+
+    [LibraryImport(Lib, EntryPoint = "lseek", SetLastError = true)]
+    private static partial long lseek(SafeFdHandle fd, long offset, int whence);
+
+    [LibraryImport(Lib, EntryPoint = "fchmod", SetLastError = true)]
+    private static partial int fchmod(SafeFdHandle fd, uint mode);
+
+    [LibraryImport(Lib, EntryPoint = "fchown", SetLastError = true)]
+    private static partial int fchown(SafeFdHandle fd, uint owner, uint group);
+
+    [LibraryImport(Lib, EntryPoint = "fsync", SetLastError = true)]
+    private static partial int fsync(SafeFdHandle fd);
+
+    [LibraryImport(Lib, EntryPoint = "flock", SetLastError = true)]
+    private static partial int flock(SafeFdHandle fd, int operation);
+
+    [LibraryImport(Lib, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int statx(int dirfd, string path, int flags, uint mask, Statx* buf);
+
+    [LibraryImport(Lib, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int statx(SafeFdHandle fd, string path, int flags, uint mask, Statx* buf);
+
+    [LibraryImport(Lib, EntryPoint = "getrlimit", SetLastError = true)]
+    private static partial int getrlimit(int resource, ulong* rlim);
+
+    [LibraryImport(Lib, EntryPoint = "geteuid")]
+    public static partial uint geteuid();
+
+    [LibraryImport(Lib, EntryPoint = "getegid")]
+    public static partial uint getegid();
+
+    public static SafeFdHandle Open(string path, int flags, uint mode)
+    {
+        int fd = open(path, flags, mode);
+        int errno = Marshal.GetLastPInvokeError();
+        return fd == -1 ? throw new NativeException("open", errno) : new SafeFdHandle(fd);
+    }
+
+    public static void Unlink(string path) => Check(unlink(path), "unlink");
+
+    public static void FTruncate(SafeFdHandle fd, long length) => Check(ftruncate(fd, length), "ftruncate");
+
+    public static void PosixFAllocate(SafeFdHandle fd, long offset, long length)
+    {
+        int error = posix_fallocate(fd, offset, length);
+        if (error != 0)
+        {
+            throw new NativeException("posix_fallocate", error);
+        }
+    }
+
+    /// <summary>Reads until <paramref name="buffer"/> is full or end of file; returns the bytes read.</summary>
+    public static int PRead(SafeFdHandle fd, Span<byte> buffer, long offset)
+    {
+        int done = 0;
+        fixed (byte* p = buffer)
+        {
+            while (done < buffer.Length)
+            {
+                nint n = pread(fd, p + done, (nuint)(buffer.Length - done), offset + done);
+                int errno = Marshal.GetLastPInvokeError();
+                if (n == -1)
+                {
+                    if (errno == Errno.EINTR) continue;
+                    throw new NativeException("pread", errno);
+                }
+                if (n == 0) break;
+                done += (int)n;
+            }
+        }
+        return done;
+    }
+
+    /// <summary>Writes all of <paramref name="buffer"/>.</summary>
+    public static void PWrite(SafeFdHandle fd, ReadOnlySpan<byte> buffer, long offset)
+    {
+        int done = 0;
+        fixed (byte* p = buffer)
+        {
+            while (done < buffer.Length)
+            {
+                nint n = pwrite(fd, p + done, (nuint)(buffer.Length - done), offset + done);
+                int errno = Marshal.GetLastPInvokeError();
+                if (n == -1)
+                {
+                    if (errno == Errno.EINTR) continue;
+                    throw new NativeException("pwrite", errno);
+                }
+                done += (int)n;
+            }
+        }
+    }
+
+    /// <summary>The current size, without a struct stat: lseek to the end.</summary>
+    public static long GetSize(SafeFdHandle fd)
+    {
+        long size = lseek(fd, 0, SEEK_END);
+        int errno = Marshal.GetLastPInvokeError();
+        return size == -1 ? throw new NativeException("lseek", errno) : size;
+    }
+
+    public static void FChmod(SafeFdHandle fd, uint mode) => Check(fchmod(fd, mode), "fchmod");
+
+    /// <summary>uint.MaxValue ((uid_t)-1) leaves that id unchanged.</summary>
+    public static void FChown(SafeFdHandle fd, uint owner, uint group) => Check(fchown(fd, owner, group), "fchown");
+
+    public static void FSync(SafeFdHandle fd) => Check(fsync(fd), "fsync");
+
+    /// <summary>Returns false when LOCK_NB was given and the lock is held elsewhere.</summary>
+    public static bool Flock(SafeFdHandle fd, int operation)
+    {
+        int rc = flock(fd, operation);
+        int errno = Marshal.GetLastPInvokeError();
+        if (rc == 0) return true;
+        if (errno == Errno.EWOULDBLOCK || errno == Errno.EINTR) return false;
+        throw new NativeException("flock", errno);
+    }
+
+    /// <summary>statx of a path, not following a final symlink. Returns false if it does not exist.</summary>
+    public static bool TryStatx(string path, out Statx result)
+    {
+        Statx buf;
+        int rc = statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &buf);
+        int errno = Marshal.GetLastPInvokeError();
+        result = buf;
+        if (rc == 0) return true;
+        if (errno == Errno.ENOENT || errno == Errno.ENOTDIR) return false;
+        throw new NativeException("statx", errno);
+    }
+
+    /// <summary>statx of an open descriptor (AT_EMPTY_PATH).</summary>
+    public static Statx FStatx(SafeFdHandle fd)
+    {
+        Statx buf;
+        int rc = statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &buf);
+        int errno = Marshal.GetLastPInvokeError();
+        return rc == 0 ? buf : throw new NativeException("statx", errno);
+    }
+
+    /// <summary>RLIMIT_FSIZE soft limit, or ulong.MaxValue (RLIM_INFINITY) when unlimited.</summary>
+    public static ulong GetFileSizeLimit()
+    {
+        ulong* rlim = stackalloc ulong[2]; // struct rlimit { rlim_t cur, max; } 16 bytes
+        Check(getrlimit(RLIMIT_FSIZE, rlim), "getrlimit");
+        return rlim[0];
+    }
+
+    #endregion
+
+    #region Users and groups
+
+    [LibraryImport(Lib, EntryPoint = "getpwuid_r", SetLastError = true)]
+    private static partial int getpwuid_r(uint uid, byte* pwd, byte* buf, nuint buflen, byte** result);
+
+    [LibraryImport(Lib, EntryPoint = "getgrgid_r", SetLastError = true)]
+    private static partial int getgrgid_r(uint gid, byte* grp, byte* buf, nuint buflen, byte** result);
+
+    [LibraryImport(Lib, EntryPoint = "getpwnam_r", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int getpwnam_r(string name, byte* pwd, byte* buf, nuint buflen, byte** result);
+
+    [LibraryImport(Lib, EntryPoint = "getgrnam_r", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int getgrnam_r(string name, byte* grp, byte* buf, nuint buflen, byte** result);
+
+    // struct passwd { char *pw_name; char *pw_passwd; uid_t pw_uid; gid_t pw_gid; ... } (48 bytes)
+    // struct group  { char *gr_name; char *gr_passwd; gid_t gr_gid; char **gr_mem; }   (32 bytes)
+    // Only the leading name pointer and the id at offset 16 are read, identical in both and on every
+    // 64-bit Linux ABI.
+    private const int PasswdSize = 48;
+    private const int GroupSize = 32;
+    private const int IdOffset = 16;
+
+    /// <summary>User name for a uid, or null when the uid has no entry.</summary>
+    public static string? GetUserName(uint uid) =>
+        LookupName((entry, buf, len, res) => getpwuid_r(uid, entry, buf, len, res), PasswdSize);
+
+    /// <summary>Group name for a gid, or null when the gid has no entry.</summary>
+    public static string? GetGroupName(uint gid) =>
+        LookupName((entry, buf, len, res) => getgrgid_r(gid, entry, buf, len, res), GroupSize);
+
+    /// <summary>uid for a user name, or null when there is no such user.</summary>
+    public static uint? GetUserId(string name) =>
+        LookupId((entry, buf, len, res) => getpwnam_r(name, entry, buf, len, res), PasswdSize);
+
+    /// <summary>gid for a group name, or null when there is no such group.</summary>
+    public static uint? GetGroupId(string name) =>
+        LookupId((entry, buf, len, res) => getgrnam_r(name, entry, buf, len, res), GroupSize);
+
+    private delegate int EntryLookup(byte* entry, byte* buf, nuint buflen, byte** result);
+
+    private static string? LookupName(EntryLookup lookup, int entrySize)
+    {
+        string? name = null;
+        WithEntry(lookup, entrySize, entry => name = Marshal.PtrToStringUTF8(*(IntPtr*)entry));
+        return name;
+    }
+
+    private static uint? LookupId(EntryLookup lookup, int entrySize)
+    {
+        uint? id = null;
+        WithEntry(lookup, entrySize, entry => id = *(uint*)(entry + IdOffset));
+        return id;
+    }
+
+    private delegate void EntryReader(byte* entry);
+
+    private static void WithEntry(EntryLookup lookup, int entrySize, EntryReader read)
+    {
+        byte* entry = stackalloc byte[entrySize];
+        for (int bufLen = 1024; bufLen <= 1 << 20; bufLen *= 4)
+        {
+            byte[] buffer = new byte[bufLen];
+            fixed (byte* buf = buffer)
+            {
+                byte* result = null;
+                int rc = lookup(entry, buf, (nuint)bufLen, &result);
+                if (rc == Errno.ERANGE) continue;
+                if (rc == 0 && result != null) read(entry);
+                return; // not found, or an NSS error: treated as "no entry"
+            }
+        }
+    }
+
+    #endregion
+
+    private static void Check(int rc, string function)
+    {
+        if (rc == -1)
+        {
+            throw new NativeException(function, Marshal.GetLastPInvokeError());
+        }
+    }
+}

@@ -1,0 +1,23 @@
+using System;
+using System.ComponentModel;
+
+namespace ShmPS.Native;
+
+/// <summary>A failed libc call: the function and its errno. ErrorRecords are made from it by ErrorHelper.</summary>
+public sealed class NativeException : Win32Exception
+{
+    internal NativeException(string function, int errno)
+        : base(errno, $"{function}: {Native.Errno.Describe(errno)}")
+    {
+        Function = function;
+    }
+
+    /// <summary>The libc function that failed.</summary>
+    public string Function { get; }
+
+    /// <summary>errno after the call.</summary>
+    public int Errno => NativeErrorCode;
+
+    /// <summary>The symbolic errno name, such as EACCES.</summary>
+    public string ErrnoName => Native.Errno.Name(NativeErrorCode);
+}

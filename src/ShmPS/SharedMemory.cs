@@ -1,0 +1,218 @@
+using System;
+using System.IO;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace ShmPS;
+
+/// <summary>The three kinds of shared memory that Linux offers (TLPI 54.5).</summary>
+public enum SharedMemoryKind
+{
+    /// <summary>A POSIX shared memory object: shm_open, a name such as /foo, stored in /dev/shm.</summary>
+    Posix,
+
+    /// <summary>A System V segment: shmget, a key and an id.</summary>
+    SystemV,
+
+    /// <summary>A shared mapping of a regular file: survives reboots.</summary>
+    File,
+}
+
+/// <summary>
+/// One shared memory object of any kind. Subclasses wrap their kind's backend; every data access is
+/// bounds-checked against the object's live size, so no call can fault whatever another process does.
+/// Offsets are offsets into the region, never addresses.
+/// </summary>
+public abstract class SharedMemory : IDisposable
+{
+    private protected SharedMemory(string name) => Name = name;
+
+    public abstract SharedMemoryKind Kind { get; }
+
+    /// <summary>The identity as a user would type it: /foo, 0x0000abcd, or a path.</summary>
+    public string Name { get; private protected set; }
+
+    /// <summary>Size in bytes, exact (not rounded to pages), as of the last refresh.</summary>
+    public long Size { get; private protected set; }
+
+    public UnixFileMode Mode { get; private protected set; }
+
+    /// <summary>The mode as ls shows it: rw-r-----.</summary>
+    public string Permissions => UnixMode.ToSymbolic(Mode);
+
+    public string Owner { get; private protected set; } = "";
+
+    public uint OwnerId { get; private protected set; }
+
+    public string Group { get; private protected set; } = "";
+
+    public uint GroupId { get; private protected set; }
+
+    public DateTime ChangeTime { get; private protected set; }
+
+    /// <summary>Processes attached (System V); null where the kernel does not count them.</summary>
+    public virtual int? AttachCount => null;
+
+    /// <summary>"POSIX shared memory object", used in messages.</summary>
+    internal abstract string KindDescription { get; }
+
+    public override string ToString() => Name;
+
+    #region Data access
+
+    /// <summary>Reads <paramref name="count"/> bytes at <paramref name="offset"/>.</summary>
+    public byte[] Read(long offset, int count)
+    {
+        CheckRange(offset, count);
+        byte[] data = new byte[count];
+        ReadChecked(offset, data);
+        return data;
+    }
+
+    /// <summary>Reads into part of an existing buffer; returns the count read.</summary>
+    public int Read(long offset, byte[] buffer, int index, int count)
+    {
+        ReadExact(offset, buffer.AsSpan(index, count));
+        return count;
+    }
+
+    /// <summary>Writes all of <paramref name="data"/> at <paramref name="offset"/>.</summary>
+    public void Write(long offset, byte[] data) => Write(offset, (ReadOnlySpan<byte>)data);
+
+    /// <summary>Writes part of a buffer at <paramref name="offset"/>.</summary>
+    public void Write(long offset, byte[] buffer, int index, int count) =>
+        Write(offset, (ReadOnlySpan<byte>)buffer.AsSpan(index, count));
+
+    internal void Write(long offset, ReadOnlySpan<byte> data)
+    {
+        CheckRange(offset, data.Length);
+        WriteCore(offset, data);
+    }
+
+    // Numbers are little-endian, as every supported architecture (x86_64, aarch64) is.
+    public byte ReadByte(long offset) => ReadValue<byte>(offset);
+    public sbyte ReadSByte(long offset) => ReadValue<sbyte>(offset);
+    public short ReadInt16(long offset) => ReadValue<short>(offset);
+    public ushort ReadUInt16(long offset) => ReadValue<ushort>(offset);
+    public int ReadInt32(long offset) => ReadValue<int>(offset);
+    public uint ReadUInt32(long offset) => ReadValue<uint>(offset);
+    public long ReadInt64(long offset) => ReadValue<long>(offset);
+    public ulong ReadUInt64(long offset) => ReadValue<ulong>(offset);
+    public float ReadSingle(long offset) => ReadValue<float>(offset);
+    public double ReadDouble(long offset) => ReadValue<double>(offset);
+
+    public void WriteByte(long offset, byte value) => WriteValue(offset, value);
+    public void WriteSByte(long offset, sbyte value) => WriteValue(offset, value);
+    public void WriteInt16(long offset, short value) => WriteValue(offset, value);
+    public void WriteUInt16(long offset, ushort value) => WriteValue(offset, value);
+    public void WriteInt32(long offset, int value) => WriteValue(offset, value);
+    public void WriteUInt32(long offset, uint value) => WriteValue(offset, value);
+    public void WriteInt64(long offset, long value) => WriteValue(offset, value);
+    public void WriteUInt64(long offset, ulong value) => WriteValue(offset, value);
+    public void WriteSingle(long offset, float value) => WriteValue(offset, value);
+    public void WriteDouble(long offset, double value) => WriteValue(offset, value);
+
+    /// <summary>Decodes <paramref name="count"/> bytes as UTF-8.</summary>
+    public string ReadString(long offset, int count) => ReadString(offset, count, Encoding.UTF8);
+
+    public string ReadString(long offset, int count, Encoding encoding) => encoding.GetString(Read(offset, count));
+
+    /// <summary>Writes the UTF-8 bytes of <paramref name="value"/> (no terminator); returns their count.</summary>
+    public int WriteString(long offset, string value) => WriteString(offset, value, Encoding.UTF8);
+
+    public int WriteString(long offset, string value, Encoding encoding)
+    {
+        byte[] bytes = encoding.GetBytes(value);
+        Write(offset, bytes);
+        return bytes.Length;
+    }
+
+    internal T ReadValue<T>(long offset) where T : unmanaged
+    {
+        Span<byte> buffer = stackalloc byte[Marshal.SizeOf<T>()];
+        ReadExact(offset, buffer);
+        return MemoryMarshal.Read<T>(buffer);
+    }
+
+    internal void WriteValue<T>(long offset, T value) where T : unmanaged =>
+        Write(offset, MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in value)));
+
+    internal void ReadExact(long offset, Span<byte> buffer)
+    {
+        CheckRange(offset, buffer.Length);
+        ReadChecked(offset, buffer);
+    }
+
+    private void ReadChecked(long offset, Span<byte> buffer)
+    {
+        int read = ReadCore(offset, buffer);
+        if (read < buffer.Length)
+        {
+            // Another process shrank the object between the check and the read.
+            throw ErrorHelper.OffsetOutOfRange(this, offset, buffer.Length, offset + read);
+        }
+    }
+
+    /// <summary>Copies <paramref name="length"/> bytes from a stream in chunks, reporting progress.</summary>
+    internal void WriteFrom(long offset, Stream source, long length, Action<long>? progress)
+    {
+        CheckRange(offset, length);
+        byte[] chunk = new byte[(int)Math.Min(length, 1 << 20)];
+        long done = 0;
+        while (done < length)
+        {
+            int n = source.Read(chunk, 0, (int)Math.Min(chunk.Length, length - done));
+            if (n == 0) break;
+            Write(offset + done, (ReadOnlySpan<byte>)chunk.AsSpan(0, n));
+            done += n;
+            progress?.Invoke(done);
+        }
+    }
+
+    /// <summary>Checks offset and count against the live size (another process may have resized it).</summary>
+    internal void CheckRange(long offset, long count)
+    {
+        long size = CurrentSize();
+        if (offset < 0 || count < 0 || offset > size || count > size - offset)
+        {
+            throw ErrorHelper.OffsetOutOfRange(this, offset, count, size);
+        }
+    }
+
+    #endregion
+
+    #region Backend
+
+    /// <summary>Re-reads size, mode, owner and times from the kernel.</summary>
+    public abstract void Refresh();
+
+    /// <summary>Makes written data durable where the kind has a backing store; otherwise nothing.</summary>
+    public virtual void Flush() { }
+
+    /// <summary>Releases what this object holds open (descriptors, attachments). It removes nothing.</summary>
+    public void Close() => Dispose();
+
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing) { }
+
+    /// <summary>The size right now, read from the kernel.</summary>
+    private protected abstract long CurrentSize();
+
+    /// <summary>Reads up to buffer.Length bytes; fewer only if the object shrank.</summary>
+    private protected abstract int ReadCore(long offset, Span<byte> buffer);
+
+    private protected abstract void WriteCore(long offset, ReadOnlySpan<byte> data);
+
+    internal abstract void Remove();
+
+    internal abstract void Resize(long size, bool sparse);
+
+    internal abstract void SetPermission(UnixFileMode? mode, uint? ownerId, uint? groupId);
+
+    #endregion
+}

@@ -1,0 +1,108 @@
+using System;
+using System.Collections;
+using System.IO;
+using System.Management.Automation;
+using System.Text;
+
+namespace ShmPS;
+
+/// <summary>Converts between UnixFileMode and the forms users type: '0640', '640', 'rw-r-----'.</summary>
+public static class UnixMode
+{
+    /// <summary>Parses an octal ('0640', '640', '0o640') or symbolic ('rw-r-----', '-rw-r-----') mode.</summary>
+    public static UnixFileMode Parse(string text)
+    {
+        string s = text.Trim();
+        if (s.Length is 9 or 10 && !char.IsDigit(s[0]))
+        {
+            return ParseSymbolic(s.Length == 10 ? s[1..] : s, text);
+        }
+        if (s.StartsWith("0o", StringComparison.OrdinalIgnoreCase))
+        {
+            s = s[2..];
+        }
+        if (s.Length is < 1 or > 4)
+        {
+            throw Invalid(text);
+        }
+        int mode = 0;
+        foreach (char c in s)
+        {
+            if (c is < '0' or > '7') throw Invalid(text);
+            mode = mode * 8 + (c - '0');
+        }
+        return (UnixFileMode)mode;
+    }
+
+    /// <summary>A number is read digit by digit as octal, like chmod: 640 means 0640.</summary>
+    public static UnixFileMode FromNumber(long number) =>
+        number < 0 ? throw Invalid(number.ToString()) : Parse(number.ToString());
+
+    private static UnixFileMode ParseSymbolic(string s, string original)
+    {
+        const string letters = "rwxrwxrwx";
+        int mode = 0;
+        for (int i = 0; i < 9; i++)
+        {
+            char c = s[i];
+            int bit = 1 << (8 - i);
+            if (c == letters[i]) mode |= bit;
+            else if (i % 3 == 2 && c is 's' or 't') mode |= bit | SpecialBit(i);
+            else if (i % 3 == 2 && c is 'S' or 'T') mode |= SpecialBit(i);
+            else if (c != '-') throw Invalid(original);
+        }
+        return (UnixFileMode)mode;
+    }
+
+    // setuid (04000) for the owner triplet, setgid (02000) for the group, sticky (01000) for others.
+    private static int SpecialBit(int index) => 0x800 >> (index / 3);
+
+    /// <summary>'rw-r-----' (with s/S/t/T for the special bits, as ls shows them).</summary>
+    public static string ToSymbolic(UnixFileMode mode)
+    {
+        int m = (int)mode;
+        var sb = new StringBuilder(9);
+        for (int i = 0; i < 9; i++)
+        {
+            bool set = (m & (1 << (8 - i))) != 0;
+            char c = set ? "rwxrwxrwx"[i] : '-';
+            if (i % 3 == 2 && (m & SpecialBit(i)) != 0)
+            {
+                c = i == 8 ? (set ? 't' : 'T') : (set ? 's' : 'S');
+            }
+            sb.Append(c);
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>'0640'.</summary>
+    public static string ToOctal(UnixFileMode mode) => "0" + Convert.ToString((int)mode & 0xFFF, 8).PadLeft(3, '0');
+
+    private static SharedMemoryException Invalid(string text) =>
+        new("InvalidMode", ErrorCategory.InvalidArgument,
+            $"'{text}' is not a valid mode.", text,
+            "Give an octal mode such as '0640' or a symbolic one such as 'rw-r-----'.");
+}
+
+/// <summary>Lets -Mode take '0640', '640', 640, 'rw-r-----' or a UnixFileMode.</summary>
+public sealed class UnixModeTransformationAttribute : ArgumentTransformationAttribute
+{
+    public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
+    {
+        object value = inputData is PSObject pso ? pso.BaseObject : inputData;
+        try
+        {
+            return value switch
+            {
+                UnixFileMode mode => mode,
+                string s => UnixMode.Parse(s),
+                int or long or short or byte or uint or ulong or ushort => UnixMode.FromNumber(Convert.ToInt64(value)),
+                _ => throw new ArgumentTransformationMetadataException($"Cannot convert '{value}' to a mode."),
+            };
+        }
+        catch (SharedMemoryException e)
+        {
+            throw new ArgumentTransformationMetadataException(e.Message, e);
+        }
+    }
+}
