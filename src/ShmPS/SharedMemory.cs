@@ -212,6 +212,9 @@ public abstract class SharedMemory : IDisposable
 
     internal abstract void Resize(long size, bool sparse);
 
+    /// <summary>Throws if this kind cannot be resized, before anyone is asked to confirm.</summary>
+    internal virtual void EnsureResizable() { }
+
     internal abstract void SetPermission(UnixFileMode? mode, uint? ownerId, uint? groupId);
 
     #endregion

@@ -1,21 +1,43 @@
-using System;
 using System.IO;
 using System.Management.Automation;
 
 namespace ShmPS.Commands;
 
-/// <summary>Creates a shared memory object exclusively, or with -Force opens an existing one.</summary>
+/// <summary>
+/// Creates a shared memory object of any kind exclusively, or with -Force opens an existing one
+/// (never truncating it). -Key or -Private imply System V; -Path implies a shared file mapping.
+/// </summary>
 [Cmdlet(VerbsCommon.New, "SharedMemory", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low,
     DefaultParameterSetName = PosixSet)]
-[OutputType(typeof(PosixSharedMemory))]
+[OutputType(typeof(PosixSharedMemory), typeof(SystemVSharedMemory), typeof(FileSharedMemory))]
 public sealed class NewSharedMemoryCommand : PSCmdlet
 {
     private const string PosixSet = "Posix";
+    private const string SystemVSet = "SystemV";
+    private const string FileSet = "File";
 
     /// <summary>Name of the POSIX object; generated from a CSPRNG when omitted.</summary>
     [Parameter(Position = 0, ParameterSetName = PosixSet, ValueFromPipelineByPropertyName = true)]
     [AllowEmptyString]
     public string? Name { get; set; }
+
+    /// <summary>System V key (hex literals welcome); generated from a CSPRNG when omitted.</summary>
+    [Parameter(ParameterSetName = SystemVSet, ValueFromPipelineByPropertyName = true)]
+    public int? Key { get; set; }
+
+    /// <summary>A System V segment with key IPC_PRIVATE: found only by its id.</summary>
+    [Parameter(ParameterSetName = SystemVSet)]
+    public SwitchParameter Private { get; set; }
+
+    /// <summary>Back the System V segment with huge pages (SHM_HUGETLB).</summary>
+    [Parameter(ParameterSetName = SystemVSet)]
+    public SwitchParameter HugePages { get; set; }
+
+    /// <summary>The file of a shared file mapping, relative to the current location.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = FileSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("LiteralPath")]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = "";
 
     [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
     public long Size { get; set; }
@@ -24,6 +46,7 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
     [UnixModeTransformation]
     public UnixFileMode Mode { get; set; } = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
+    /// <summary>The kind to create; implied by -Key/-Private (SystemV) and -Path (File).</summary>
     [Parameter]
     public SharedMemoryKind Kind { get; set; } = SharedMemoryKind.Posix;
 
@@ -31,31 +54,78 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    /// <summary>Do not reserve the memory now: creation is faster, but a full file system shows up as write errors later.</summary>
-    [Parameter]
+    /// <summary>Do not reserve the memory now (POSIX and File).</summary>
+    [Parameter(ParameterSetName = PosixSet)]
+    [Parameter(ParameterSetName = FileSet)]
     public SwitchParameter Sparse { get; set; }
 
     protected override void ProcessRecord()
     {
-        string target = Name ?? "a new POSIX shared memory object with a generated name";
+        SharedMemoryKind kind = ParameterSetName switch
+        {
+            SystemVSet => SharedMemoryKind.SystemV,
+            FileSet => SharedMemoryKind.File,
+            _ => Kind,
+        };
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(Kind)) && Kind != kind)
+        {
+            ThrowTerminatingError(new ErrorRecord(new System.ArgumentException(
+                $"-Kind {Kind} contradicts the other parameters, which describe a {kind} object."),
+                "KindConflict", ErrorCategory.InvalidArgument, Kind));
+        }
+        try
+        {
+            Create(kind);
+        }
+        catch (SharedMemoryException e)
+        {
+            WriteError(ErrorHelper.ToErrorRecord(e, e.Target));
+        }
+    }
+
+    private void Create(SharedMemoryKind kind)
+    {
+        string target = kind switch
+        {
+            SharedMemoryKind.File when ParameterSetName == FileSet => SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path),
+            SharedMemoryKind.SystemV when Private => "a private System V segment",
+            SharedMemoryKind.SystemV when Key is not null => $"System V segment with key {SystemVSharedMemory.FormatKey(Key.Value)}",
+            SharedMemoryKind.SystemV => "a System V segment with a generated key",
+            _ when Name is not null => PosixSharedMemory.NormalizeName(Name),
+            _ => "a POSIX shared memory object with a generated name",
+        };
+        if (kind == SharedMemoryKind.SystemV && Name is not null)
+        {
+            throw new SharedMemoryException("KindConflict", ErrorCategory.InvalidArgument,
+                "System V segments are named by a key: give -Key instead of -Name.", Name);
+        }
+        if (kind == SharedMemoryKind.File && ParameterSetName != FileSet)
+        {
+            throw new SharedMemoryException("PathRequired", ErrorCategory.InvalidArgument,
+                "A shared file mapping needs the file: give -Path.", Name);
+        }
+        if (Private && Key is not null)
+        {
+            throw new SharedMemoryException("KeyAndPrivate", ErrorCategory.InvalidArgument,
+                "-Private creates a segment without a key: give -Key or -Private, not both.", Key);
+        }
         if (!ShouldProcess(target, $"Create {Size} bytes, mode {UnixMode.ToOctal(Mode)}"))
         {
             return;
         }
         WarnIfWorldWritable(this, Mode, target);
-        try
+        bool created;
+        SharedMemory shm = kind switch
         {
-            PosixSharedMemory shm = PosixSharedMemory.Create(Name, Size, Mode, Sparse, Force, out bool created);
-            if (!created)
-            {
-                WarnAboutExisting(shm);
-            }
-            WriteObject(shm);
-        }
-        catch (SharedMemoryException e)
+            SharedMemoryKind.File => FileSharedMemory.Create(target, Size, Mode, Sparse, Force, out created),
+            SharedMemoryKind.SystemV => SystemVSharedMemory.Create(Private ? 0 : Key, Size, Mode, Force, HugePages, out created),
+            _ => PosixSharedMemory.Create(Name, Size, Mode, Sparse, Force, out created),
+        };
+        if (!created)
         {
-            WriteError(ErrorHelper.ToErrorRecord(e, Name));
+            WarnAboutExisting(shm);
         }
+        WriteObject(shm);
     }
 
     private void WarnAboutExisting(SharedMemory shm)

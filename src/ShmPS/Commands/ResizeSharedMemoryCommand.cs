@@ -29,6 +29,7 @@ public sealed class ResizeSharedMemoryCommand : SharedMemoryCommandBase
         {
             throw ErrorHelper.InvalidSize(Size, "the size must be at least 1 byte; use Remove-SharedMemory to remove the object.");
         }
+        shm.EnsureResizable();
         shm.Refresh();
         bool shrink = Size < shm.Size;
         string action = $"Resize from {shm.Size} to {Size} bytes";

@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.Management.Automation;
 using ShmPS.Native;
 
@@ -7,12 +6,18 @@ namespace ShmPS.Commands;
 
 /// <summary>
 /// The identity parameter sets that every cmdlet acting on an existing object shares, with the same
-/// names everywhere: -Name (POSIX) or -InputObject from the pipeline. Resolves them to objects and runs
-/// the cmdlet's action on each, turning failures into non-terminating errors.
+/// names everywhere: -Name (POSIX, or any kind's Name with -Kind), -Key/-Id (System V), -Path/-LiteralPath
+/// (File) or
+/// -InputObject from the pipeline. Resolves them to objects and runs the cmdlet's action on each,
+/// turning failures into non-terminating errors.
 /// </summary>
 public abstract class SharedMemoryCommandBase : PSCmdlet
 {
     protected const string NameSet = "Name";
+    protected const string KeySet = "Key";
+    protected const string IdSet = "Id";
+    protected const string PathSet = "Path";
+    protected const string LiteralPathSet = "LiteralPath";
     protected const string InputObjectSet = "InputObject";
 
     /// <summary>POSIX object name, with or without the leading '/'. Wildcards select existing objects.</summary>
@@ -21,6 +26,35 @@ public abstract class SharedMemoryCommandBase : PSCmdlet
     [SupportsWildcards]
     [ValidateNotNull]
     public string[] Name { get; set; } = Array.Empty<string>();
+
+    /// <summary>
+    /// How to read -Name: Posix (default), File (a literal path) or SystemV (a key such as 0x0000abcd).
+    /// Bound from the Kind property, so objects from ConvertFrom-Json or Import-Csv find their object again.
+    /// </summary>
+    [Parameter(ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true)]
+    public SharedMemoryKind Kind { get; set; } = SharedMemoryKind.Posix;
+
+    /// <summary>Key of a System V segment; PowerShell hex literals (0x0000abcd, 0xdeadbeef) work.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = KeySet, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(SystemVKeyCompleter))]
+    public int[] Key { get; set; } = Array.Empty<int>();
+
+    /// <summary>Id (shmid) of a System V segment, as ipcs shows it; also finds private and removed-but-attached segments.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(SystemVIdCompleter))]
+    public int[] Id { get; set; } = Array.Empty<int>();
+
+    /// <summary>Path of a shared file mapping; wildcards allowed; relative to the current location.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = PathSet)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = Array.Empty<string>();
+
+    /// <summary>Path of a shared file mapping, used exactly as typed (no wildcards).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = Array.Empty<string>();
 
     /// <summary>Objects from New-SharedMemory or Get-SharedMemory.</summary>
     [Parameter(Mandatory = true, ParameterSetName = InputObjectSet, ValueFromPipeline = true)]
@@ -38,15 +72,21 @@ public abstract class SharedMemoryCommandBase : PSCmdlet
             }
             return;
         }
-        foreach (string name in Name)
+        var finder = new SharedMemoryFinder(this);
+        var found = ParameterSetName switch
         {
-            foreach (SharedMemory shm in SharedMemoryFinder.ResolveName(name, WriteError))
+            KeySet => finder.ResolveKeys(Key),
+            IdSet => finder.ResolveIds(Id),
+            PathSet => finder.ResolvePaths(Path, literal: false),
+            LiteralPathSet => finder.ResolvePaths(LiteralPath, literal: true),
+            _ => finder.ResolveNames(Name, new[] { Kind }),
+        };
+        foreach (SharedMemory shm in found)
+        {
+            // Objects found here are this command's own: release their descriptors when done.
+            using (shm)
             {
-                // Objects found by name are this command's own: release their descriptors when done.
-                using (shm)
-                {
-                    Invoke(shm, action);
-                }
+                Invoke(shm, action);
             }
         }
     }

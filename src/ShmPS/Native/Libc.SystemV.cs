@@ -1,0 +1,65 @@
+using System;
+using System.Runtime.InteropServices;
+
+namespace ShmPS.Native;
+
+/// <summary>System V shared memory: shmget, shmat, shmdt, shmctl.</summary>
+internal static unsafe partial class Libc
+{
+    public const int IPC_PRIVATE = 0;
+    public const int IPC_CREAT = 0x200;   // 01000
+    public const int IPC_EXCL = 0x400;    // 02000
+    public const int SHM_HUGETLB = 0x800; // 04000
+    public const int SHM_RDONLY = 0x1000; // 010000
+
+    public const int IPC_RMID = 0;
+    public const int IPC_SET = 1;
+    public const int IPC_STAT = 2;
+
+    public const int SHM_DEST = 0x200;    // 01000 in shm_perm.mode: marked for removal
+    public const int SHM_LOCKED = 0x400;  // 02000 in shm_perm.mode: locked in memory (SHM_LOCK)
+
+    [LibraryImport(Lib, EntryPoint = "shmget", SetLastError = true)]
+    private static partial int shmget(int key, nuint size, int shmflg);
+
+    [LibraryImport(Lib, EntryPoint = "shmat", SetLastError = true)]
+    private static partial nint shmat(int shmid, nint shmaddr, int shmflg);
+
+    [LibraryImport(Lib, EntryPoint = "shmdt", SetLastError = true)]
+    private static partial int shmdt(nint shmaddr);
+
+    [LibraryImport(Lib, EntryPoint = "shmctl", SetLastError = true)]
+    private static partial int shmctl(int shmid, int cmd, ShmidDs* buf);
+
+    public static int ShmGet(int key, long size, int flags)
+    {
+        int id = shmget(key, (nuint)size, flags);
+        int errno = Marshal.GetLastPInvokeError();
+        return id == -1 ? throw new NativeException("shmget", errno) : id;
+    }
+
+    /// <summary>Attaches a segment of <paramref name="size"/> bytes; shmat fails with (void*)-1, not NULL.</summary>
+    public static SafeAttachmentHandle ShmAttach(int id, long size, bool readOnly)
+    {
+        nint address = shmat(id, 0, readOnly ? SHM_RDONLY : 0);
+        int errno = Marshal.GetLastPInvokeError();
+        return address == -1
+            ? throw new NativeException("shmat", errno)
+            : new SafeAttachmentHandle(address, (ulong)size, readOnly);
+    }
+
+    public static bool ShmDetach(nint address) => shmdt(address) == 0;
+
+    public static ShmidDs ShmStat(int id)
+    {
+        ShmidDs ds;
+        Check(shmctl(id, IPC_STAT, &ds), "shmctl(IPC_STAT)");
+        return ds;
+    }
+
+    /// <summary>IPC_SET changes uid, gid and the permission bits of mode; nothing else.</summary>
+    public static void ShmSet(int id, ShmidDs ds) => Check(shmctl(id, IPC_SET, &ds), "shmctl(IPC_SET)");
+
+    /// <summary>IPC_RMID: removed now if nothing is attached, otherwise marked and removed at the last detach.</summary>
+    public static void ShmRemove(int id) => Check(shmctl(id, IPC_RMID, null), "shmctl(IPC_RMID)");
+}

@@ -1,0 +1,34 @@
+using System.Runtime.InteropServices;
+
+namespace ShmPS.Native;
+
+/// <summary>
+/// struct ipc_perm, 48 bytes on x86_64 and aarch64 (glibc and musl). mode is an unsigned short
+/// followed by padding on x86_64 and a 32-bit mode_t on aarch64: on these little-endian targets its
+/// low 16 bits are at offset 20 either way. tests/Native.Tests.ps1 checks the layout against gcc.
+/// </summary>
+[StructLayout(LayoutKind.Explicit, Size = 48)]
+internal struct IpcPerm
+{
+    [FieldOffset(0)] public int Key;            // __key
+    [FieldOffset(4)] public uint Uid;           // uid (owner)
+    [FieldOffset(8)] public uint Gid;           // gid (owner's group)
+    [FieldOffset(12)] public uint CreatorUid;   // cuid
+    [FieldOffset(16)] public uint CreatorGid;   // cgid
+    [FieldOffset(20)] public ushort Mode;       // mode: permission bits plus SHM_DEST and SHM_LOCKED
+    [FieldOffset(24)] public ushort Sequence;   // __seq
+}
+
+/// <summary>struct shmid_ds, 112 bytes on x86_64 and aarch64 (glibc and musl).</summary>
+[StructLayout(LayoutKind.Explicit, Size = 112)]
+internal struct ShmidDs
+{
+    [FieldOffset(0)] public IpcPerm Perm;       // shm_perm
+    [FieldOffset(48)] public ulong SegmentSize; // shm_segsz
+    [FieldOffset(56)] public long AttachTime;   // shm_atime
+    [FieldOffset(64)] public long DetachTime;   // shm_dtime
+    [FieldOffset(72)] public long ChangeTime;   // shm_ctime
+    [FieldOffset(80)] public int CreatorPid;    // shm_cpid
+    [FieldOffset(84)] public int LastPid;       // shm_lpid
+    [FieldOffset(88)] public ulong AttachCount; // shm_nattch
+}

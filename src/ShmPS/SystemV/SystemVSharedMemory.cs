@@ -1,0 +1,427 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Management.Automation;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using ShmPS.Native;
+
+namespace ShmPS;
+
+/// <summary>
+/// A System V shared memory segment (shmget): a key (0 = IPC_PRIVATE) and an id. Fixed size. Data is
+/// copied through an attachment that lasts one operation, read-only for reads.
+/// </summary>
+public sealed class SystemVSharedMemory : SharedMemory
+{
+    private const string ProcTable = "/proc/sysvipc/shm";
+
+    private SystemVSharedMemory(int id) : base("") => Id = id;
+
+    public override SharedMemoryKind Kind => SharedMemoryKind.SystemV;
+
+    internal override string KindDescription => "System V shared memory segment";
+
+    /// <summary>The segment's id (shmid), as ipcs shows it.</summary>
+    public int Id { get; }
+
+    /// <summary>The key; 0 (IPC_PRIVATE) for private segments and for segments marked for removal.</summary>
+    public int Key { get; private set; }
+
+    public uint CreatorId { get; private set; }
+
+    public uint CreatorGroupId { get; private set; }
+
+    public int CreatorProcessId { get; private set; }
+
+    /// <summary>The last process to attach or detach (shm_lpid).</summary>
+    public int LastProcessId { get; private set; }
+
+    private int _attachCount;
+
+    public override int? AttachCount => _attachCount;
+
+    public DateTime? LastAttachTime { get; private set; }
+
+    public DateTime? LastDetachTime { get; private set; }
+
+    /// <summary>IPC_RMID was called while processes were attached (SHM_DEST): it goes at the last detach.</summary>
+    public bool IsMarkedForDeletion { get; private set; }
+
+    /// <summary>Locked in memory with SHM_LOCK (SHM_LOCKED).</summary>
+    public bool IsLocked { get; private set; }
+
+    /// <summary>Bytes of the segment in RAM (rss in /proc/sysvipc/shm).</summary>
+    public long ResidentBytes { get; private set; }
+
+    /// <summary>Bytes of the segment in swap.</summary>
+    public long SwappedBytes { get; private set; }
+
+    /// <summary>0x%08x, as ipcs shows keys.</summary>
+    public static string FormatKey(int key) => "0x" + key.ToString("x8", CultureInfo.InvariantCulture);
+
+    #region Data access
+
+    private protected override long CurrentSize() => Size; // fixed at creation
+
+    private protected override int ReadCore(long offset, Span<byte> buffer)
+    {
+        using SafeAttachmentHandle attachment = Attach(readOnly: true);
+        attachment.ReadSpan((ulong)offset, buffer);
+        return buffer.Length;
+    }
+
+    private protected override void WriteCore(long offset, ReadOnlySpan<byte> data)
+    {
+        using SafeAttachmentHandle attachment = Attach(readOnly: false);
+        attachment.WriteSpan((ulong)offset, data);
+    }
+
+    private SafeAttachmentHandle Attach(bool readOnly)
+    {
+        try
+        {
+            // The segment's size cannot change while it exists, and an attachment keeps it alive even
+            // if it is removed meanwhile, so a bounds-checked copy through it cannot fault.
+            return Libc.ShmAttach(Id, Size, readOnly);
+        }
+        catch (NativeException e)
+        {
+            throw ErrorHelper.FromNative(e, this);
+        }
+    }
+
+    #endregion
+
+    #region Management
+
+    public override void Refresh()
+    {
+        if (!TryReadTable(Id, key: null, out ProcRow row))
+        {
+            throw ErrorHelper.NotFound(KindDescription, $"id {Id}");
+        }
+        Populate(row);
+    }
+
+    internal override void Remove()
+    {
+        try
+        {
+            Libc.ShmRemove(Id);
+        }
+        catch (NativeException e) when (e.Errno is Errno.EINVAL or Errno.EIDRM)
+        {
+            throw ErrorHelper.NotFound(KindDescription, Name);
+        }
+        catch (NativeException e)
+        {
+            throw ErrorHelper.FromNative(e, this);
+        }
+        if (TryReadTable(Id, key: null, out ProcRow row))
+        {
+            Populate(row); // still attached somewhere: now marked, and its key is 0
+        }
+        else
+        {
+            IsMarkedForDeletion = true;
+        }
+    }
+
+    internal override void Resize(long size, bool sparse) => EnsureResizable();
+
+    internal override void EnsureResizable() =>
+        throw new SharedMemoryException("SystemVResizeNotSupported", ErrorCategory.InvalidOperation,
+            $"{KindDescription} '{Name}' (id {Id}) cannot be resized: System V segments have the size they were created with.",
+            this, "Create a new segment of the size you need (New-SharedMemory -Kind SystemV), copy the data, and remove this one; or use a POSIX object, which can be resized.");
+
+    internal override void SetPermission(UnixFileMode? mode, uint? ownerId, uint? groupId)
+    {
+        try
+        {
+            ShmidDs ds = Libc.ShmStat(Id);
+            if (ownerId is not null) ds.Perm.Uid = ownerId.Value;
+            if (groupId is not null) ds.Perm.Gid = groupId.Value;
+            if (mode is not null) ds.Perm.Mode = (ushort)((int)mode.Value & 0x1FF);
+            Libc.ShmSet(Id, ds);
+        }
+        catch (NativeException e) when (e.Errno is Errno.EINVAL or Errno.EIDRM)
+        {
+            throw ErrorHelper.NotFound(KindDescription, Name);
+        }
+        catch (NativeException e)
+        {
+            throw ErrorHelper.FromNative(e, this);
+        }
+        Refresh();
+    }
+
+    #endregion
+
+    #region Backend
+
+    /// <summary>
+    /// Creates a segment. <paramref name="key"/> null draws a key from a CSPRNG (redrawn on collision),
+    /// 0 is IPC_PRIVATE. Exclusive (IPC_EXCL) unless <paramref name="openExisting"/>, which opens an
+    /// existing segment as it is. The mode is exact: the umask does not apply to System V segments.
+    /// </summary>
+    public static SystemVSharedMemory Create(int? key, long size, UnixFileMode mode, bool openExisting, bool hugePages,
+        out bool created)
+    {
+        RequireKnownLayout();
+        CheckSize(size);
+        for (int attempt = 0; ; attempt++)
+        {
+            int k = key ?? GenerateKey();
+            try
+            {
+                if (openExisting && k != Libc.IPC_PRIVATE)
+                {
+                    try
+                    {
+                        int existing = Libc.ShmGet(k, 0, 0);
+                        created = false;
+                        return FindById(existing);
+                    }
+                    catch (NativeException e) when (e.Errno == Errno.ENOENT)
+                    {
+                        // not there: create it below
+                    }
+                }
+                int flags = ((int)mode & 0x1FF) | Libc.IPC_CREAT | Libc.IPC_EXCL | (hugePages ? Libc.SHM_HUGETLB : 0);
+                int id = Libc.ShmGet(k, size, flags);
+                created = true;
+                return FindById(id);
+            }
+            catch (NativeException e) when (e.Errno == Errno.EEXIST && key is null && attempt < 100)
+            {
+                continue;
+            }
+            catch (NativeException e) when (e.Errno == Errno.EEXIST && openExisting && attempt < 3)
+            {
+                continue; // created by someone else between the two calls
+            }
+            catch (NativeException e) when (e.Errno == Errno.EEXIST)
+            {
+                throw ErrorHelper.Exists("System V shared memory segment with key", FormatKey(k));
+            }
+            catch (NativeException e) when (hugePages && e.Errno is Errno.ENOMEM or Errno.EINVAL or Errno.EPERM)
+            {
+                throw HugePagesUnavailable(size, e);
+            }
+            catch (NativeException e) when (e.Errno == Errno.ENOSPC)
+            {
+                throw new SharedMemoryException("InsufficientSpace", ErrorCategory.LimitsExceeded,
+                    $"Cannot create a System V segment: the system-wide limit on segments (kernel.shmmni) or on pages (kernel.shmall) is reached.",
+                    FormatKey(k), "Remove segments that are no longer needed (Get-SharedMemory -Kind SystemV), or raise kernel.shmmni/shmall with sysctl.", e);
+            }
+            catch (NativeException e)
+            {
+                throw ErrorHelper.FromNative(e, FormatKey(k));
+            }
+        }
+    }
+
+    /// <summary>Rejects a size of 0, a negative size, or one above kernel.shmmax, naming the limit.</summary>
+    private static void CheckSize(long size)
+    {
+        if (size <= 0)
+        {
+            throw ErrorHelper.InvalidSize(size, "the size must be at least 1 byte.");
+        }
+        if (ulong.TryParse(ReadProcValue("/proc/sys/kernel/shmmax"), out ulong shmmax) && (ulong)size > shmmax)
+        {
+            throw ErrorHelper.InsufficientSpace("a new System V segment", size, "kernel.shmmax (/proc/sys/kernel/shmmax)",
+                (long)Math.Min(shmmax, long.MaxValue));
+        }
+    }
+
+    private static SharedMemoryException HugePagesUnavailable(long size, NativeException e)
+    {
+        string total = "?", free = "?", pageSize = "?";
+        foreach (string line in File.ReadLines("/proc/meminfo"))
+        {
+            string value = line[(line.IndexOf(':') + 1)..].Trim();
+            if (line.StartsWith("HugePages_Total:")) total = value;
+            else if (line.StartsWith("HugePages_Free:")) free = value;
+            else if (line.StartsWith("Hugepagesize:")) pageSize = value;
+        }
+        return new SharedMemoryException("HugePagesUnavailable", ErrorCategory.ResourceUnavailable,
+            $"Cannot create a {size}-byte segment in huge pages ({Errno.Describe(e.Errno)}): the system has {total} huge pages of {pageSize}, {free} free.",
+            size, "Reserve huge pages (sysctl vm.nr_hugepages=N), make the size a multiple of the huge page size, and check vm.hugetlb_shm_group; or omit -HugePages.", e);
+    }
+
+    public static SystemVSharedMemory FindByKey(int key)
+    {
+        if (key == Libc.IPC_PRIVATE)
+        {
+            throw new SharedMemoryException("InvalidKey", ErrorCategory.InvalidArgument,
+                "Key 0 is IPC_PRIVATE: private segments (and segments marked for removal) have no key to find them by.",
+                key, "Use -Id to name a private segment.");
+        }
+        return TryReadTable(id: null, key, out ProcRow row) ? FromRow(row)
+            : throw ErrorHelper.NotFound("System V shared memory segment with key", FormatKey(key));
+    }
+
+    public static SystemVSharedMemory FindById(int id) =>
+        TryReadTable(id, key: null, out ProcRow row) ? FromRow(row)
+        : throw ErrorHelper.NotFound("System V shared memory segment with id", id.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>Every segment on the system, from one read of /proc/sysvipc/shm.</summary>
+    public static IEnumerable<SystemVSharedMemory> EnumerateAll()
+    {
+        foreach (ProcRow row in ReadTable())
+        {
+            yield return FromRow(row);
+        }
+    }
+
+    /// <summary>Parses a key as users and ipcs write it: 0x0000abcd, 43981, or -1.</summary>
+    public static int ParseKey(string text)
+    {
+        string s = text.Trim();
+        if (s.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+            && uint.TryParse(s.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out uint hex))
+        {
+            return unchecked((int)hex);
+        }
+        if (long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long dec)
+            && dec >= int.MinValue && dec <= uint.MaxValue)
+        {
+            return unchecked((int)dec);
+        }
+        throw new SharedMemoryException("InvalidKey", ErrorCategory.InvalidArgument,
+            $"'{text}' is not a System V key.", text, "Give a key such as 0x0000abcd or a 32-bit number.");
+    }
+
+    private static int GenerateKey()
+    {
+        int key;
+        do
+        {
+            key = RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue);
+        }
+        while (key == Libc.IPC_PRIVATE || key == -1);
+        return key;
+    }
+
+    /// <summary>The shmid_ds layout is known for x86_64 and aarch64 only; anything else gets an error, not wrong numbers.</summary>
+    private static void RequireKnownLayout()
+    {
+        if (RuntimeInformation.ProcessArchitecture is not (Architecture.X64 or Architecture.Arm64))
+        {
+            throw new PlatformNotSupportedException(
+                $"The layout of struct shmid_ds on {RuntimeInformation.ProcessArchitecture} is not known to ShmPS.");
+        }
+    }
+
+    private static SystemVSharedMemory FromRow(in ProcRow row)
+    {
+        var shm = new SystemVSharedMemory(row.Id);
+        shm.Populate(row);
+        return shm;
+    }
+
+    private void Populate(in ProcRow row)
+    {
+        Key = row.Key;
+        Name = FormatKey(row.Key);
+        Size = row.Size;
+        Mode = (UnixFileMode)(row.Perms & 0x1FF);
+        IsMarkedForDeletion = (row.Perms & Libc.SHM_DEST) != 0;
+        IsLocked = (row.Perms & Libc.SHM_LOCKED) != 0;
+        CreatorProcessId = row.CreatorPid;
+        LastProcessId = row.LastPid;
+        _attachCount = row.AttachCount;
+        OwnerId = row.Uid;
+        GroupId = row.Gid;
+        Owner = Accounts.UserName(row.Uid);
+        Group = Accounts.GroupName(row.Gid);
+        CreatorId = row.CreatorUid;
+        CreatorGroupId = row.CreatorGid;
+        LastAttachTime = FromUnixTime(row.AttachTime);
+        LastDetachTime = FromUnixTime(row.DetachTime);
+        ChangeTime = FromUnixTime(row.ChangeTime) ?? DateTime.UnixEpoch.ToLocalTime();
+        ResidentBytes = row.Resident;
+        SwappedBytes = row.Swapped;
+    }
+
+    private static DateTime? FromUnixTime(long seconds) =>
+        seconds == 0 ? null : DateTimeOffset.FromUnixTimeSeconds(seconds).LocalDateTime;
+
+    #endregion
+
+    #region /proc/sysvipc/shm
+
+    /// <summary>One row of /proc/sysvipc/shm. It lists every segment, even those the caller cannot IPC_STAT.</summary>
+    private readonly record struct ProcRow(int Key, int Id, int Perms, long Size, int CreatorPid, int LastPid, int AttachCount,
+        uint Uid, uint Gid, uint CreatorUid, uint CreatorGid, long AttachTime, long DetachTime, long ChangeTime,
+        long Resident, long Swapped);
+
+    private static bool TryReadTable(int? id, int? key, out ProcRow found)
+    {
+        foreach (ProcRow row in ReadTable())
+        {
+            if ((id is null || row.Id == id) && (key is null || row.Key == key))
+            {
+                found = row;
+                return true;
+            }
+        }
+        found = default;
+        return false;
+    }
+
+    private static IEnumerable<ProcRow> ReadTable()
+    {
+        string[] lines;
+        try
+        {
+            // One read: the kernel produces a consistent snapshot per read, so segments removed meanwhile
+            // are simply absent instead of failing half-way.
+            lines = File.ReadAllLines(ProcTable);
+        }
+        catch (FileNotFoundException)
+        {
+            yield break; // kernel without CONFIG_SYSVIPC
+        }
+        for (int i = 1; i < lines.Length; i++)
+        {
+            string[] f = lines[i].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (f.Length < 14) continue;
+            // key shmid perms(octal) size cpid lpid nattch uid gid cuid cgid atime dtime ctime [rss swap]
+            yield return new ProcRow(
+                Key: int.Parse(f[0], CultureInfo.InvariantCulture),
+                Id: int.Parse(f[1], CultureInfo.InvariantCulture),
+                Perms: Convert.ToInt32(f[2], 8),
+                Size: (long)ulong.Parse(f[3], CultureInfo.InvariantCulture),
+                CreatorPid: int.Parse(f[4], CultureInfo.InvariantCulture),
+                LastPid: int.Parse(f[5], CultureInfo.InvariantCulture),
+                AttachCount: int.Parse(f[6], CultureInfo.InvariantCulture),
+                Uid: uint.Parse(f[7], CultureInfo.InvariantCulture),
+                Gid: uint.Parse(f[8], CultureInfo.InvariantCulture),
+                CreatorUid: uint.Parse(f[9], CultureInfo.InvariantCulture),
+                CreatorGid: uint.Parse(f[10], CultureInfo.InvariantCulture),
+                AttachTime: long.Parse(f[11], CultureInfo.InvariantCulture),
+                DetachTime: long.Parse(f[12], CultureInfo.InvariantCulture),
+                ChangeTime: long.Parse(f[13], CultureInfo.InvariantCulture),
+                Resident: f.Length > 14 ? (long)ulong.Parse(f[14], CultureInfo.InvariantCulture) : 0,
+                Swapped: f.Length > 15 ? (long)ulong.Parse(f[15], CultureInfo.InvariantCulture) : 0);
+        }
+    }
+
+    private static string? ReadProcValue(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path).Trim();
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    #endregion
+}
