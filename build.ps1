@@ -7,12 +7,14 @@
     Docs     compiles docs/en-US/*.md (PlatyPS schema 2.0.0) to MAML and the about topic.
     Test     builds, then runs the Pester suite in a child pwsh; the last line is "N passed, N failed".
     Demo     builds, then runs a guided tour of the module (examples/Tour.ps1).
+    Bench    builds, then measures ShmPS against the tools users would use instead (tools/Bench.ps1);
+             prints a table of ratios and writes output/bench.json.
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Docs', 'Test', 'Demo')]
+    [ValidateSet('Build', 'Docs', 'Test', 'Demo', 'Bench')]
     [string[]] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -126,6 +128,13 @@ function Invoke-Demo {
     Invoke-Build
     & $Pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'examples/Tour.ps1') -ModulePath (Join-Path $Staged 'ShmPS.psd1')
     if ($LASTEXITCODE) { throw "The tour failed ($LASTEXITCODE)" }
+}
+
+function Invoke-Bench {
+    Invoke-Build
+    # A child pwsh, like the tests: the module is loaded fresh and nothing else runs in that process.
+    & $Pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'tools/Bench.ps1') -ModulePath (Join-Path $Staged 'ShmPS.psd1') -OutputPath (Join-Path $Output 'bench.json')
+    if ($LASTEXITCODE) { throw "The benchmark failed ($LASTEXITCODE)" }
 }
 
 foreach ($t in $Task) {
