@@ -134,6 +134,21 @@ public abstract class DescriptorSharedMemory : SharedMemory
         Populate(Libc.FStatx(fd));
     }
 
+    /// <summary>flock(2) on a descriptor of the lock's own; read access is enough for either lock mode.</summary>
+    internal override LockHandle OpenLock(bool shared)
+    {
+        SafeFdHandle fd;
+        try
+        {
+            fd = OpenDescriptor(Libc.O_RDONLY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC | Libc.O_NONBLOCK);
+        }
+        catch (NativeException e)
+        {
+            throw ErrorHelper.FromNative(e, this);
+        }
+        return new FlockHandle(fd, shared, Path);
+    }
+
     internal override void SetPermission(UnixFileMode? mode, uint? ownerId, uint? groupId)
     {
         SafeFdHandle fd = Descriptor(writable: false);

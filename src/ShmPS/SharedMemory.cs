@@ -58,6 +58,15 @@ public abstract class SharedMemory : IDisposable
 
     public override string ToString() => Name;
 
+    /// <summary>
+    /// Takes the object's cross-process lock (exclusive, or shared), waiting at most
+    /// <paramref name="timeout"/> (null: no limit). Dispose the result to release it.
+    /// </summary>
+    public SharedMemoryLock Lock(bool shared = false, TimeSpan? timeout = null) =>
+        SharedMemoryLock.Acquire(this, shared, timeout,
+            System.Management.Automation.Runspaces.Runspace.DefaultRunspace?.InstanceId ?? Guid.Empty,
+            System.Threading.CancellationToken.None);
+
     #region Data access
 
     /// <summary>Reads <paramref name="count"/> bytes at <paramref name="offset"/>.</summary>
@@ -211,6 +220,9 @@ public abstract class SharedMemory : IDisposable
     internal abstract void Remove();
 
     internal abstract void Resize(long size, bool sparse);
+
+    /// <summary>Opens (without taking) the cross-process lock that belongs to this object.</summary>
+    internal abstract LockHandle OpenLock(bool shared);
 
     /// <summary>Throws if this kind cannot be resized, before anyone is asked to confirm.</summary>
     internal virtual void EnsureResizable() { }
