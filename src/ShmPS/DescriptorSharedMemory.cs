@@ -64,9 +64,7 @@ public abstract class DescriptorSharedMemory : SharedMemory
         if (!st.IsRegularFile)
         {
             fd.Dispose();
-            throw new SharedMemoryException("NotARegularFile", System.Management.Automation.ErrorCategory.InvalidType,
-                $"{KindDescription} '{Name}' is a {st.FileTypeDescription}, not a regular file.", this,
-                "Only regular files can be shared memory; choose another path.");
+            throw ErrorHelper.NotRegularFile(KindDescription, Path, st.FileTypeDescription);
         }
     }
 
