@@ -219,6 +219,9 @@ public abstract class SharedMemory : IDisposable
 
     internal abstract void Remove();
 
+    /// <summary>Removal loses data that would otherwise survive (a file): confirmed as ConfirmImpact High.</summary>
+    internal virtual bool RemovalIsHighImpact => false;
+
     internal abstract void Resize(long size, bool sparse);
 
     /// <summary>Opens (without taking) the cross-process lock that belongs to this object.</summary>

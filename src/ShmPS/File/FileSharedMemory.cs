@@ -34,6 +34,8 @@ public sealed class FileSharedMemory : DescriptorSharedMemory
         }
     }
 
+    internal override bool RemovalIsHighImpact => true;
+
     internal override void Remove()
     {
         try
