@@ -73,7 +73,8 @@ public abstract class SharedMemory : IDisposable
     public byte[] Read(long offset, int count)
     {
         CheckRange(offset, count);
-        byte[] data = new byte[count];
+        // Every byte is overwritten by the read, so zeroing the array first would only cost time.
+        byte[] data = GC.AllocateUninitializedArray<byte>(count);
         ReadChecked(offset, data);
         return data;
     }

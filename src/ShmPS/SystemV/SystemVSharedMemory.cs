@@ -306,6 +306,28 @@ public sealed class SystemVSharedMemory : SharedMemory
         }
     }
 
+    /// <summary>
+    /// The key ftok(3) derives from an existing file and a project id (only its low 8 bits count, and
+    /// it must not be 0), so that programs agreeing on a file agree on the key.
+    /// </summary>
+    public static int KeyFromPath(string path, int projectId)
+    {
+        if ((projectId & 0xFF) == 0)
+        {
+            throw new SharedMemoryException("InvalidProjectId", ErrorCategory.InvalidArgument,
+                $"Project id {projectId} has 0 in its low 8 bits; ftok uses only those bits and they must not be 0.",
+                projectId, "Give a project id from 1 to 255.");
+        }
+        try
+        {
+            return Libc.FTok(path, projectId);
+        }
+        catch (NativeException e)
+        {
+            throw ErrorHelper.FromNative(e, path);
+        }
+    }
+
     /// <summary>Parses a key as users and ipcs write it: 0x0000abcd, 43981, or -1.</summary>
     public static int ParseKey(string text)
     {
