@@ -49,14 +49,30 @@ internal static unsafe partial class Libc
         return id == -1 ? throw new NativeException("shmget", errno) : id;
     }
 
-    /// <summary>Attaches a segment of <paramref name="size"/> bytes; shmat fails with (void*)-1, not NULL.</summary>
-    public static SafeAttachmentHandle ShmAttach(int id, long size, bool readOnly)
+    /// <summary>
+    /// Attaches a segment and sizes the buffer from IPC_STAT of the attached segment (allowed: attaching
+    /// needed read permission), so every access is bounds-checked against the real size. shmat fails
+    /// with (void*)-1, not NULL.
+    /// </summary>
+    public static SafeAttachmentHandle ShmAttach(int id, bool readOnly)
     {
         nint address = shmat(id, 0, readOnly ? SHM_RDONLY : 0);
         int errno = Marshal.GetLastPInvokeError();
-        return address == -1
-            ? throw new NativeException("shmat", errno)
-            : new SafeAttachmentHandle(address, (ulong)size, readOnly);
+        if (address == -1)
+        {
+            throw new NativeException("shmat", errno);
+        }
+        var attachment = new SafeAttachmentHandle(address, readOnly);
+        try
+        {
+            attachment.Initialize(ShmStat(id).SegmentSize);
+        }
+        catch
+        {
+            attachment.Dispose();
+            throw;
+        }
+        return attachment;
     }
 
     public static bool ShmDetach(nint address) => shmdt(address) == 0;

@@ -83,8 +83,15 @@ public sealed class SystemVSharedMemory : SharedMemory
         try
         {
             // The segment's size cannot change while it exists, and an attachment keeps it alive even
-            // if it is removed meanwhile, so a bounds-checked copy through it cannot fault.
-            return Libc.ShmAttach(Id, Size, readOnly);
+            // if it is removed meanwhile, so a copy bounds-checked against the attached size cannot fault.
+            SafeAttachmentHandle attachment = Libc.ShmAttach(Id, readOnly);
+            if ((long)attachment.ByteLength != Size)
+            {
+                // The id now names another segment (ids are reused after removal).
+                attachment.Dispose();
+                throw ErrorHelper.NotFound(KindDescription, $"{Name} (id {Id}, {Size} bytes)");
+            }
+            return attachment;
         }
         catch (NativeException e)
         {
