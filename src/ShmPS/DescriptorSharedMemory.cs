@@ -107,7 +107,7 @@ public abstract class DescriptorSharedMemory : SharedMemory
         }
     }
 
-    private protected override long CurrentSize() => Libc.GetSize(Descriptor(writable: false));
+    private protected override long CurrentSize(bool writing) => Libc.GetSize(Descriptor(writing));
 
     private protected override int ReadCore(long offset, Span<byte> buffer) =>
         Libc.PRead(Descriptor(writable: false), buffer, offset);

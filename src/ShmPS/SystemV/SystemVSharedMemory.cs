@@ -63,7 +63,7 @@ public sealed class SystemVSharedMemory : SharedMemory
 
     #region Data access
 
-    private protected override long CurrentSize() => Size; // fixed at creation
+    private protected override long CurrentSize(bool writing) => Size; // fixed at creation
 
     private protected override int ReadCore(long offset, Span<byte> buffer)
     {
