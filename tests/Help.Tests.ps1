@@ -153,14 +153,14 @@ Describe 'the module page and about_ShmPS' {
 
 Describe 'example' {
     It '<Page>: <Title>' -ForEach $examples {
+        # Examples own the /shmps-example-... names they spell out: clear what an interrupted run left.
+        $prefixes = @([regex]::Matches($Code, 'shmps-example-[\w-]*') | ForEach-Object Value)
+        $owned = { $entry = $_; $prefixes | Where-Object { $entry.StartsWith($_) } }
+        Get-ShmEntry | Where-Object $owned | ForEach-Object { Remove-Item -LiteralPath "/dev/shm/$_" -Force }
         $before = Get-ShmEntry
         $result = Invoke-ChildPwsh -Script $Code
-        # What the example created and left behind: the names it spells out, or names it had generated.
-        $prefixes = @([regex]::Matches($Code, 'shmps-test-[\w-]*') | ForEach-Object Value)
-        $leftovers = @(Get-ShmEntry | Where-Object { $_ -notin $before } | Where-Object {
-                $entry = $_
-                $entry -match '^shmps-[0-9a-f]{16}$' -or ($prefixes | Where-Object { $entry.StartsWith($_) })
-            })
+        # What the example left behind: its own names, or names it had generated.
+        $leftovers = @(Get-ShmEntry | Where-Object { $_ -notin $before } | Where-Object { $_ -match '^shmps-[0-9a-f]{16}$' -or (& $owned) })
         $leftovers | ForEach-Object { Remove-Item -LiteralPath "/dev/shm/$_" -Force }
         $result.ExitCode | Should -Be 0 -Because "the example must run without error:`n$($result.Error)"
         $leftovers | Should -BeNullOrEmpty -Because 'an example removes what it creates'
