@@ -782,10 +782,10 @@ function Format-CommandPage {
     <# A cmdlet page with SYNTAX and PARAMETERS regenerated from the command, and the written text kept. #>
     param([System.Management.Automation.CommandInfo] $Command, $Page)
     $metadata = if ($Page) { $Page.Metadata } else { [ordered]@{} }
-    $helpFile = if ($Command.HelpFile) { $Command.HelpFile } else { "$($Command.ModuleName)-help.xml" }
-    foreach ($pair in @(('external help file', $helpFile), ('Module Name', $Command.ModuleName), ('online version', ''), ('schema', '2.0.0'))) {
-        if ($pair[0] -ne 'online version' -or -not $metadata.Contains($pair[0])) { $metadata[$pair[0]] = $pair[1] }
-    }
+    $metadata['external help file'] = if ($Command.HelpFile) { $Command.HelpFile } else { "$($Command.ModuleName)-help.xml" }
+    $metadata['Module Name'] = $Command.ModuleName
+    if (-not $metadata.Contains('online version')) { $metadata['online version'] = '' }
+    $metadata['schema'] = '2.0.0'
     $kept = {
         param($name, $placeholder)
         if ($Page -and $Page.Sections[$name].Raw) { $Page.Sections[$name].Raw } else { $placeholder }
