@@ -325,7 +325,10 @@ Describe 'Update-MarkdownHelp' {
         ($updated.Parameters | Where-Object Name -EQ 'Size').Yaml[0].'Default value' | Should -Be '4096'
         $created = Read-MarkdownHelp (Join-Path $copy 'Get-SharedMemory.md')
         $created.Synopsis | Should -Be '{{ Fill in the Synopsis }}'
-        $created.Parameters.Name | Should -Be 'Kind', 'Name'
+        # Every parameter of the cmdlet, in the schema's order (Get-SharedMemory has no -Confirm or -WhatIf).
+        $expected = @((Get-Command Get-SharedMemory).Parameters.Keys | Where-Object { $_ -notin $CommonParameters } | Sort-Object)
+        $created.Parameters.Name | Should -Be $expected
+        $created.Parameters | Where-Object { $_.Description -notlike '{{ Fill * Description }}' } | Should -BeNullOrEmpty
         Get-Content (Join-Path $copy 'ShmPS.md') -Raw | Should -Match ([regex]::Escape('### [Get-SharedMemory](Get-SharedMemory.md)'))
     }
 }
