@@ -5,8 +5,12 @@
 .DESCRIPTION
     Build    compiles the module and stages it as output/ShmPS/<version>/ (with compiled help).
     Docs     compiles docs/en-US/*.md (PlatyPS schema 2.0.0) to MAML and the about topic.
+    UpdateDocs  builds, then refreshes the SYNTAX and parameter YAML of docs/en-US/*.md from
+             Get-Command, keeping the written text (what PlatyPS's Update-MarkdownHelp does).
     Test     builds, then runs the Pester suite in a child pwsh; the last line is "N passed, N failed".
     Demo     builds, then runs a guided tour of the module (examples/Tour.ps1).
+    Package  builds, then packs the staged module as output/packages/ShmPS.<version>.nupkg with
+             PSResourceGet, installable with Install-PSResource/Save-PSResource from a local repository.
     Bench    builds, then measures ShmPS against the tools users would use instead (tools/Bench.ps1);
              prints a table of ratios and writes output/bench.json.
 .EXAMPLE
@@ -14,7 +18,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Docs', 'Test', 'Demo', 'Bench')]
+    [ValidateSet('Build', 'Docs', 'UpdateDocs', 'Test', 'Demo', 'Bench', 'Package')]
     [string[]] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -24,7 +28,10 @@ param(
     [string[]] $Tag,
 
     # Pester file filter for Test, e.g. -TestPath tests/Read-SharedMemory.Tests.ps1.
-    [string[]] $TestPath
+    [string[]] $TestPath,
+
+    # Package or Test the module already staged, without building it again.
+    [switch] $NoBuild
 )
 
 $ErrorActionPreference = 'Stop'
@@ -61,8 +68,21 @@ function Invoke-Docs {
     if (-not (Test-Path $helpTools)) { return }
     Import-Module $helpTools -Force
     $dest = Join-Path $Staged 'en-US'
-    ConvertTo-MamlHelp -SourcePath (Join-Path $Root 'docs/en-US') -DestinationPath $dest
+    ConvertTo-MamlHelp -SourcePath (Join-Path $Root 'docs/en-US') -DestinationPath $dest | Out-Null
     Write-Host "Help compiled to $dest"
+}
+
+function Invoke-UpdateDocs {
+    Invoke-Build
+    $script = {
+        param($module, $tools, $docs)
+        Import-Module $module
+        Import-Module $tools
+        Update-MarkdownHelp -Path $docs -Module ShmPS
+    }
+    & $Pwsh -NoProfile -NonInteractive -Command $script -args (Join-Path $Staged 'ShmPS.psd1'), (Join-Path $Root 'tools/HelpCompiler.psm1'), (Join-Path $Root 'docs/en-US')
+    if ($LASTEXITCODE) { throw "Updating the help markdown failed ($LASTEXITCODE)" }
+    Invoke-Docs
 }
 
 function Get-PesterModule {
@@ -77,7 +97,7 @@ function Get-PesterModule {
 }
 
 function Invoke-Test {
-    Invoke-Build
+    if (-not $NoBuild) { Invoke-Build }
     foreach ($tool in 'gcc', 'setpriv', 'unshare', 'flock', 'ipcs') {
         if (-not (Get-Command $tool -ErrorAction SilentlyContinue)) {
             Write-Warning "$tool is not installed: the tests that need it will fail (on Debian: apt-get install gcc util-linux)."
@@ -105,11 +125,10 @@ function Invoke-Test {
         $cfg.Run.Path = [string[]]$c.Paths
         $cfg.Run.PassThru = $true
         $cfg.Output.Verbosity = 'Detailed'
-        $cfg.TestResult.Enabled = $true
-        $cfg.TestResult.OutputFormat = 'JUnitXml'
-        $cfg.TestResult.OutputPath = $c.JUnit
         if ($c.Tag) { $cfg.Filter.Tag = [string[]]$c.Tag }
         $r = Invoke-Pester -Configuration $cfg
+        # The JUnit report is written afterwards: a message it cannot encode must not lose the counts.
+        try { $r | Export-JUnitReport -Path $c.JUnit } catch { Write-Warning "No JUnit report: $_" }
         @{ Passed = $r.PassedCount; Failed = $r.FailedCount + $r.FailedBlocksCount + $r.FailedContainersCount; Skipped = $r.SkippedCount } |
             ConvertTo-Json | Set-Content $c.Result
     }
@@ -121,13 +140,30 @@ function Invoke-Test {
     }
     $r = Get-Content $result -Raw | ConvertFrom-Json
     "{0} passed, {1} failed, {2} skipped" -f $r.Passed, $r.Failed, $r.Skipped
-    if ($r.Failed -gt 0 -or $r.Passed -eq 0) { exit 1 }
+    if ($null -eq $r.Passed -or $null -eq $r.Failed -or $r.Failed -gt 0 -or $r.Passed -eq 0) { exit 1 }
 }
 
 function Invoke-Demo {
     Invoke-Build
     & $Pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'examples/Tour.ps1') -ModulePath (Join-Path $Staged 'ShmPS.psd1')
     if ($LASTEXITCODE) { throw "The tour failed ($LASTEXITCODE)" }
+}
+
+function Invoke-Package {
+    if (-not $NoBuild) { Invoke-Build }
+    $packages = Join-Path $Output 'packages'
+    New-Item -ItemType Directory $packages -Force | Out-Null
+    Remove-Item (Join-Path $packages "ShmPS.$Version.nupkg") -ErrorAction SilentlyContinue
+    # Publish-PSResource packs into a repository: a file repository registered only for this call.
+    $repository = "ShmPS-package-$PID"
+    Register-PSResourceRepository -Name $repository -Uri $packages -Trusted
+    try {
+        Publish-PSResource -Path $Staged -Repository $repository
+    }
+    finally {
+        Unregister-PSResourceRepository -Name $repository
+    }
+    Write-Host "Packed $(Join-Path $packages "ShmPS.$Version.nupkg")"
 }
 
 function Invoke-Bench {

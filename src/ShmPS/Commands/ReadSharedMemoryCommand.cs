@@ -47,11 +47,13 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
 
     private void Read(SharedMemory shm)
     {
+        long size = shm.LiveSize;
         if (As is SharedMemoryNumberType type)
         {
             int width = NumberCodec.Width(type);
-            long count = Count ?? Math.Max(0, (shm.Size - Offset) / width);
-            byte[] data = ReadBytes(shm, checked(count * width));
+            long count = Count ?? Math.Max(0, (size - Offset) / width);
+            // A count whose byte length overflows is past the end of any object.
+            byte[] data = ReadBytes(shm, count > long.MaxValue / width ? long.MaxValue : count * width);
             for (int i = 0; i < count; i++)
             {
                 WriteObject(NumberCodec.Decode(type, data.AsSpan(i * width, width)));
@@ -59,25 +61,26 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
         }
         else if (Encoding is not null)
         {
-            byte[] data = ReadBytes(shm, Count ?? shm.Size - Offset);
-            int length = Count is null ? Array.IndexOf(data, (byte)0) : -1;
-            WriteObject(Encoding.GetString(data, 0, length < 0 ? data.Length : length));
+            string text = Encoding.GetString(ReadBytes(shm, Count ?? size - Offset));
+            // Without -Count, text ends at the first NUL character (a C string), whatever its width in bytes.
+            int end = Count is null ? text.IndexOf('\0') : -1;
+            WriteObject(end < 0 ? text : text[..end]);
         }
         else
         {
-            WriteObject(ReadBytes(shm, Count ?? shm.Size - Offset), enumerateCollection: false);
+            WriteObject(ReadBytes(shm, Count ?? size - Offset), enumerateCollection: false);
         }
     }
 
     private byte[] ReadBytes(SharedMemory shm, long count)
     {
+        shm.CheckRange(Offset, count);
         if (count > Array.MaxLength)
         {
             throw new SharedMemoryException("ReadTooLarge", ErrorCategory.LimitsExceeded,
                 $"{count} bytes do not fit in one array.", shm,
                 "Read in parts with -Offset and -Count, or write the data to a file from the object's Read method.");
         }
-        shm.CheckRange(Offset, count);
         return shm.Read(Offset, (int)count);
     }
 }

@@ -21,9 +21,14 @@ public abstract class SharedMemoryCommandBase : PSCmdlet
     protected const string InputObjectSet = "InputObject";
 
     /// <summary>POSIX object name, with or without the leading '/'. Wildcards select existing objects.</summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true)]
+    /// <remarks>
+    /// Not mandatory: -Id also belongs to this set (see Id), and PowerShell resolves a bare -Id to the
+    /// default set, which must then not demand a name.
+    /// </remarks>
+    [Parameter(Position = 0, ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(SharedMemoryNameCompleter))]
     [SupportsWildcards]
+    [AllowEmptyString]
     [ValidateNotNull]
     public string[] Name { get; set; } = Array.Empty<string>();
 
@@ -41,6 +46,9 @@ public abstract class SharedMemoryCommandBase : PSCmdlet
 
     /// <summary>Id (shmid) of a System V segment, as ipcs shows it; also finds private and removed-but-attached segments.</summary>
     [Parameter(Mandatory = true, ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true)]
+    // Also bound from an Id property beside Name and Kind (ConvertFrom-Json, Import-Csv): a private or
+    // removed-but-attached segment has key 0, and its id is then the only way to find it again.
+    [Parameter(ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true, DontShow = true)]
     [ArgumentCompleter(typeof(SystemVIdCompleter))]
     public int[] Id { get; set; } = Array.Empty<int>();
 
@@ -73,13 +81,19 @@ public abstract class SharedMemoryCommandBase : PSCmdlet
             return;
         }
         var finder = new SharedMemoryFinder(this);
+        if (ParameterSetName == NameSet && Name.Length == 0 && Id.Length == 0)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException(
+                "Name the shared memory object: -Name, -Key, -Id, -Path, -LiteralPath or -InputObject (from the pipeline)."),
+                "IdentityRequired", ErrorCategory.InvalidArgument, null));
+        }
         var found = ParameterSetName switch
         {
             KeySet => finder.ResolveKeys(Key),
-            IdSet => finder.ResolveIds(Id),
+            IdSet or NameSet when Name.Length == 0 => finder.ResolveIds(Id),
             PathSet => finder.ResolvePaths(Path, literal: false),
             LiteralPathSet => finder.ResolvePaths(LiteralPath, literal: true),
-            _ => finder.ResolveNames(Name, new[] { Kind }),
+            _ => finder.ResolveNames(Name, new[] { Kind }, Id),
         };
         foreach (SharedMemory shm in found)
         {
@@ -118,11 +132,22 @@ public abstract class SharedMemoryCommandBase : PSCmdlet
         {
             return true; // -Confirm already asked in ShouldProcess; -Confirm:$false means do not ask
         }
+        // A $ConfirmPreference assigned in a function or script scope is a plain string: convert it.
         object? preference = SessionState.PSVariable.GetValue("ConfirmPreference");
-        if (preference is ConfirmImpact impact && impact == ConfirmImpact.None)
+        if (LanguagePrimitives.TryConvertTo(preference, out ConfirmImpact impact) && impact == ConfirmImpact.None)
         {
             return true;
         }
-        return ShouldContinue($"{action} on {target}? This cannot be undone.", "Confirm");
+        try
+        {
+            return ShouldContinue($"{action} on {target}? This cannot be undone.", "Confirm");
+        }
+        catch (PSInvalidOperationException e)
+        {
+            // A non-interactive host cannot ask.
+            throw new SharedMemoryException("ConfirmationRequired", ErrorCategory.InvalidOperation,
+                $"{action} on {target} needs confirmation, and this session cannot prompt.", target,
+                "Add -Force (or -Confirm:$false) to go ahead without a prompt.", e);
+        }
     }
 }
