@@ -282,6 +282,18 @@ function Remove-StaleBenchObjects {
             }
         }
     }
+    if (Test-Path /proc/sysvipc/sem) {
+        # Lock semaphore sets carry their segment's key; one whose segment is gone is left over.
+        $segmentKeys = @(Get-Content /proc/sysvipc/shm | Select-Object -Skip 1 | ForEach-Object { [int](-split $_)[0] })
+        foreach ($line in Get-Content /proc/sysvipc/sem | Select-Object -Skip 1) {
+            $key = [int](-split $line)[0]
+            if (($key -band 0xffff0000) -eq $KeyBase -and $segmentKeys -notcontains $key) {
+                Write-Host "Removing semaphore set with key $('0x{0:x8}' -f $key), left by an interrupted run"
+                & ipcrm -S $key 2>$null
+                $global:LASTEXITCODE = 0
+            }
+        }
+    }
 }
 
 function New-BenchObject {
@@ -295,7 +307,12 @@ function New-BenchObject {
         }
         'SystemV' {
             $key = $KeyBase + $KeyIndex
-            Register-Cleanup ({ Get-SharedMemory -Key $key -ErrorAction SilentlyContinue | ForEach-Object { & ipcrm -m $_.Id 2>$null } }.GetNewClosure())
+            Register-Cleanup ({
+                Get-SharedMemory -Key $key -ErrorAction SilentlyContinue | ForEach-Object { & ipcrm -m $_.Id 2>$null }
+                # Lock-SharedMemory leaves a semaphore set with the segment's key.
+                & ipcrm -S $key 2>$null
+                $global:LASTEXITCODE = 0
+            }.GetNewClosure())
             New-SharedMemory -Key $key -Size $Size
         }
         'File' {
@@ -579,7 +596,7 @@ function Invoke-ListingChild {
                 'Get-SharedMemory' = { $null = @(Get-SharedMemory) }
             }
             # Listing is cheap: more rounds, for a steadier growth figure.
-            $m = Measure-Interleaved $blocks -Rounds (2 * $Repetitions + 1)
+            $m = Measure-Interleaved $blocks -Rounds (3 * $Repetitions + 1)
             $measured[[string]$point.Total] = @{ M = $m; Listed = $listed; SystemV = $segments.Count; Posix = $posixPaths.Count }
             Add-Row -Section Listing -Measure ('Get-SharedMemory, {0:N0} objects ({1:N0} SysV + {2:N0} POSIX)' -f $listed, $segments.Count, $posixPaths.Count) `
                 -ShmPS $m['Get-SharedMemory'] -Baseline $m['ipcs+ls'] -BaselineName 'ipcs -m + ls -ln /dev/shm' -Compare Time -Target 1.0 `
@@ -688,18 +705,21 @@ function Invoke-InputFileChild {
 }
 
 function Invoke-LockSection {
-    Write-Host 'Locks: an uncontended Lock-SharedMemory/Unlock-SharedMemory pair, against a flock(2) pair through P/Invoke' -ForegroundColor Cyan
+    Write-Host 'Locks: uncontended lock/unlock pairs, against a flock(2) pair through P/Invoke' -ForegroundColor Cyan
     if (-not (Get-Command Lock-SharedMemory -ErrorAction SilentlyContinue)) {
         Add-SkippedRow -Section Lock -Measure 'Lock-SharedMemory + Unlock-SharedMemory pair' -Reason 'Lock-SharedMemory is not in this build of ShmPS.'
         return
     }
-    Initialize-Native
     $n = 2000
     $path = New-BenchFile '/dev/shm' 'flock' 4096
     $h = [System.IO.File]::OpenHandle($path, 'Open', 'ReadWrite')
     Register-Cleanup ({ $h.Dispose() }.GetNewClosure())
     $fd = [int]$h.DangerousGetHandle()
-    $o = New-BenchObject -Kind Posix -Tag 'lock' -Size 4096
+    $objects = [ordered]@{}
+    $i = 0
+    foreach ($kind in 'Posix', 'SystemV', 'File') {
+        $objects[$kind] = New-BenchObject -Kind $kind -Tag 'lock' -Size 4096 -KeyIndex (0x400 + $i++)
+    }
     $blocks = [ordered]@{
         'flock' = {
             foreach ($i in 1..$n) {
@@ -707,17 +727,35 @@ function Invoke-LockSection {
                 $null = [ShmPSBench.Native]::flock($fd, 8) # LOCK_UN
             }
         }.GetNewClosure()
-        'cmdlets' = {
+    }
+    foreach ($kind in $objects.Keys) {
+        $o = $objects[$kind]
+        $blocks["$kind cmdlets"] = {
             foreach ($i in 1..$n) {
-                Lock-SharedMemory -InputObject $o
-                Unlock-SharedMemory -InputObject $o
+                $l = Lock-SharedMemory -InputObject $o
+                Unlock-SharedMemory -Lock $l
+            }
+        }.GetNewClosure()
+        $blocks["$kind method"] = {
+            foreach ($i in 1..$n) {
+                $l = $o.Lock()
+                $l.Release()
             }
         }.GetNewClosure()
     }
+    $o = $objects['Posix']
+    $blocks['Posix scriptblock'] = { foreach ($i in 1..$n) { Lock-SharedMemory -InputObject $o -ScriptBlock {} } }.GetNewClosure()
     $m = Measure-Interleaved $blocks
-    Add-Row -Section Lock -Measure 'Posix 2,000 x Lock-SharedMemory + Unlock-SharedMemory -InputObject' -ShmPS $m['cmdlets'] -Baseline $m['flock'] `
-        -BaselineName 'flock(LOCK_EX) + flock(LOCK_UN), P/Invoke' -Compare Time -Target 3 -Operations $n
-    $o.Dispose()
+    $flock = 'flock(LOCK_EX) + flock(LOCK_UN), P/Invoke'
+    foreach ($kind in $objects.Keys) {
+        Add-Row -Section Lock -Measure "$kind 2,000 x `$l = Lock-SharedMemory -InputObject; Unlock-SharedMemory -Lock `$l" -ShmPS $m["$kind cmdlets"] `
+            -Baseline $m['flock'] -BaselineName $flock -Compare Time -Target 3 -Operations $n
+        Add-Row -Section Lock -Measure "$kind 2,000 x `$l = `$obj.Lock(); `$l.Release()" -ShmPS $m["$kind method"] `
+            -Baseline $m['flock'] -BaselineName $flock -Compare Time -Target 3 -Operations $n
+    }
+    Add-Row -Section Lock -Measure 'Posix 2,000 x Lock-SharedMemory -InputObject -ScriptBlock {}' -ShmPS $m['Posix scriptblock'] `
+        -Baseline $m['flock'] -BaselineName $flock -Compare Time -Target 3 -Operations $n
+    foreach ($o in $objects.Values) { $o.Dispose() }
     Invoke-Cleanup
 }
 
