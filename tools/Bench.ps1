@@ -115,7 +115,7 @@ function Measure-Interleaved {
     $result = @{}
     foreach ($name in $Blocks.Keys) {
         $lapMedians = [ordered]@{}
-        foreach ($lap in $laps[$name].Keys) { $lapMedians[$lap] = Get-Median $laps[$name][$lap] }
+        foreach ($lap in $laps[$name].Keys) { $lapMedians[$lap] = [math]::Round((Get-Median $laps[$name][$lap]), 3) }
         $result[$name] = @{ Median = Get-Median $samples[$name]; Samples = @($samples[$name]); CpuMedian = Get-Median $cpu[$name]; Laps = $lapMedians }
     }
     $result
