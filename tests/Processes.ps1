@@ -1,0 +1,87 @@
+# Other processes for the tests (dot-source after common.ps1): a C program started in the background
+# that holds an attachment or a mapping, says "ready" on its first line and then answers commands
+# written to its standard input, one line each, until it is stopped; and a child pwsh started through
+# a launcher (setpriv, unshare) that changes what the child may do.
+
+function Start-NativeProcess {
+    <# Starts a program and waits for its first line; the line must start with "ready". #>
+    param([Parameter(Mandatory)][string] $FilePath, [string[]] $ArgumentList = @(), [int] $TimeoutSeconds = 10)
+    $psi = [Diagnostics.ProcessStartInfo]::new($FilePath)
+    foreach ($a in $ArgumentList) { $psi.ArgumentList.Add($a) }
+    $psi.RedirectStandardInput = $true
+    $psi.RedirectStandardOutput = $true
+    $psi.UseShellExecute = $false
+    $process = [Diagnostics.Process]::Start($psi)
+    $line = Read-NativeLine $process $TimeoutSeconds
+    if ($line -notlike 'ready*') {
+        Stop-NativeProcess $process
+        throw "$FilePath $ArgumentList did not get ready: '$line'"
+    }
+    $process | Add-Member -NotePropertyName ReadyLine -NotePropertyValue $line -PassThru
+}
+
+function Read-NativeLine {
+    param([Parameter(Mandatory)][Diagnostics.Process] $Process, [int] $TimeoutSeconds = 10)
+    $task = $Process.StandardOutput.ReadLineAsync()
+    if (-not $task.Wait($TimeoutSeconds * 1000)) { throw "No answer from process $($Process.Id) in $TimeoutSeconds s." }
+    $task.Result
+}
+
+function Send-NativeCommand {
+    <# Writes one command line and returns the one-line answer. #>
+    param([Parameter(Mandatory)][Diagnostics.Process] $Process, [Parameter(Mandatory)][string] $Command, [int] $TimeoutSeconds = 10)
+    $Process.StandardInput.WriteLine($Command)
+    $Process.StandardInput.Flush()
+    Read-NativeLine $Process $TimeoutSeconds
+}
+
+function Stop-NativeProcess {
+    <# Kills the process if it still runs and waits for it, so that what it held is released. #>
+    param([Diagnostics.Process] $Process)
+    if ($null -eq $Process) { return }
+    try {
+        if (-not $Process.HasExited) { $Process.Kill() }
+        $null = $Process.WaitForExit(10000)
+    }
+    catch [InvalidOperationException] {
+        # not started or already reaped
+    }
+    $Process.Dispose()
+}
+
+function ConvertTo-Hex {
+    param([byte[]] $Bytes)
+    [Convert]::ToHexString($Bytes).ToLowerInvariant()
+}
+
+function New-RandomBytes {
+    param([int] $Count)
+    $bytes = [byte[]]::new($Count)
+    [Security.Cryptography.RandomNumberGenerator]::Fill($bytes)
+    , $bytes
+}
+
+function Invoke-ChildPwshVia {
+    <#
+    Like Invoke-ChildPwsh, but pwsh is started by a launcher: -Launcher 'setpriv', '--bounding-set=-ipc_owner'
+    runs `setpriv --bounding-set=-ipc_owner pwsh ...`. For a shell launcher, "$0" "$@" are pwsh and its arguments.
+    #>
+    param([Parameter(Mandatory)][string[]] $Launcher, [Parameter(Mandatory)][string] $Script, [int] $TimeoutSeconds = 60)
+    $full = "`$ErrorActionPreference = 'Stop'; Import-Module '$ModulePath'`n$Script"
+    $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($full))
+    $psi = [Diagnostics.ProcessStartInfo]::new($Launcher[0])
+    foreach ($a in @($Launcher | Select-Object -Skip 1) + @($PwshPath, '-NoProfile', '-NonInteractive', '-EncodedCommand', $encoded)) {
+        $psi.ArgumentList.Add($a)
+    }
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    $p = [Diagnostics.Process]::Start($psi)
+    $stdout = $p.StandardOutput.ReadToEndAsync()
+    $stderr = $p.StandardError.ReadToEndAsync()
+    if (-not $p.WaitForExit($TimeoutSeconds * 1000)) {
+        $p.Kill($true)
+        throw "The child pwsh did not finish in $TimeoutSeconds s."
+    }
+    $p.WaitForExit()
+    [pscustomobject]@{ ExitCode = $p.ExitCode; Output = $stdout.Result; Error = $stderr.Result }
+}
