@@ -36,7 +36,7 @@ function Send-NativeCommand {
 }
 
 function Stop-NativeProcess {
-    <# Kills the process if it still runs and waits for it, so that what it held is released. #>
+    <# Kills the process if it still runs (SIGKILL) and waits for it, so that what it held is released; ExitCode stays readable. #>
     param([Diagnostics.Process] $Process)
     if ($null -eq $Process) { return }
     try {
@@ -44,9 +44,8 @@ function Stop-NativeProcess {
         $null = $Process.WaitForExit(10000)
     }
     catch [InvalidOperationException] {
-        # not started or already reaped
+        # not started, or disposed
     }
-    $Process.Dispose()
 }
 
 function ConvertTo-Hex {
