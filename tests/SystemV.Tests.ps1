@@ -287,6 +287,17 @@ Describe 'Get-SharedMemory with System V segments' -Tag SystemV {
         $byId.Size | Should -Be @(8192, 4096)
     }
 
+    It 'reports a missing key among several as a non-terminating error and still returns the others' {
+        $a = New-TestSegment
+        $b = New-TestSegment
+        $missing = New-TestKey
+        $found = Get-SharedMemory -Key $a.Key, $missing, $b.Key -ErrorVariable errors -ErrorAction SilentlyContinue
+        $found.Id | Should -Be @($a.Id, $b.Id)
+        $errors | Should -HaveCount 1
+        $errors[0].FullyQualifiedErrorId | Should -BeExactly 'SharedMemoryNotFound,ShmPS.Commands.GetSharedMemoryCommand'
+        $errors[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    }
+
     It 'reports a missing key as SharedMemoryNotFound' {
         $key = New-TestKey
         { Get-SharedMemory -Key $key -ErrorAction Stop } |
@@ -336,6 +347,29 @@ Describe 'Get-SharedMemory with System V segments' -Tag SystemV {
         $got.IsMarkedForDeletion | Should -BeFalse
         $got.IsLocked | Should -BeFalse
         Stop-NativeProcess $holder
+    }
+
+    It 'gives the times of /proc/sysvipc/shm as local times in a time zone other than UTC' {
+        $shm = New-TestSegment
+        Write-SharedMemory -Id $shm.Id -Value 1
+        $row = Get-ShmRow $shm.Id
+        $child = Invoke-ChildPwshVia -Launcher 'env', 'TZ=Asia/Kolkata' -Script @"
+`$s = Get-SharedMemory -Id $($shm.Id)
+[ordered]@{
+    Offset = [TimeZoneInfo]::Local.BaseUtcOffset.TotalMinutes
+    Kinds = @(`$s.LastAttachTime.Kind, `$s.LastDetachTime.Kind, `$s.ChangeTime.Kind) -join ','
+    Attach = ([DateTimeOffset]`$s.LastAttachTime).ToUnixTimeSeconds()
+    Detach = ([DateTimeOffset]`$s.LastDetachTime).ToUnixTimeSeconds()
+    Change = ([DateTimeOffset]`$s.ChangeTime).ToUnixTimeSeconds()
+} | ConvertTo-Json -Compress
+"@
+        $child.ExitCode | Should -Be 0 -Because $child.Error
+        $r = $child.Output | ConvertFrom-Json
+        $r.Offset | Should -Be 330 -Because 'the child runs at UTC+05:30'
+        $r.Kinds | Should -Be 'Local,Local,Local'
+        $r.Attach | Should -Be $row.atime
+        $r.Detach | Should -Be $row.dtime
+        $r.Change | Should -Be $row.ctime
     }
 
     It 'agrees with lsipc -m on the fields it shows' {
