@@ -13,6 +13,8 @@ BeforeDiscovery {
             'Set-SharedMemoryPermission', 'Remove-SharedMemory') { @{ Type = $type; Command = $command } }
     }
     $script:BadSizes = @(@{ Size = 0 }, @{ Size = -1 })
+    $script:Reservations = @(@{ Sparse = $false }, @{ Sparse = $true })
+    $script:DataCommands = 'Read-SharedMemory', 'Write-SharedMemory' | ForEach-Object { @{ Command = $_ } }
     $script:OutOfRange = @(
         @{ Offset = 4096; Count = 1 }
         @{ Offset = 4000; Count = 97 }
@@ -198,6 +200,17 @@ Describe 'New-SharedMemory -Path' -Tag File {
         }
     }
 
+    It 'reports a directory that does not exist as a ShmPS error (ObjectNotFound), Sparse: <Sparse>' -TestCases $Reservations {
+        param($Sparse)
+        $path = Join-Path (New-TestPath -Extension '.missing') 'x.bin'
+        $record = { New-SharedMemory -Path $path -Size 4096 -Sparse:$Sparse -ErrorAction Stop } |
+            Should -Throw -PassThru
+        $record.Exception | Should -BeOfType ShmPS.SharedMemoryException
+        $record.FullyQualifiedErrorId | Should -BeLike '*,ShmPS.Commands.NewSharedMemoryCommand'
+        $record.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        Test-Path -LiteralPath (Split-Path $path) | Should -BeFalse
+    }
+
     It 'refuses size <Size> (InvalidSize) and creates no file' -TestCases $BadSizes {
         param($Size)
         $path = New-TestPath
@@ -303,6 +316,22 @@ Describe 'Get-SharedMemory -Path and -LiteralPath' -Tag File {
 }
 
 Describe 'Read-SharedMemory and Write-SharedMemory -Path' -Tag File {
+    It '<Command> refuses a symbolic link planted at the path after the object was found (NotARegularFile)' -TestCases $DataCommands {
+        param($Command)
+        $dir = New-TestDirectory
+        $path = Join-Path $dir 'x.bin'
+        $shm = New-SharedMemory -Path $path -Size 100
+        $shm.Close()
+        $target = Join-Path $dir 'target.bin'
+        [IO.File]::WriteAllBytes($target, [byte[]](1..100))
+        Remove-Item -LiteralPath $path
+        $null = New-Item -ItemType SymbolicLink -Path $path -Target $target
+        $extra = if ($Command -eq 'Write-SharedMemory') { @{ Value = [byte[]](9, 9, 9) } } else { @{ Count = 3 } }
+        { & $Command -InputObject $shm @extra -ErrorAction Stop } |
+            Should -Throw -ErrorId "NotARegularFile,ShmPS.Commands.$($Command -replace '-')Command"
+        ConvertTo-Hex ([IO.File]::ReadAllBytes($target)) | Should -Be (ConvertTo-Hex ([byte[]](1..100)))
+    }
+
     It 'writes and reads bytes, text and numbers in the file' {
         $path = New-TestPath
         $null = New-SharedMemory -Path $path -Size 4096
