@@ -90,18 +90,14 @@ Describe 'Native struct layouts agree with the C compiler' -Tag Native {
         $declared | Where-Object { $_ -notin $Fields } | Should -BeNullOrEmpty -Because 'a new field needs its C member in this test and in layout.c'
     }
 
-    It '<Type>.<Field> is at offsetof(struct <CStruct>, <Member>)' -TestCases $FieldCases {
+    It '<Type>.<Field> has the offset and width of <CStruct>.<Member>' -TestCases $FieldCases {
         param($Type, $CStruct, $Field, $Member)
         $c = $CField["$CStruct.$Member"]
         $c | Should -Not -BeNullOrEmpty -Because 'layout.c prints every member the module uses'
-        [long][Runtime.InteropServices.Marshal]::OffsetOf([type](Get-NativeType $Type), $Field) | Should -Be $c.Offset
-    }
-
-    It '<Type>.<Field> is as wide as <CStruct>.<Member>' -TestCases $FieldCases {
-        param($Type, $CStruct, $Field, $Member)
-        $c = $CField["$CStruct.$Member"]
-        # [type] picks SizeOf(Type); an untyped argument binds to SizeOf(object) and measures RuntimeType.
-        $managed = [Runtime.InteropServices.Marshal]::SizeOf([type](Get-NativeType $Type).GetField($Field, [Reflection.BindingFlags]'Public,NonPublic,Instance').FieldType)
+        # [type] picks the Marshal overloads that take a Type; an untyped argument binds to SizeOf(object).
+        $type = [type](Get-NativeType $Type)
+        [long][Runtime.InteropServices.Marshal]::OffsetOf($type, $Field) | Should -Be $c.Offset
+        $managed = [Runtime.InteropServices.Marshal]::SizeOf([type]$type.GetField($Field, [Reflection.BindingFlags]'Public,NonPublic,Instance').FieldType)
         if ($CStruct -eq 'ipc_perm' -and $Member -eq 'mode') {
             # Documented in ShmidDs.cs: glibc's mode_t is 32 bits, ShmPS reads and writes its low 16 bits
             # (permission bits, SHM_DEST, SHM_LOCKED), which start at the member's offset on little-endian targets.
