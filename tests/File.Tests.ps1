@@ -5,13 +5,22 @@
 
 BeforeDiscovery {
     $script:Modes = '0600', '0640', '0644', '0666', '0777', '0400' | ForEach-Object { @{ Mode = $_ } }
+    # Symbolic links are never followed and have their own ErrorId; other non-regular files are NotARegularFile.
+    $refusal = @{
+        'directory' = @{ ErrorId = 'NotARegularFile'; Category = 'InvalidType' }
+        'FIFO' = @{ ErrorId = 'NotARegularFile'; Category = 'InvalidType' }
+        'character device' = @{ ErrorId = 'NotARegularFile'; Category = 'InvalidType' }
+        'symbolic link to a regular file' = @{ ErrorId = 'SymbolicLinkRefused'; Category = 'SecurityError' }
+        'dangling symbolic link' = @{ ErrorId = 'SymbolicLinkRefused'; Category = 'SecurityError' }
+    }
     $script:Refused = foreach ($type in 'directory', 'FIFO', 'character device', 'symbolic link to a regular file', 'dangling symbolic link') {
-        foreach ($force in $false, $true) { @{ Type = $type; Force = $force } }
+        foreach ($force in $false, $true) { @{ Type = $type; Force = $force } + $refusal[$type] }
     }
     $script:RefusedLookups = foreach ($type in 'directory', 'FIFO', 'symbolic link to a regular file') {
         foreach ($command in 'Get-SharedMemory', 'Read-SharedMemory', 'Write-SharedMemory', 'Resize-SharedMemory',
-            'Set-SharedMemoryPermission', 'Remove-SharedMemory') { @{ Type = $type; Command = $command } }
+            'Set-SharedMemoryPermission', 'Remove-SharedMemory') { @{ Type = $type; Command = $command } + $refusal[$type] }
     }
+    $script:RemoveConfirmations = @(@{ How = '-Force'; Parameters = @{ Force = $true } }, @{ How = '-Confirm:$false'; Parameters = @{ Confirm = $false } })
     $script:BadSizes = @(@{ Size = 0 }, @{ Size = -1 })
     $script:Reservations = @(@{ Sparse = $false }, @{ Sparse = $true })
     $script:DataCommands = 'Read-SharedMemory', 'Write-SharedMemory' | ForEach-Object { @{ Command = $_ } }
@@ -121,7 +130,7 @@ Describe 'New-SharedMemory -Path' -Tag File {
             Write-SharedMemory -Path 'relative.bin' -Value 'here'
             Read-SharedMemory -Path 'relative.bin' -Count 4 -Encoding utf8 | Should -BeExactly 'here'
             (Get-SharedMemory -LiteralPath 'relative.bin').Path | Should -Be $shm.Path
-            Remove-SharedMemory -Path 'relative.bin'
+            Remove-SharedMemory -Path 'relative.bin' -Force
             Test-Path -LiteralPath (Join-Path $dir 'relative.bin') | Should -BeFalse
         }
         finally {
@@ -183,14 +192,14 @@ Describe 'New-SharedMemory -Path' -Tag File {
         $warnings | Should -Not -BeNullOrEmpty -Because 'the size is the same, so the warning is about the owner'
     }
 
-    It 'refuses a <Type> (Force: <Force>) with NotARegularFile and leaves it' -TestCases $Refused {
-        param($Type, $Force)
+    It 'refuses a <Type> (Force: <Force>) with <ErrorId> and leaves it' -TestCases $Refused {
+        param($Type, $Force, $ErrorId, $Category)
         $dir = New-TestDirectory
         $path = New-NonRegular $Type $dir
         $before = Get-FileStat $path
         $record = { New-SharedMemory -Path $path -Size 100 -Force:$Force -ErrorAction Stop } |
-            Should -Throw -ErrorId 'NotARegularFile,ShmPS.Commands.NewSharedMemoryCommand' -PassThru
-        $record.CategoryInfo.Category | Should -Be 'InvalidType'
+            Should -Throw -ErrorId "$ErrorId,ShmPS.Commands.NewSharedMemoryCommand" -PassThru
+        $record.CategoryInfo.Category | Should -Be $Category
         (Get-FileStat $path).Type | Should -Be $before.Type
         if ($Type -eq 'symbolic link to a regular file') {
             ConvertTo-Hex ([IO.File]::ReadAllBytes((Join-Path $dir 'target.bin'))) | Should -Be (ConvertTo-Hex ([byte[]](1..100)))
@@ -246,7 +255,7 @@ Describe 'Get-SharedMemory -Path and -LiteralPath' -Tag File {
             Should -Throw -ErrorId 'SharedMemoryNotFound,ShmPS.Commands.GetSharedMemoryCommand'
         { Read-SharedMemory -Path $path -ErrorAction Stop } |
             Should -Throw -ErrorId 'SharedMemoryNotFound,ShmPS.Commands.ReadSharedMemoryCommand'
-        { Remove-SharedMemory -Path $path -ErrorAction Stop } |
+        { Remove-SharedMemory -Path $path -Force -ErrorAction Stop } |
             Should -Throw -ErrorId 'SharedMemoryNotFound,ShmPS.Commands.RemoveSharedMemoryCommand'
     }
 
@@ -265,7 +274,7 @@ Describe 'Get-SharedMemory -Path and -LiteralPath' -Tag File {
         $read | ForEach-Object { ConvertTo-Hex $_ | Should -Be (ConvertTo-Hex $data) }
         ConvertTo-Hex ([IO.File]::ReadAllBytes($other)[0..15]) | Should -Not -Be (ConvertTo-Hex $data)
 
-        Remove-SharedMemory -Path $pattern
+        Remove-SharedMemory -Path $pattern -Force
         $bins | ForEach-Object { Test-Path -LiteralPath $_ | Should -BeFalse }
         Test-Path -LiteralPath $other | Should -BeTrue
     }
@@ -286,24 +295,25 @@ Describe 'Get-SharedMemory -Path and -LiteralPath' -Tag File {
         ConvertTo-Hex (Read-SharedMemory -LiteralPath $bracket -Count 8) | Should -Be (ConvertTo-Hex $data)
         ConvertTo-Hex ([IO.File]::ReadAllBytes($plain)[0..7]) | Should -Not -Be (ConvertTo-Hex $data)
 
-        Remove-SharedMemory -LiteralPath $bracket
+        Remove-SharedMemory -LiteralPath $bracket -Force
         Test-Path -LiteralPath $bracket | Should -BeFalse
         Test-Path -LiteralPath $plain | Should -BeTrue
     }
 
-    It '<Command> refuses a <Type> (NotARegularFile)' -TestCases $RefusedLookups {
-        param($Type, $Command)
+    It '<Command> refuses a <Type> (<ErrorId>)' -TestCases $RefusedLookups {
+        param($Type, $Command, $ErrorId)
         $dir = New-TestDirectory
         $path = New-NonRegular $Type $dir
         $extra = switch ($Command) {
             'Write-SharedMemory' { @{ Value = [byte[]](9, 9, 9) } }
             'Resize-SharedMemory' { @{ Size = 10; Force = $true } }
             'Set-SharedMemoryPermission' { @{ Mode = '0666'; WarningAction = 'SilentlyContinue' } }
+            'Remove-SharedMemory' { @{ Force = $true } }
             default { @{} }
         }
         $before = Get-FileStat $path
         { & $Command -LiteralPath $path @extra -ErrorAction Stop } |
-            Should -Throw -ErrorId "NotARegularFile,ShmPS.Commands.$($Command -replace '-')Command"
+            Should -Throw -ErrorId "$ErrorId,ShmPS.Commands.$($Command -replace '-')Command"
         $after = Get-FileStat $path
         $after.Type | Should -Be $before.Type -Because 'it is still there'
         $after.Mode | Should -Be $before.Mode
@@ -316,7 +326,7 @@ Describe 'Get-SharedMemory -Path and -LiteralPath' -Tag File {
 }
 
 Describe 'Read-SharedMemory and Write-SharedMemory -Path' -Tag File {
-    It '<Command> refuses a symbolic link planted at the path after the object was found (NotARegularFile)' -TestCases $DataCommands {
+    It '<Command> refuses a symbolic link planted at the path after the object was found (SymbolicLinkRefused)' -TestCases $DataCommands {
         param($Command)
         $dir = New-TestDirectory
         $path = Join-Path $dir 'x.bin'
@@ -328,7 +338,7 @@ Describe 'Read-SharedMemory and Write-SharedMemory -Path' -Tag File {
         $null = New-Item -ItemType SymbolicLink -Path $path -Target $target
         $extra = if ($Command -eq 'Write-SharedMemory') { @{ Value = [byte[]](9, 9, 9) } } else { @{ Count = 3 } }
         { & $Command -InputObject $shm @extra -ErrorAction Stop } |
-            Should -Throw -ErrorId "NotARegularFile,ShmPS.Commands.$($Command -replace '-')Command"
+            Should -Throw -ErrorId "SymbolicLinkRefused,ShmPS.Commands.$($Command -replace '-')Command"
         ConvertTo-Hex ([IO.File]::ReadAllBytes($target)) | Should -Be (ConvertTo-Hex ([byte[]](1..100)))
     }
 
@@ -492,10 +502,11 @@ Describe 'Set-SharedMemoryPermission -Path' -Tag File {
 }
 
 Describe 'Remove-SharedMemory -Path' -Tag File {
-    It 'deletes the file' {
+    It 'deletes the file with <How>' -TestCases $RemoveConfirmations {
+        param($Parameters)
         $path = New-TestPath
         $null = New-SharedMemory -Path $path -Size 64
-        Remove-SharedMemory -Path $path
+        Remove-SharedMemory -Path $path @Parameters
         Test-Path -LiteralPath $path | Should -BeFalse
     }
 
@@ -530,7 +541,7 @@ Describe 'Shared file mappings where the user may not write' -Tag File {
 `$r = [ordered]@{}
 try { `$null = New-SharedMemory -Path '$Locked/new.bin' -Size 64 -ErrorAction Stop; `$r.New = 'created' }
 catch { `$r.New = `$_.FullyQualifiedErrorId; `$r.NewCategory = "`$(`$_.CategoryInfo.Category)" }
-try { Remove-SharedMemory -Path '$Existing' -ErrorAction Stop; `$r.Remove = 'removed' }
+try { Remove-SharedMemory -Path '$Existing' -Force -ErrorAction Stop; `$r.Remove = 'removed' }
 catch { `$r.Remove = `$_.FullyQualifiedErrorId }
 try { Write-SharedMemory -Path '$Existing' -Value 1 -ErrorAction Stop; `$r.Write = 'written' }
 catch { `$r.Write = `$_.FullyQualifiedErrorId }

@@ -16,7 +16,12 @@ BeforeDiscovery {
                 ChangeTime = 'stx_ctime'; ModifyTime = 'stx_mtime'; DevMajor = 'stx_dev_major'; DevMinor = 'stx_dev_minor' } }
         @{ Type = 'ShmPS.Native.StatxTimestamp'; CStruct = 'statx_timestamp'; Members = [ordered]@{
                 Seconds = 'tv_sec'; Nanoseconds = 'tv_nsec'; _reserved = '__reserved' } }
+        @{ Type = 'ShmPS.Native.Libc+SemBuf'; CStruct = 'sembuf'; Members = [ordered]@{
+                Number = 'sem_num'; Operation = 'sem_op'; Flags = 'sem_flg' } }
+        @{ Type = 'ShmPS.Native.Libc+Timespec'; CStruct = 'timespec'; Members = [ordered]@{
+                Seconds = 'tv_sec'; Nanoseconds = 'tv_nsec' } }
     )
+    $CheckedCases = @(@{ Checked = @($Layouts.Type) })
     $StructCases = $Layouts | ForEach-Object { @{ Type = $_.Type; CStruct = $_.CStruct; Fields = @($_.Members.Keys) } }
     $FieldCases = foreach ($layout in $Layouts) {
         foreach ($field in $layout.Members.Keys) {
@@ -31,7 +36,7 @@ BeforeDiscovery {
             'AT_FDCWD', 'AT_SYMLINK_NOFOLLOW', 'AT_EMPTY_PATH', 'STATX_BASIC_STATS',
             'LOCK_SH', 'LOCK_EX', 'LOCK_NB', 'LOCK_UN', 'RLIMIT_FSIZE',
             'IPC_PRIVATE', 'IPC_CREAT', 'IPC_EXCL', 'SHM_HUGETLB', 'SHM_RDONLY', 'IPC_RMID', 'IPC_SET', 'IPC_STAT',
-            'SHM_DEST', 'SHM_LOCKED', 'PasswdSize', 'GroupSize', 'IdOffset')
+            'SHM_DEST', 'SHM_LOCKED', 'SEM_UNDO', 'IPC_NOWAIT', 'PasswdSize', 'GroupSize', 'IdOffset')
         'ShmPS.Native.Statx' = @('S_IFMT', 'S_IFREG', 'S_IFDIR', 'S_IFLNK')
         'ShmPS.Native.Errno' = @(
             'EPERM', 'ENOENT', 'EINTR', 'EBADF', 'EAGAIN', 'EWOULDBLOCK', 'ENOMEM', 'EACCES', 'EEXIST', 'ENOTDIR',
@@ -88,6 +93,21 @@ Describe 'Native struct layouts agree with the C compiler' -Tag Native {
         param($Type, $Fields)
         $declared = (Get-NativeType $Type).GetFields([Reflection.BindingFlags]'Public,NonPublic,Instance').Name
         $declared | Where-Object { $_ -notin $Fields } | Should -BeNullOrEmpty -Because 'a new field needs its C member in this test and in layout.c'
+    }
+
+    It 'declares no struct in ShmPS.Native that is not checked here' -TestCases $CheckedCases {
+        param($Checked)
+        $structs = [ShmPS.SharedMemory].Assembly.GetTypes() |
+            Where-Object { $_.IsValueType -and -not $_.IsEnum -and $_.Namespace -eq 'ShmPS.Native' }
+        $structs.FullName | Where-Object { $_ -notin $Checked } |
+            Should -BeNullOrEmpty -Because 'every struct passed to libc needs its layout checked against layout.c'
+    }
+
+    It 'reads struct semid_ds into a buffer large enough, with its ipc_perm first' {
+        # Libc.SemSetPermission: stackalloc byte[256], cast to IpcPerm* at offset 0.
+        $CSize['semid_ds'] | Should -BeLessOrEqual 256
+        $CField['semid_ds.sem_perm'].Offset | Should -Be 0
+        $CField['semid_ds.sem_perm'].Size | Should -Be $CSize['ipc_perm']
     }
 
     It '<Type>.<Field> has the offset and width of <CStruct>.<Member>' -TestCases $FieldCases {

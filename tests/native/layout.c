@@ -16,8 +16,10 @@
 #include <sys/file.h>
 #include <sys/ipc.h>
 #include <sys/resource.h>
+#include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SIZE(s) printf("size %s %zu\n", #s, sizeof(struct s))
@@ -67,6 +69,19 @@ int main(void)
     FIELD(statx_timestamp, tv_nsec);
     FIELD(statx_timestamp, __reserved);
 
+    SIZE(sembuf);
+    FIELD(sembuf, sem_num);
+    FIELD(sembuf, sem_op);
+    FIELD(sembuf, sem_flg);
+
+    SIZE(timespec);
+    FIELD(timespec, tv_sec);
+    FIELD(timespec, tv_nsec);
+
+    /* Libc.SemSetPermission reads struct semid_ds into a 256-byte buffer and its ipc_perm at offset 0. */
+    SIZE(semid_ds);
+    FIELD(semid_ds, sem_perm);
+
     /* ShmPS.Native.Libc */
     CONST(O_RDONLY);
     CONST(O_RDWR);
@@ -95,6 +110,8 @@ int main(void)
     CONST(IPC_STAT);
     CONST(SHM_DEST);
     CONST(SHM_LOCKED);
+    CONST(SEM_UNDO);
+    CONST(IPC_NOWAIT);
     /* Libc reads struct passwd and struct group through their sizes and the id offset. */
     CONST_AS("PasswdSize", sizeof(struct passwd));
     CONST_AS("GroupSize", sizeof(struct group));
