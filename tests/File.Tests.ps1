@@ -510,6 +510,19 @@ Describe 'Remove-SharedMemory -Path' -Tag File {
         Test-Path -LiteralPath $path | Should -BeFalse
     }
 
+    It 'leaves the file, with ConfirmationRequired, where the session cannot ask (no -Force or -Confirm:$false)' {
+        # build.ps1 runs Pester in pwsh -NonInteractive: deleting a file is High impact and cannot be confirmed there.
+        if ([Environment]::GetCommandLineArgs() -notcontains '-NonInteractive') {
+            Set-ItResult -Skipped -Because 'this session could prompt'
+            return
+        }
+        $path = New-TestPath
+        $null = New-SharedMemory -Path $path -Size 64
+        { Remove-SharedMemory -Path $path -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ConfirmationRequired,ShmPS.Commands.RemoveSharedMemoryCommand'
+        Test-Path -LiteralPath $path | Should -BeTrue
+    }
+
     It 'leaves the file with -WhatIf' {
         $path = New-TestPath
         $null = New-SharedMemory -Path $path -Size 64
