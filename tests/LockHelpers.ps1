@@ -156,11 +156,15 @@ function Wait-Until {
 }
 
 function New-RunspacePowerShell {
-    <# A PowerShell instance in a new runspace of this process, with the module imported and $args[0] passed. #>
-    param([Parameter(Mandatory)][string] $Script, $Argument)
+    <#
+    A PowerShell instance in a new runspace of this process, with the module imported and the object as
+    $args[0]. With -Ready, the event is set just before $Script runs, once the import is done.
+    #>
+    param([Parameter(Mandatory)][string] $Script, [Parameter(Mandatory)] $Shm, [Threading.ManualResetEventSlim] $Ready)
     $ps = [powershell]::Create()
-    $null = $ps.AddScript("Import-Module '$ModulePath'`n$Script")
-    if ($PSBoundParameters.ContainsKey('Argument')) { $null = $ps.AddArgument($Argument) }
+    $signal = if ($Ready) { "`$args[1].Set()" }
+    $null = $ps.AddScript("Import-Module '$ModulePath'`n$signal`n$Script").AddArgument($Shm)
+    if ($Ready) { $null = $ps.AddArgument($Ready) }
     $ps
 }
 
