@@ -73,7 +73,8 @@ public abstract class SharedMemory : IDisposable
     public byte[] Read(long offset, int count)
     {
         CheckRange(offset, count);
-        byte[] data = new byte[count];
+        // Every byte is overwritten by the read, so zeroing the array first would only cost time.
+        byte[] data = GC.AllocateUninitializedArray<byte>(count);
         ReadChecked(offset, data);
         return data;
     }
@@ -94,7 +95,7 @@ public abstract class SharedMemory : IDisposable
 
     internal void Write(long offset, ReadOnlySpan<byte> data)
     {
-        CheckRange(offset, data.Length);
+        CheckRange(offset, data.Length, writing: true);
         WriteCore(offset, data);
     }
 
@@ -165,7 +166,7 @@ public abstract class SharedMemory : IDisposable
     /// <summary>Copies <paramref name="length"/> bytes from a stream in chunks, reporting progress.</summary>
     internal void WriteFrom(long offset, Stream source, long length, Action<long>? progress)
     {
-        CheckRange(offset, length);
+        CheckRange(offset, length, writing: true);
         byte[] chunk = new byte[(int)Math.Min(length, 1 << 20)];
         long done = 0;
         while (done < length)
@@ -179,9 +180,9 @@ public abstract class SharedMemory : IDisposable
     }
 
     /// <summary>Checks offset and count against the live size (another process may have resized it).</summary>
-    internal void CheckRange(long offset, long count)
+    internal void CheckRange(long offset, long count, bool writing = false)
     {
-        long size = CurrentSize();
+        long size = CurrentSize(writing);
         if (offset < 0 || count < 0 || offset > size || count > size - offset)
         {
             throw ErrorHelper.OffsetOutOfRange(this, offset, count, size);
@@ -209,8 +210,8 @@ public abstract class SharedMemory : IDisposable
 
     protected virtual void Dispose(bool disposing) { }
 
-    /// <summary>The size right now, read from the kernel.</summary>
-    private protected abstract long CurrentSize();
+    /// <summary>The size right now, read from the kernel (through a writable handle when about to write).</summary>
+    private protected abstract long CurrentSize(bool writing);
 
     /// <summary>Reads up to buffer.Length bytes; fewer only if the object shrank.</summary>
     private protected abstract int ReadCore(long offset, Span<byte> buffer);

@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using System.Threading;
@@ -24,7 +23,7 @@ public sealed class LockSharedMemoryCommand : SharedMemoryCommandBase, IDisposab
     [TimeoutTransformation]
     public TimeSpan? Timeout { get; set; }
 
-    /// <summary>Run this under the lock, with the object as $_ and $args[0]; the lock is released however it ends.</summary>
+    /// <summary>Run this under the lock, with the object as $_; the lock is released however it ends.</summary>
     [Parameter(Position = 1)]
     public ScriptBlock? ScriptBlock { get; set; }
 
@@ -49,13 +48,30 @@ public sealed class LockSharedMemoryCommand : SharedMemoryCommandBase, IDisposab
         }
         using (held)
         {
-            var underscore = new List<PSVariable> { new("_", shm) };
-            foreach (PSObject output in ScriptBlock.InvokeWithContext(null, underscore, shm))
-            {
-                WriteObject(output);
-            }
+            RunStreaming(ScriptBlock, shm);
         }
     });
+
+    // Runs the block as ForEach-Object does, with the object as $_: a steppable pipeline begun on this
+    // cmdlet writes the block's output (and errors) downstream as it is produced, so what the block
+    // wrote before a break, an error or Ctrl+C is not lost. When this cmdlet has pipeline input the
+    // steppable pipeline takes the object as its input; otherwise it gets it as -InputObject.
+    private static readonly ScriptBlock s_fromPipeline = ScriptBlock.Create(
+        "param($block) ForEach-Object -Process $block");
+
+    private static readonly ScriptBlock s_fromArgument = ScriptBlock.Create(
+        "param($block, $object) ForEach-Object -InputObject $object -Process $block");
+
+    private void RunStreaming(ScriptBlock block, SharedMemory shm)
+    {
+        bool piped = MyInvocation.ExpectingInput;
+        SteppablePipeline pipeline = piped
+            ? s_fromPipeline.GetSteppablePipeline(CommandOrigin.Internal, new object[] { block })
+            : s_fromArgument.GetSteppablePipeline(CommandOrigin.Internal, new object[] { block, shm });
+        pipeline.Begin(this);
+        pipeline.Process(shm);
+        pipeline.End();
+    }
 
     protected override void StopProcessing() => _stopping.Cancel();
 

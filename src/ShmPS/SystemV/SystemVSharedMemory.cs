@@ -63,7 +63,7 @@ public sealed class SystemVSharedMemory : SharedMemory
 
     #region Data access
 
-    private protected override long CurrentSize() => Size; // fixed at creation
+    private protected override long CurrentSize(bool writing) => Size; // fixed at creation
 
     private protected override int ReadCore(long offset, Span<byte> buffer)
     {
@@ -83,8 +83,19 @@ public sealed class SystemVSharedMemory : SharedMemory
         try
         {
             // The segment's size cannot change while it exists, and an attachment keeps it alive even
-            // if it is removed meanwhile, so a bounds-checked copy through it cannot fault.
-            return Libc.ShmAttach(Id, Size, readOnly);
+            // if it is removed meanwhile, so a copy bounds-checked against the attached size cannot fault.
+            SafeAttachmentHandle attachment = Libc.ShmAttach(Id, readOnly);
+            if ((long)attachment.ByteLength != Size)
+            {
+                // The id now names another segment (ids are reused after removal).
+                attachment.Dispose();
+                throw ErrorHelper.NotFound(KindDescription, $"{Name} (id {Id}, {Size} bytes)");
+            }
+            return attachment;
+        }
+        catch (NativeException e) when (e.Errno is Errno.EINVAL or Errno.EIDRM)
+        {
+            throw ErrorHelper.NotFound(KindDescription, $"{Name} (id {Id})");
         }
         catch (NativeException e)
         {
@@ -165,6 +176,25 @@ public sealed class SystemVSharedMemory : SharedMemory
         }
     }
 
+    /// <summary>Whoever may use the segment may take its lock: its semaphore set, if it exists, follows.</summary>
+    private void UpdateLockPermission(IpcPerm perm)
+    {
+        if (Key == Libc.IPC_PRIVATE)
+        {
+            return;
+        }
+        int semid;
+        try
+        {
+            semid = Libc.SemGet(Key, 0, 0);
+        }
+        catch (NativeException e) when (e.Errno == Errno.ENOENT)
+        {
+            return; // never locked
+        }
+        Libc.SemSetPermission(semid, perm.Uid, perm.Gid, (ushort)(perm.Mode & 0x1B6));
+    }
+
     internal override void SetPermission(UnixFileMode? mode, uint? ownerId, uint? groupId)
     {
         try
@@ -174,6 +204,7 @@ public sealed class SystemVSharedMemory : SharedMemory
             if (groupId is not null) ds.Perm.Gid = groupId.Value;
             if (mode is not null) ds.Perm.Mode = (ushort)((int)mode.Value & 0x1FF);
             Libc.ShmSet(Id, ds);
+            UpdateLockPermission(ds.Perm);
         }
         catch (NativeException e) when (e.Errno is Errno.EINVAL or Errno.EIDRM)
         {
@@ -303,6 +334,28 @@ public sealed class SystemVSharedMemory : SharedMemory
         foreach (ProcRow row in ReadTable())
         {
             yield return FromRow(row);
+        }
+    }
+
+    /// <summary>
+    /// The key ftok(3) derives from an existing file and a project id (only its low 8 bits count, and
+    /// it must not be 0), so that programs agreeing on a file agree on the key.
+    /// </summary>
+    public static int KeyFromPath(string path, int projectId)
+    {
+        if ((projectId & 0xFF) == 0)
+        {
+            throw new SharedMemoryException("InvalidProjectId", ErrorCategory.InvalidArgument,
+                $"Project id {projectId} has 0 in its low 8 bits; ftok uses only those bits and they must not be 0.",
+                projectId, "Give a project id from 1 to 255.");
+        }
+        try
+        {
+            return Libc.FTok(path, projectId);
+        }
+        catch (NativeException e)
+        {
+            throw ErrorHelper.FromNative(e, path);
         }
     }
 
