@@ -21,7 +21,7 @@ BeforeAll {
         )
         $Shm.Write(0, [byte[]]::new(64))
         $mode = if ($NoLock) { 'nolock' } else { 'lock' }
-        $increment = if ($NoLock) { '& $step $shm' } else { 'Lock-SharedMemory -InputObject $shm -ScriptBlock $step' }
+        $increment = if ($NoLock) { '$shm | ForEach-Object $step' } else { 'Lock-SharedMemory -InputObject $shm -ScriptBlock $step' }
         $processes = @(
             for ($slot = 0; $slot -lt $NativeCount; $slot++) {
                 Start-TrackedProcess $LockTool (@('inc') + (Get-LockToolTarget $Shm) + @("$slot", "$NativeIterations", $mode))
@@ -29,7 +29,7 @@ BeforeAll {
             for ($slot = $NativeCount; $slot -lt $NativeCount + $PwshCount; $slot++) {
                 Start-ChildPwshProcess @"
 `$shm = Get-SharedMemory $(Get-IdentityArgument $Shm)
-`$step = { param(`$m) `$v = `$m.ReadInt64(0); [Threading.Thread]::Yield() | Out-Null; `$m.WriteInt64(0, `$v + 1) }
+`$step = { `$v = `$_.ReadInt64(0); [Threading.Thread]::Yield() | Out-Null; `$_.WriteInt64(0, `$v + 1) }
 `$shm.WriteInt64(16 + 8 * $slot, 1)
 for (`$n = 0; `$shm.ReadInt64(8) -eq 0; `$n++) { if (`$n -gt 6000) { exit 4 }; Start-Sleep -Milliseconds 10 }
 for (`$i = 0; `$i -lt $PwshIterations; `$i++) { $increment }
@@ -419,18 +419,26 @@ Describe 'Lock-SharedMemory' -Tag 'Lock' {
     Context '-ScriptBlock' {
         It 'outputs what the block outputs, holding a <Kind> lock while it runs' -TestCases $LockKinds {
             $shm = New-LockTarget $Kind
-            $out = Lock-SharedMemory -InputObject $shm -ScriptBlock { 1; 'two'; Test-LockFree $args[0] }
+            $out = Lock-SharedMemory -InputObject $shm -ScriptBlock { 1; 'two'; Test-LockFree $_ }
             $out | Should -Be @(1, 'two', $false)
             Test-LockFree $shm | Should -BeTrue
         }
 
-        It 'passes the object as $_ and $args[0]' {
+        It 'passes the object as <Variable>' -TestCases @(
+            @{ Variable = '$_'; Block = { $_ } }
+            @{ Variable = '$args[0]'; Block = { $args[0] } }
+            @{ Variable = 'a param() of the block'; Block = { param($m) $m } }
+        ) {
             $shm = New-LockTarget Posix
-            $seen = Lock-SharedMemory -Name $shm.Name -ScriptBlock { $_; $args[0] }
-            $seen.Count | Should -Be 2
-            $seen | ForEach-Object { $_ | Should -BeOfType ShmPS.PosixSharedMemory; $_.Name | Should -Be $shm.Name }
-            $fromInput = Lock-SharedMemory -InputObject $shm -ScriptBlock { [object]::ReferenceEquals($_, $args[0]); $_.ReadInt64(0) }
-            $fromInput | Should -Be @($true, 0)
+            $shm.WriteInt64(0, 77)
+            $seen = Lock-SharedMemory -Name $shm.Name -ScriptBlock $Block
+            @($seen).Count | Should -Be 1
+            $seen | Should -BeOfType ShmPS.PosixSharedMemory
+            $seen.Name | Should -Be $shm.Name
+            $seen = Lock-SharedMemory -InputObject $shm -ScriptBlock $Block
+            [object]::ReferenceEquals($seen, $shm) | Should -BeTrue
+            $seen = $shm | Lock-SharedMemory -ScriptBlock $Block
+            [object]::ReferenceEquals($seen, $shm) | Should -BeTrue
         }
 
         It 'runs the block once per object from the pipeline, each under its own lock' {
