@@ -9,20 +9,12 @@ $script:LockProcesses = [Collections.Generic.List[Diagnostics.Process]]::new()
 $script:LockDirectory = Join-Path ([IO.Path]::GetTempPath()) "shmps-test-lock-$PID"
 $script:LockTimeoutId = 'LockTimeout,ShmPS.Commands.LockSharedMemoryCommand'
 
-function New-LockName {
-    <#
-    A fresh POSIX name outside New-TestName's shmps-test- prefix, so that the Remove-TestObjects of a
-    test run going on at the same time does not remove the objects these tests are locking.
-    #>
-    '/shmps-locktest-' + [Guid]::NewGuid().ToString('N').Substring(0, 12)
-}
-
 function New-LockTarget {
     <# A new object of the kind, 4 KiB (mode 0600 unless -Mode), removed by Remove-LockTargets. #>
     param([Parameter(Mandatory)][ShmPS.SharedMemoryKind] $Kind, [string] $Mode = '0600')
     $common = @{ Size = 4096; Mode = $Mode; WarningAction = 'SilentlyContinue' }
     $shm = switch ($Kind) {
-        'Posix' { New-SharedMemory -Name (New-LockName) @common }
+        'Posix' { New-SharedMemory -Name (New-TestName) @common }
         'File' {
             New-Item -ItemType Directory $LockDirectory -Force | Out-Null
             New-SharedMemory -Path (Join-Path $LockDirectory ('shmps-test-' + [Guid]::NewGuid().ToString('N'))) @common
@@ -188,4 +180,5 @@ function Remove-LockTargets {
     }
     $LockSemaphoreKeys.Clear()
     Remove-Item $LockDirectory -Recurse -Force -ErrorAction SilentlyContinue
+    Remove-TestObjects
 }

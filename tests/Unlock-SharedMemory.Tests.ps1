@@ -153,7 +153,7 @@ Describe 'Unlock-SharedMemory' -Tag 'Lock' {
         }
 
         It 'releases the locks on every object a wildcard -Name matches' {
-            $prefix = New-LockName
+            $prefix = New-TestName
             $a = New-SharedMemory -Name "$prefix-a" -Size 4096
             $b = New-SharedMemory -Name "$prefix-b" -Size 4096
             $LockTargets.Add($a)
