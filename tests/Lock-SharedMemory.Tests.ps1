@@ -427,7 +427,6 @@ Describe 'Lock-SharedMemory' -Tag 'Lock' {
         It 'passes the object as <Variable>' -TestCases @(
             @{ Variable = '$_'; Block = { $_ } }
             @{ Variable = '$args[0]'; Block = { $args[0] } }
-            @{ Variable = 'a param() of the block'; Block = { param($m) $m } }
         ) {
             $shm = New-LockTarget Posix
             $shm.WriteInt64(0, 77)
