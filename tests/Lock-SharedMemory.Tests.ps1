@@ -426,7 +426,7 @@ Describe 'Lock-SharedMemory' -Tag 'Lock' {
 
         It 'passes the object as <Variable>' -TestCases @(
             @{ Variable = '$_'; Block = { $_ } }
-            @{ Variable = '$args[0]'; Block = { $args[0] } }
+            @{ Variable = '$PSItem'; Block = { $PSItem } }
         ) {
             $shm = New-LockTarget Posix
             $shm.WriteInt64(0, 77)
