@@ -27,7 +27,7 @@ param(
     # Pester tag filter for Test, e.g. -Tag Posix.
     [string[]] $Tag,
 
-    # Pester file filter for Test, e.g. -TestPath tests/Read-SharedMemory.Tests.ps1.
+    # Pester file filter for Test, e.g. -TestPath tests/Read-SharedMemory.Tests.ps1 (commas separate several).
     [string[]] $TestPath,
 
     # Package or Test the module already staged, without building it again.
@@ -106,7 +106,7 @@ function Invoke-Test {
     $pester = Get-PesterModule
     $result = Join-Path $Output 'test-result.json'
     Remove-Item $result -ErrorAction SilentlyContinue
-    $paths = if ($TestPath) { $TestPath | ForEach-Object { (Resolve-Path $_).Path } } else { @(Join-Path $Root 'tests') }
+    $paths = if ($TestPath) { $TestPath -split ',' | ForEach-Object { (Resolve-Path $_).Path } } else { @(Join-Path $Root 'tests') }
     $config = @{
         Pester   = $pester
         Module   = Join-Path $Staged 'ShmPS.psd1'
