@@ -127,7 +127,8 @@ Describe 'Get-SharedMemory' -Tag Posix {
         }
 
         It 'refuses the invalid name <Label>' -TestCases @(
-            @{ Label = "'/a/b'"; Name = '/a/b' }, @{ Label = "'..'"; Name = '..' }, @{ Label = 'with a NUL'; Name = "a`0b" }
+            @{ Label = "''"; Name = '' }, @{ Label = "'/a/b'"; Name = '/a/b' }, @{ Label = "'..'"; Name = '..' }
+            @{ Label = 'with a NUL'; Name = "a`0b" }
         ) {
             { Get-SharedMemory -Name $Name } | Should -Throw -ErrorId 'InvalidSharedMemoryName,*'
         }

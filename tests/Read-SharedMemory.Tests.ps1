@@ -261,6 +261,14 @@ Describe 'Read-SharedMemory' -Tag Posix {
             $err.Exception.Message | Should -BeLike "*$name*"
         }
 
+        It 'refuses the invalid name <Label> with InvalidSharedMemoryName' -TestCases @(
+            @{ Label = "''"; Bad = '' }, @{ Label = "'/a/b'"; Bad = '/a/b' }, @{ Label = "'..'"; Bad = '..' }
+            @{ Label = 'with a NUL'; Bad = "a`0b" }, @{ Label = 'of 256 bytes'; Bad = 'x' * 256 }
+        ) {
+            $err = { Read-SharedMemory -Name $Bad } | Should -Throw -ErrorId 'InvalidSharedMemoryName,*' -PassThru
+            $err.CategoryInfo.Category | Should -Be InvalidArgument
+        }
+
         It 'writes OffsetOutOfRange as a non-terminating error and goes on with the next object' {
             $big = New-TestName
             New-SharedMemory -Name $big -Size 200 | Out-Null

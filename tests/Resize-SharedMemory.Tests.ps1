@@ -106,6 +106,14 @@ try { Resize-SharedMemory -Name '$name' -Size 100 } catch { 'failed: ' + `$_.Exc
             & $posix read $name 0 4 | Should -Be 'a1a2a3a4'
         }
 
+        It 'refuses the invalid name <Label> with InvalidSharedMemoryName' -TestCases @(
+            @{ Label = "''"; Bad = '' }, @{ Label = "'/a/b'"; Bad = '/a/b' }, @{ Label = "'..'"; Bad = '..' }
+            @{ Label = 'with a NUL'; Bad = "a`0b" }, @{ Label = 'of 256 bytes'; Bad = 'x' * 256 }
+        ) {
+            $err = { Resize-SharedMemory -Name $Bad -Size 10 } | Should -Throw -ErrorId 'InvalidSharedMemoryName,*' -PassThru
+            $err.CategoryInfo.Category | Should -Be InvalidArgument
+        }
+
         It 'writes a non-terminating SharedMemoryNotFound for a missing name and goes on' {
             $missing = New-TestName
             Resize-SharedMemory -Name $missing, $name -Size 8192 -ErrorAction SilentlyContinue -ErrorVariable errors

@@ -97,6 +97,14 @@ Describe 'Set-SharedMemoryPermission' -Tag Posix {
         { Set-SharedMemoryPermission -Name $name } | Should -Throw -ErrorId 'NothingToChange,*'
     }
 
+    It 'refuses the invalid name <Label> with InvalidSharedMemoryName' -TestCases @(
+        @{ Label = "''"; Bad = '' }, @{ Label = "'/a/b'"; Bad = '/a/b' }, @{ Label = "'..'"; Bad = '..' }
+        @{ Label = 'with a NUL'; Bad = "a`0b" }, @{ Label = 'of 256 bytes'; Bad = 'x' * 256 }
+    ) {
+        $err = { Set-SharedMemoryPermission -Name $Bad -Mode 0600 } | Should -Throw -ErrorId 'InvalidSharedMemoryName,*' -PassThru
+        $err.CategoryInfo.Category | Should -Be InvalidArgument
+    }
+
     It 'writes a non-terminating SharedMemoryNotFound for a missing name and goes on' {
         $missing = New-TestName
         Set-SharedMemoryPermission -Name $missing, $name -Mode 0640 -ErrorAction SilentlyContinue -ErrorVariable errors

@@ -122,6 +122,14 @@ Describe 'Write-SharedMemory' -Tag Posix {
             stat -c '%s' "/dev/shm$name" | Should -Be '64' -Because 'a write never grows the object'
         }
 
+        It 'refuses the invalid name <Label> with InvalidSharedMemoryName' -TestCases @(
+            @{ Label = "''"; Bad = '' }, @{ Label = "'/a/b'"; Bad = '/a/b' }, @{ Label = "'..'"; Bad = '..' }
+            @{ Label = 'with a NUL'; Bad = "a`0b" }, @{ Label = 'of 256 bytes'; Bad = 'x' * 256 }
+        ) {
+            $err = { Write-SharedMemory -Name $Bad -Value 1 } | Should -Throw -ErrorId 'InvalidSharedMemoryName,*' -PassThru
+            $err.CategoryInfo.Category | Should -Be InvalidArgument
+        }
+
         It 'writes a non-terminating SharedMemoryNotFound for a missing name and goes on' {
             $missing = New-TestName
             Write-SharedMemory -Name $missing, $name -Value ([byte[]](5)) -ErrorAction SilentlyContinue -ErrorVariable errors
