@@ -17,6 +17,8 @@
         'Resize-SharedMemory'
         'Set-SharedMemoryPermission'
         'Remove-SharedMemory'
+        'Lock-SharedMemory'
+        'Unlock-SharedMemory'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -7,12 +7,16 @@
     Docs     compiles docs/en-US/*.md (PlatyPS schema 2.0.0) to MAML and the about topic.
     Test     builds, then runs the Pester suite in a child pwsh; the last line is "N passed, N failed".
     Demo     builds, then runs a guided tour of the module (examples/Tour.ps1).
+    Package  builds, then packs the staged module as output/packages/ShmPS.<version>.nupkg with
+             PSResourceGet, installable with Install-PSResource/Save-PSResource from a local repository.
+    Bench    builds, then measures ShmPS against the tools users would use instead (tools/Bench.ps1);
+             prints a table of ratios and writes output/bench.json.
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Docs', 'Test', 'Demo')]
+    [ValidateSet('Build', 'Docs', 'Test', 'Demo', 'Bench', 'Package')]
     [string[]] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -22,7 +26,10 @@ param(
     [string[]] $Tag,
 
     # Pester file filter for Test, e.g. -TestPath tests/Read-SharedMemory.Tests.ps1.
-    [string[]] $TestPath
+    [string[]] $TestPath,
+
+    # Package or Test the module already staged, without building it again.
+    [switch] $NoBuild
 )
 
 $ErrorActionPreference = 'Stop'
@@ -75,7 +82,7 @@ function Get-PesterModule {
 }
 
 function Invoke-Test {
-    Invoke-Build
+    if (-not $NoBuild) { Invoke-Build }
     foreach ($tool in 'gcc', 'setpriv', 'unshare', 'flock', 'ipcs') {
         if (-not (Get-Command $tool -ErrorAction SilentlyContinue)) {
             Write-Warning "$tool is not installed: the tests that need it will fail (on Debian: apt-get install gcc util-linux)."
@@ -126,6 +133,30 @@ function Invoke-Demo {
     Invoke-Build
     & $Pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'examples/Tour.ps1') -ModulePath (Join-Path $Staged 'ShmPS.psd1')
     if ($LASTEXITCODE) { throw "The tour failed ($LASTEXITCODE)" }
+}
+
+function Invoke-Package {
+    if (-not $NoBuild) { Invoke-Build }
+    $packages = Join-Path $Output 'packages'
+    New-Item -ItemType Directory $packages -Force | Out-Null
+    Remove-Item (Join-Path $packages "ShmPS.$Version.nupkg") -ErrorAction SilentlyContinue
+    # Publish-PSResource packs into a repository: a file repository registered only for this call.
+    $repository = "ShmPS-package-$PID"
+    Register-PSResourceRepository -Name $repository -Uri $packages -Trusted
+    try {
+        Publish-PSResource -Path $Staged -Repository $repository
+    }
+    finally {
+        Unregister-PSResourceRepository -Name $repository
+    }
+    Write-Host "Packed $(Join-Path $packages "ShmPS.$Version.nupkg")"
+}
+
+function Invoke-Bench {
+    Invoke-Build
+    # A child pwsh, like the tests: the module is loaded fresh and nothing else runs in that process.
+    & $Pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'tools/Bench.ps1') -ModulePath (Join-Path $Staged 'ShmPS.psd1') -OutputPath (Join-Path $Output 'bench.json')
+    if ($LASTEXITCODE) { throw "The benchmark failed ($LASTEXITCODE)" }
 }
 
 foreach ($t in $Task) {

@@ -64,9 +64,7 @@ public abstract class DescriptorSharedMemory : SharedMemory
         if (!st.IsRegularFile)
         {
             fd.Dispose();
-            throw new SharedMemoryException("NotARegularFile", System.Management.Automation.ErrorCategory.InvalidType,
-                $"{KindDescription} '{Name}' is a {st.FileTypeDescription}, not a regular file.", this,
-                "Only regular files can be shared memory; choose another path.");
+            throw ErrorHelper.NotRegularFile(KindDescription, Path, st.FileTypeDescription);
         }
     }
 
@@ -109,7 +107,7 @@ public abstract class DescriptorSharedMemory : SharedMemory
         }
     }
 
-    private protected override long CurrentSize() => Libc.GetSize(Descriptor(writable: false));
+    private protected override long CurrentSize(bool writing) => Libc.GetSize(Descriptor(writing));
 
     private protected override int ReadCore(long offset, Span<byte> buffer) =>
         Libc.PRead(Descriptor(writable: false), buffer, offset);
@@ -132,6 +130,21 @@ public abstract class DescriptorSharedMemory : SharedMemory
             Libc.FTruncate(fd, size);
         }
         Populate(Libc.FStatx(fd));
+    }
+
+    /// <summary>flock(2) on a descriptor of the lock's own; read access is enough for either lock mode.</summary>
+    internal override LockHandle OpenLock(bool shared)
+    {
+        SafeFdHandle fd;
+        try
+        {
+            fd = OpenDescriptor(Libc.O_RDONLY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC | Libc.O_NONBLOCK);
+        }
+        catch (NativeException e)
+        {
+            throw ErrorHelper.FromNative(e, this);
+        }
+        return new FlockHandle(fd, shared, Path);
     }
 
     internal override void SetPermission(UnixFileMode? mode, uint? ownerId, uint? groupId)

@@ -108,6 +108,16 @@ internal static class ErrorHelper
             $"Cannot reserve {size} bytes for {what}: {limitName} is {limit} bytes.", what,
             "Free space, raise the limit, or choose a smaller size (-Sparse skips the reservation, at the risk of write errors later).");
 
+    public static SharedMemoryException SymbolicLinkRefused(string kind, string path) =>
+        new("SymbolicLinkRefused", ErrorCategory.SecurityError,
+            $"A symbolic link stands where the {kind} '{path}' would be, and ShmPS never follows one.", path,
+            "Remove the link if it was not expected (ls -l shows where it points), or use another name.");
+
+    public static SharedMemoryException NotRegularFile(string kind, string path, string fileType) =>
+        new("NotARegularFile", ErrorCategory.InvalidType,
+            $"'{path}' is a {fileType}, not a regular file, so it cannot be a {kind}.", path,
+            "Give the path of a regular file, or a path where none exists yet.");
+
     private static string Printable(string s) => s.Replace("\0", "\\0");
 
     #endregion

@@ -15,18 +15,19 @@ internal static class NumberCodec
         _ => 8,
     };
 
+    // Each arm is boxed on its own: a switch expression would otherwise widen every arm to double.
     public static object Decode(SharedMemoryNumberType type, ReadOnlySpan<byte> b) => type switch
     {
-        SharedMemoryNumberType.Byte => b[0],
-        SharedMemoryNumberType.SByte => (sbyte)b[0],
-        SharedMemoryNumberType.Int16 => BinaryPrimitives.ReadInt16LittleEndian(b),
-        SharedMemoryNumberType.UInt16 => BinaryPrimitives.ReadUInt16LittleEndian(b),
-        SharedMemoryNumberType.Int32 => BinaryPrimitives.ReadInt32LittleEndian(b),
-        SharedMemoryNumberType.UInt32 => BinaryPrimitives.ReadUInt32LittleEndian(b),
-        SharedMemoryNumberType.Int64 => BinaryPrimitives.ReadInt64LittleEndian(b),
-        SharedMemoryNumberType.UInt64 => BinaryPrimitives.ReadUInt64LittleEndian(b),
-        SharedMemoryNumberType.Single => BinaryPrimitives.ReadSingleLittleEndian(b),
-        _ => BinaryPrimitives.ReadDoubleLittleEndian(b),
+        SharedMemoryNumberType.Byte => (object)b[0],
+        SharedMemoryNumberType.SByte => (object)(sbyte)b[0],
+        SharedMemoryNumberType.Int16 => (object)BinaryPrimitives.ReadInt16LittleEndian(b),
+        SharedMemoryNumberType.UInt16 => (object)BinaryPrimitives.ReadUInt16LittleEndian(b),
+        SharedMemoryNumberType.Int32 => (object)BinaryPrimitives.ReadInt32LittleEndian(b),
+        SharedMemoryNumberType.UInt32 => (object)BinaryPrimitives.ReadUInt32LittleEndian(b),
+        SharedMemoryNumberType.Int64 => (object)BinaryPrimitives.ReadInt64LittleEndian(b),
+        SharedMemoryNumberType.UInt64 => (object)BinaryPrimitives.ReadUInt64LittleEndian(b),
+        SharedMemoryNumberType.Single => (object)BinaryPrimitives.ReadSingleLittleEndian(b),
+        _ => (object)BinaryPrimitives.ReadDoubleLittleEndian(b),
     };
 
     /// <summary>Converts with PowerShell's rules ('42' and 42.0 become 42) and encodes.</summary>

@@ -25,6 +25,16 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
     [Parameter(ParameterSetName = SystemVSet, ValueFromPipelineByPropertyName = true)]
     public int? Key { get; set; }
 
+    /// <summary>Derive the System V key with ftok(3) from this existing file (and -ProjectId).</summary>
+    [Parameter(ParameterSetName = SystemVSet)]
+    [ValidateNotNullOrEmpty]
+    public string? KeyPath { get; set; }
+
+    /// <summary>The ftok project id used with -KeyPath (1 to 255).</summary>
+    [Parameter(ParameterSetName = SystemVSet)]
+    [ValidateRange(1, 255)]
+    public int ProjectId { get; set; } = 1;
+
     /// <summary>A System V segment with key IPC_PRIVATE: found only by its id.</summary>
     [Parameter(ParameterSetName = SystemVSet)]
     public SwitchParameter Private { get; set; }
@@ -85,11 +95,12 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
 
     private void Create(SharedMemoryKind kind)
     {
+        int? key = kind == SharedMemoryKind.SystemV ? ResolveKey() : null;
         string target = kind switch
         {
             SharedMemoryKind.File when ParameterSetName == FileSet => SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path),
-            SharedMemoryKind.SystemV when Private => "a private System V segment",
-            SharedMemoryKind.SystemV when Key is not null => $"System V segment with key {SystemVSharedMemory.FormatKey(Key.Value)}",
+            SharedMemoryKind.SystemV when key == 0 => "a private System V segment",
+            SharedMemoryKind.SystemV when key is not null => $"System V segment with key {SystemVSharedMemory.FormatKey(key.Value)}",
             SharedMemoryKind.SystemV => "a System V segment with a generated key",
             _ when Name is not null => PosixSharedMemory.NormalizeName(Name),
             _ => "a POSIX shared memory object with a generated name",
@@ -104,11 +115,6 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
             throw new SharedMemoryException("PathRequired", ErrorCategory.InvalidArgument,
                 "A shared file mapping needs the file: give -Path.", Name);
         }
-        if (Private && Key is not null)
-        {
-            throw new SharedMemoryException("KeyAndPrivate", ErrorCategory.InvalidArgument,
-                "-Private creates a segment without a key: give -Key or -Private, not both.", Key);
-        }
         if (!ShouldProcess(target, $"Create {Size} bytes, mode {UnixMode.ToOctal(Mode)}"))
         {
             return;
@@ -118,7 +124,7 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
         SharedMemory shm = kind switch
         {
             SharedMemoryKind.File => FileSharedMemory.Create(target, Size, Mode, Sparse, Force, out created),
-            SharedMemoryKind.SystemV => SystemVSharedMemory.Create(Private ? 0 : Key, Size, Mode, Force, HugePages, out created),
+            SharedMemoryKind.SystemV => SystemVSharedMemory.Create(key, Size, Mode, Force, HugePages, out created),
             _ => PosixSharedMemory.Create(Name, Size, Mode, Sparse, Force, out created),
         };
         if (!created)
@@ -126,6 +132,19 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
             WarnAboutExisting(shm);
         }
         WriteObject(shm);
+    }
+
+    /// <summary>-Key, -KeyPath and -Private are three ways to choose the key: null means generate one.</summary>
+    private int? ResolveKey()
+    {
+        if ((Private ? 1 : 0) + (Key is null ? 0 : 1) + (KeyPath is null ? 0 : 1) > 1)
+        {
+            throw new SharedMemoryException("KeyConflict", ErrorCategory.InvalidArgument,
+                "-Key, -KeyPath and -Private each choose the key: give one of them.", Key);
+        }
+        return Private ? 0
+            : KeyPath is not null ? SystemVSharedMemory.KeyFromPath(SessionState.Path.GetUnresolvedProviderPathFromPSPath(KeyPath), ProjectId)
+            : Key;
     }
 
     private void WarnAboutExisting(SharedMemory shm)

@@ -51,7 +51,8 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
         {
             int width = NumberCodec.Width(type);
             long count = Count ?? Math.Max(0, (shm.Size - Offset) / width);
-            byte[] data = ReadBytes(shm, checked(count * width));
+            // A count whose byte length overflows is past the end of any object.
+            byte[] data = ReadBytes(shm, count > long.MaxValue / width ? long.MaxValue : count * width);
             for (int i = 0; i < count; i++)
             {
                 WriteObject(NumberCodec.Decode(type, data.AsSpan(i * width, width)));
@@ -71,13 +72,13 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
 
     private byte[] ReadBytes(SharedMemory shm, long count)
     {
+        shm.CheckRange(Offset, count);
         if (count > Array.MaxLength)
         {
             throw new SharedMemoryException("ReadTooLarge", ErrorCategory.LimitsExceeded,
                 $"{count} bytes do not fit in one array.", shm,
                 "Read in parts with -Offset and -Count, or write the data to a file from the object's Read method.");
         }
-        shm.CheckRange(Offset, count);
         return shm.Read(Offset, (int)count);
     }
 }

@@ -34,6 +34,8 @@ public sealed class FileSharedMemory : DescriptorSharedMemory
         }
     }
 
+    internal override bool RemovalIsHighImpact => true;
+
     internal override void Remove()
     {
         try
@@ -106,7 +108,7 @@ public sealed class FileSharedMemory : DescriptorSharedMemory
             }
             catch (NativeException e) when (e.Errno == Errno.ELOOP)
             {
-                throw NotRegular(path, default);
+                throw ErrorHelper.SymbolicLinkRefused("shared file mapping", path);
             }
             catch (NativeException e)
             {
@@ -115,10 +117,9 @@ public sealed class FileSharedMemory : DescriptorSharedMemory
         }
     }
 
-    private static SharedMemoryException NotRegular(string path, Statx st) =>
-        new("NotARegularFile", System.Management.Automation.ErrorCategory.InvalidType,
-            $"'{path}' is a {(st.Mode == 0 ? "symbolic link" : st.FileTypeDescription)}, not a regular file; a shared file mapping needs a regular file, and ShmPS never follows symbolic links.",
-            path, "Give the path of a regular file, or a path where none exists yet.");
+    private static SharedMemoryException NotRegular(string path, Statx st) => st.IsSymbolicLink
+        ? ErrorHelper.SymbolicLinkRefused("shared file mapping", path)
+        : ErrorHelper.NotRegularFile("shared file mapping", path, st.FileTypeDescription);
 
     #endregion
 }

@@ -31,6 +31,17 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "shmctl", SetLastError = true)]
     private static partial int shmctl(int shmid, int cmd, ShmidDs* buf);
 
+    [LibraryImport(Lib, EntryPoint = "ftok", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int ftok(string pathname, int projectId);
+
+    /// <summary>ftok: a key from a file's inode and device and the low 8 bits of a project id.</summary>
+    public static int FTok(string path, int projectId)
+    {
+        int key = ftok(path, projectId);
+        int errno = Marshal.GetLastPInvokeError();
+        return key == -1 ? throw new NativeException("ftok", errno) : key;
+    }
+
     public static int ShmGet(int key, long size, int flags)
     {
         int id = shmget(key, (nuint)size, flags);
@@ -38,14 +49,30 @@ internal static unsafe partial class Libc
         return id == -1 ? throw new NativeException("shmget", errno) : id;
     }
 
-    /// <summary>Attaches a segment of <paramref name="size"/> bytes; shmat fails with (void*)-1, not NULL.</summary>
-    public static SafeAttachmentHandle ShmAttach(int id, long size, bool readOnly)
+    /// <summary>
+    /// Attaches a segment and sizes the buffer from IPC_STAT of the attached segment (allowed: attaching
+    /// needed read permission), so every access is bounds-checked against the real size. shmat fails
+    /// with (void*)-1, not NULL.
+    /// </summary>
+    public static SafeAttachmentHandle ShmAttach(int id, bool readOnly)
     {
         nint address = shmat(id, 0, readOnly ? SHM_RDONLY : 0);
         int errno = Marshal.GetLastPInvokeError();
-        return address == -1
-            ? throw new NativeException("shmat", errno)
-            : new SafeAttachmentHandle(address, (ulong)size, readOnly);
+        if (address == -1)
+        {
+            throw new NativeException("shmat", errno);
+        }
+        var attachment = new SafeAttachmentHandle(address, readOnly);
+        try
+        {
+            attachment.Initialize(ShmStat(id).SegmentSize);
+        }
+        catch
+        {
+            attachment.Dispose();
+            throw;
+        }
+        return attachment;
     }
 
     public static bool ShmDetach(nint address) => shmdt(address) == 0;

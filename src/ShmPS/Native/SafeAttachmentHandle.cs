@@ -8,10 +8,9 @@ internal sealed class SafeAttachmentHandle : SafeBuffer
 {
     public SafeAttachmentHandle() : base(ownsHandle: true) { }
 
-    internal SafeAttachmentHandle(IntPtr address, ulong size, bool readOnly) : base(ownsHandle: true)
+    internal SafeAttachmentHandle(IntPtr address, bool readOnly) : base(ownsHandle: true)
     {
         SetHandle(address);
-        Initialize(size);
         IsReadOnly = readOnly;
     }
 

@@ -52,8 +52,21 @@ public sealed class PosixSharedMemory : DescriptorSharedMemory
     /// <summary>The existing object with this name, described without opening it (so unreadable ones show too).</summary>
     public static PosixSharedMemory Find(string name)
     {
-        string normalized = NormalizeName(name);
-        return TryDescribe(normalized) ?? throw ErrorHelper.NotFound("POSIX shared memory object", normalized);
+        var shm = new PosixSharedMemory(NormalizeName(name));
+        if (!Libc.TryStatx(shm.Path, out Statx st))
+        {
+            throw ErrorHelper.NotFound(shm.KindDescription, shm.Name);
+        }
+        if (st.IsSymbolicLink)
+        {
+            throw ErrorHelper.SymbolicLinkRefused(shm.KindDescription, shm.Name);
+        }
+        if (!st.IsRegularFile)
+        {
+            throw ErrorHelper.NotRegularFile(shm.KindDescription, shm.Path, st.FileTypeDescription);
+        }
+        shm.Populate(st);
+        return shm;
     }
 
     /// <summary>Opens an existing object read-write; never passes O_CREAT.</summary>
@@ -114,7 +127,10 @@ public sealed class PosixSharedMemory : DescriptorSharedMemory
             }
             catch (NativeException e) when (e.Errno == Errno.EEXIST)
             {
-                throw ErrorHelper.Exists(shm.KindDescription, shm.Name);
+                // O_EXCL does not follow a symbolic link either; say what stands there.
+                throw Libc.TryStatx(shm.Path, out Statx st) && st.IsSymbolicLink
+                    ? ErrorHelper.SymbolicLinkRefused(shm.KindDescription, shm.Name)
+                    : ErrorHelper.Exists(shm.KindDescription, shm.Name);
             }
             catch (NativeException e)
             {

@@ -63,7 +63,7 @@ public sealed class SystemVSharedMemory : SharedMemory
 
     #region Data access
 
-    private protected override long CurrentSize() => Size; // fixed at creation
+    private protected override long CurrentSize(bool writing) => Size; // fixed at creation
 
     private protected override int ReadCore(long offset, Span<byte> buffer)
     {
@@ -83,8 +83,15 @@ public sealed class SystemVSharedMemory : SharedMemory
         try
         {
             // The segment's size cannot change while it exists, and an attachment keeps it alive even
-            // if it is removed meanwhile, so a bounds-checked copy through it cannot fault.
-            return Libc.ShmAttach(Id, Size, readOnly);
+            // if it is removed meanwhile, so a copy bounds-checked against the attached size cannot fault.
+            SafeAttachmentHandle attachment = Libc.ShmAttach(Id, readOnly);
+            if ((long)attachment.ByteLength != Size)
+            {
+                // The id now names another segment (ids are reused after removal).
+                attachment.Dispose();
+                throw ErrorHelper.NotFound(KindDescription, $"{Name} (id {Id}, {Size} bytes)");
+            }
+            return attachment;
         }
         catch (NativeException e)
         {
@@ -135,6 +142,35 @@ public sealed class SystemVSharedMemory : SharedMemory
         throw new SharedMemoryException("SystemVResizeNotSupported", ErrorCategory.InvalidOperation,
             $"{KindDescription} '{Name}' (id {Id}) cannot be resized: System V segments have the size they were created with.",
             this, "Create a new segment of the size you need (New-SharedMemory -Kind SystemV), copy the data, and remove this one; or use a POSIX object, which can be resized.");
+
+    /// <summary>
+    /// The lock is a System V semaphore set with the segment's key (created on first use with the
+    /// segment's read/write bits, and left in place afterwards: `ipcs -s` shows it).
+    /// </summary>
+    internal override LockHandle OpenLock(bool shared)
+    {
+        if (Key == Libc.IPC_PRIVATE)
+        {
+            throw new SharedMemoryException("LockNotSupported", ErrorCategory.InvalidOperation,
+                $"{KindDescription} id {Id} has no key (private, or marked for removal), so no other process could find its lock.",
+                this, "Create the segment with a key (New-SharedMemory -Key) to lock it across processes.");
+        }
+        try
+        {
+            int semid = Libc.SemGet(Key, 2, Libc.IPC_CREAT | ((int)Mode & 0x1B6));
+            return new SemaphoreLockHandle(semid, Key, shared);
+        }
+        catch (NativeException e) when (e.Errno == Errno.EINVAL)
+        {
+            throw new SharedMemoryException("LockConflict", ErrorCategory.ResourceExists,
+                $"A semaphore set with key {Name} exists with fewer than 2 semaphores: another program uses this key for its own semaphores.",
+                this, "Use a different key for the segment, or remove that semaphore set if it is stale (ipcrm -S KEY).", e);
+        }
+        catch (NativeException e)
+        {
+            throw ErrorHelper.FromNative(e, this);
+        }
+    }
 
     internal override void SetPermission(UnixFileMode? mode, uint? ownerId, uint? groupId)
     {
@@ -274,6 +310,28 @@ public sealed class SystemVSharedMemory : SharedMemory
         foreach (ProcRow row in ReadTable())
         {
             yield return FromRow(row);
+        }
+    }
+
+    /// <summary>
+    /// The key ftok(3) derives from an existing file and a project id (only its low 8 bits count, and
+    /// it must not be 0), so that programs agreeing on a file agree on the key.
+    /// </summary>
+    public static int KeyFromPath(string path, int projectId)
+    {
+        if ((projectId & 0xFF) == 0)
+        {
+            throw new SharedMemoryException("InvalidProjectId", ErrorCategory.InvalidArgument,
+                $"Project id {projectId} has 0 in its low 8 bits; ftok uses only those bits and they must not be 0.",
+                projectId, "Give a project id from 1 to 255.");
+        }
+        try
+        {
+            return Libc.FTok(path, projectId);
+        }
+        catch (NativeException e)
+        {
+            throw ErrorHelper.FromNative(e, path);
         }
     }
 

@@ -1,0 +1,78 @@
+#!/usr/bin/env pwsh
+<#
+.SYNOPSIS
+    A guided tour of ShmPS: each step prints the command it runs, then what it returns.
+.EXAMPLE
+    dotnet pwsh ./build.ps1 -Task Demo
+#>
+param(
+    # The module to tour; the staged build by default.
+    [string] $ModulePath = (Get-ChildItem "$PSScriptRoot/../output/ShmPS/*/ShmPS.psd1" | Select-Object -First 1).FullName
+)
+
+$ErrorActionPreference = 'Stop'
+Import-Module $ModulePath
+$PSStyle.OutputRendering = 'PlainText'
+
+function Step {
+    param([string] $Title, [string] $Code)
+    Write-Host "`n== $Title" -ForegroundColor Cyan
+    Write-Host "PS> $Code" -ForegroundColor Yellow
+    $result = . ([scriptblock]::Create($Code))
+    if ($null -ne $result) { $result | Out-Host }
+}
+
+$name = '/shmps-tour-' + [Guid]::NewGuid().ToString('N').Substring(0, 8)
+$file = Join-Path ([IO.Path]::GetTempPath()) "shmps-tour-$PID.bin"
+try {
+    . Step 'Create a 4 KiB POSIX shared memory object (exclusive create, mode 0640 exactly)' `
+        "`$shm = New-SharedMemory -Name $name -Size 4KB -Mode 0640; `$shm"
+
+    . Step 'Write text and a 64-bit number into it' `
+        "Write-SharedMemory -Name $name -Value 'Hello from PowerShell'; Write-SharedMemory -Name $name -Offset 64 -Value 1234567890123L"
+
+    . Step 'Another program reads the same memory: od (coreutils), not PowerShell' `
+        "od -A d -c -N 21 /dev/shm$name"
+
+    . Step 'Read it back as text and as a number' `
+        "Read-SharedMemory -Name $name -Encoding utf8; Read-SharedMemory -Name $name -Offset 64 -As Int64 -Count 1"
+
+    . Step 'Another program writes; PowerShell reads (printf + dd, with conv=notrunc)' `
+        "printf 'written by dd' | dd of=/dev/shm$name bs=1 seek=128 conv=notrunc status=none; Read-SharedMemory -Name $name -Offset 128 -Count 13 -Encoding ascii"
+
+    . Step 'List shared memory: POSIX objects and System V segments, as typed objects' `
+        "Get-SharedMemory -Name 'shmps-tour-*'"
+
+    . Step 'Change permissions (fchmod): the mode is exactly what you ask for' `
+        "Set-SharedMemoryPermission -Name $name -Mode 'rw-rw----' -PassThru | Select-Object Name, Permissions, Owner, Group"
+
+    . Step 'Grow it to 1 MiB (memory reserved now, so a full /dev/shm fails here, not later with SIGBUS)' `
+        "Resize-SharedMemory -Name $name -Size 1MB -PassThru | Select-Object Name, Size, AllocatedBytes"
+
+    . Step 'A System V segment with a key, as ipcs -m shows it' `
+        "`$seg = New-SharedMemory -Key 0x5eed0001 -Size 3333 -Force; `$seg | Write-SharedMemory -Value 'SysV'; `$seg | Select-Object Name, Id, Size, Permissions, AttachCount"
+
+    if (Get-Command ipcs -ErrorAction SilentlyContinue) {
+        . Step 'ipcs agrees' 'ipcs -m'
+    }
+
+    . Step 'Fixed size by design: System V segments cannot be resized' `
+        "try { `$seg | Resize-SharedMemory -Size 8KB -ErrorAction Stop } catch { `$_.FullyQualifiedErrorId }"
+
+    . Step 'A shared file mapping: the data lives in a file and survives reboots' `
+        "New-SharedMemory -Path $file -Size 64KB | Write-SharedMemory -Value 'durable' -Flush -PassThru | Select-Object Kind, Name, Size"
+
+    . Step 'Lock an object across processes and run a block under the lock (flock(2); the kernel frees it if we die)' `
+        "Lock-SharedMemory -Name $name -ScriptBlock { `$n = `$_.ReadInt64(64); `$_.WriteInt64(64, `$n + 1); `$_.ReadInt64(64) }"
+
+    . Step 'Remove them (-WhatIf first: nothing is removed behind your back)' `
+        "Remove-SharedMemory -Name $name -WhatIf; Remove-SharedMemory -Name $name; Remove-SharedMemory -Key 0x5eed0001; Remove-SharedMemory -Path $file -Confirm:`$false"
+
+    . Step 'Gone' "Get-SharedMemory -Name $name -ErrorAction SilentlyContinue; Test-Path $file"
+}
+finally {
+    Remove-SharedMemory -Name $name -ErrorAction SilentlyContinue
+    Remove-SharedMemory -Key 0x5eed0001 -ErrorAction SilentlyContinue
+    Remove-Item $file -ErrorAction SilentlyContinue
+}
+Write-Host "`nTour complete." -ForegroundColor Green

@@ -1,0 +1,60 @@
+using System;
+using System.Runtime.InteropServices;
+
+namespace ShmPS.Native;
+
+/// <summary>System V semaphores, used for the System V lock: semget, semtimedop, semctl.</summary>
+internal static unsafe partial class Libc
+{
+    public const short SEM_UNDO = 0x1000;
+    public const short IPC_NOWAIT = 0x800;
+
+    /// <summary>struct sembuf, 6 bytes.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct SemBuf
+    {
+        public ushort Number;    // sem_num
+        public short Operation;  // sem_op: >0 add, <0 take, 0 wait for zero
+        public short Flags;      // sem_flg
+
+        public SemBuf(ushort number, short operation, short flags) => (Number, Operation, Flags) = (number, operation, flags);
+    }
+
+    /// <summary>struct timespec, 16 bytes on 64-bit Linux.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Timespec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [LibraryImport(Lib, EntryPoint = "semget", SetLastError = true)]
+    private static partial int semget(int key, int nsems, int semflg);
+
+    [LibraryImport(Lib, EntryPoint = "semtimedop", SetLastError = true)]
+    private static partial int semtimedop(int semid, SemBuf* sops, nuint nsops, Timespec* timeout);
+
+    public static int SemGet(int key, int count, int flags)
+    {
+        int id = semget(key, count, flags);
+        int errno = Marshal.GetLastPInvokeError();
+        return id == -1 ? throw new NativeException("semget", errno) : id;
+    }
+
+    /// <summary>
+    /// Performs all <paramref name="operations"/> atomically, waiting at most <paramref name="wait"/>.
+    /// Returns false if they could not be done in that time (EAGAIN) or a signal interrupted the wait.
+    /// </summary>
+    public static bool SemTimedOp(int semid, ReadOnlySpan<SemBuf> operations, TimeSpan wait)
+    {
+        var timeout = new Timespec { Seconds = wait.Ticks / TimeSpan.TicksPerSecond, Nanoseconds = wait.Ticks % TimeSpan.TicksPerSecond * 100 };
+        fixed (SemBuf* ops = operations)
+        {
+            int rc = semtimedop(semid, ops, (nuint)operations.Length, &timeout);
+            int errno = Marshal.GetLastPInvokeError();
+            if (rc == 0) return true;
+            if (errno is Errno.EAGAIN or Errno.EINTR) return false;
+            throw new NativeException("semtimedop", errno);
+        }
+    }
+}
