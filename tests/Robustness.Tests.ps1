@@ -78,10 +78,10 @@ for (`$i = 0; `$i -lt 80; `$i++) {
             function Invoke-WithSmallDevShm {
                 <# Runs a script in a child pwsh that sees a 64 KiB tmpfs on /dev/shm; returns its exit code and output. #>
                 param([string] $Script)
-                $full = "`$ErrorActionPreference = 'Stop'; Import-Module '$ModulePath'`n$Script"
+                $full = "`$ErrorActionPreference = 'Stop'; `$PSStyle.OutputRendering = 'PlainText'; Import-Module '$ModulePath'`n$Script"
                 $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($full))
                 $output = unshare -m sh -c "mount -t tmpfs -o size=64k tmpfs /dev/shm && exec `"`$0`" -NoProfile -NonInteractive -EncodedCommand `"`$1`"" $PwshPath $encoded 2>&1
-                [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($output -join "`n") }
+                [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($output -join "`n") -replace '[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]', '' }
             }
         }
 
