@@ -5,6 +5,8 @@
 .DESCRIPTION
     Build    compiles the module and stages it as output/ShmPS/<version>/ (with compiled help).
     Docs     compiles docs/en-US/*.md (PlatyPS schema 2.0.0) to MAML and the about topic.
+    UpdateDocs  builds, then refreshes the SYNTAX and parameter YAML of docs/en-US/*.md from
+             Get-Command, keeping the written text (what PlatyPS's Update-MarkdownHelp does).
     Test     builds, then runs the Pester suite in a child pwsh; the last line is "N passed, N failed".
     Demo     builds, then runs a guided tour of the module (examples/Tour.ps1).
     Package  builds, then packs the staged module as output/packages/ShmPS.<version>.nupkg with
@@ -16,7 +18,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Docs', 'Test', 'Demo', 'Bench', 'Package')]
+    [ValidateSet('Build', 'Docs', 'UpdateDocs', 'Test', 'Demo', 'Bench', 'Package')]
     [string[]] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -68,6 +70,19 @@ function Invoke-Docs {
     $dest = Join-Path $Staged 'en-US'
     ConvertTo-MamlHelp -SourcePath (Join-Path $Root 'docs/en-US') -DestinationPath $dest
     Write-Host "Help compiled to $dest"
+}
+
+function Invoke-UpdateDocs {
+    Invoke-Build
+    $script = {
+        param($module, $tools, $docs)
+        Import-Module $module
+        Import-Module $tools
+        Update-MarkdownHelp -Path $docs -Module ShmPS
+    }
+    & $Pwsh -NoProfile -NonInteractive -Command $script -args (Join-Path $Staged 'ShmPS.psd1'), (Join-Path $Root 'tools/HelpCompiler.psm1'), (Join-Path $Root 'docs/en-US')
+    if ($LASTEXITCODE) { throw "Updating the help markdown failed ($LASTEXITCODE)" }
+    Invoke-Docs
 }
 
 function Get-PesterModule {

@@ -34,9 +34,15 @@ function Get-NativeTool {
     $exe
 }
 
+# Objects of this test run carry its id, so that cleaning up never touches another run's objects.
+# Child processes inherit it through the environment.
+if (-not $env:SHMPS_TEST_RUN) {
+    $env:SHMPS_TEST_RUN = '{0}{1}' -f $PID, (Get-Random -Maximum 1000)
+}
+
 function New-TestName {
-    <# A fresh POSIX name that no other test uses. #>
-    '/shmps-test-' + [Guid]::NewGuid().ToString('N').Substring(0, 12)
+    <# A fresh POSIX name that no other test, and no other test run, uses. #>
+    "/shmps-test-$env:SHMPS_TEST_RUN-" + [Guid]::NewGuid().ToString('N').Substring(0, 12)
 }
 
 function Invoke-AsNobody {
@@ -70,6 +76,7 @@ function Invoke-ChildPwsh {
 }
 
 function Remove-TestObjects {
-    <# Removes what a test file created under the shmps-test- prefix. #>
-    Get-ChildItem /dev/shm -Filter 'shmps-test-*' -ErrorAction SilentlyContinue | Remove-Item -Force -ErrorAction SilentlyContinue
+    <# Removes the POSIX objects this test run created with New-TestName. #>
+    Get-ChildItem /dev/shm -Filter "shmps-test-$env:SHMPS_TEST_RUN-*" -ErrorAction SilentlyContinue |
+        Remove-Item -Force -ErrorAction SilentlyContinue
 }

@@ -107,13 +107,41 @@ public abstract class DescriptorSharedMemory : SharedMemory
         }
     }
 
-    private protected override long CurrentSize(bool writing) => Libc.GetSize(Descriptor(writing));
+    private protected override long CurrentSize(bool writing)
+    {
+        try
+        {
+            return Libc.GetSize(Descriptor(writing));
+        }
+        catch (NativeException e)
+        {
+            throw ErrorHelper.FromNative(e, this);
+        }
+    }
 
-    private protected override int ReadCore(long offset, Span<byte> buffer) =>
-        Libc.PRead(Descriptor(writable: false), buffer, offset);
+    private protected override int ReadCore(long offset, Span<byte> buffer)
+    {
+        try
+        {
+            return Libc.PRead(Descriptor(writable: false), buffer, offset);
+        }
+        catch (NativeException e)
+        {
+            throw ErrorHelper.FromNative(e, this);
+        }
+    }
 
-    private protected override void WriteCore(long offset, ReadOnlySpan<byte> data) =>
-        Libc.PWrite(Descriptor(writable: true), data, offset);
+    private protected override void WriteCore(long offset, ReadOnlySpan<byte> data)
+    {
+        try
+        {
+            Libc.PWrite(Descriptor(writable: true), data, offset);
+        }
+        catch (NativeException e)
+        {
+            throw ErrorHelper.FromNative(e, this);
+        }
+    }
 
     internal override void Resize(long size, bool sparse)
     {

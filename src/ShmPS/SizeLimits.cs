@@ -6,6 +6,11 @@ namespace ShmPS;
 /// <summary>Refuses sizes up front, naming the limit, so nothing is left half-created.</summary>
 internal static class SizeLimits
 {
+    public static SharedMemoryException DirectoryNotFound(string directory) =>
+        new("DirectoryNotFound", System.Management.Automation.ErrorCategory.ObjectNotFound,
+            $"The directory '{directory}' does not exist.", directory,
+            "Create the directory first (New-Item -ItemType Directory), or choose a path in an existing one.");
+
     /// <summary>Checks a new size for a file-backed object: positive, within RLIMIT_FSIZE, and (unless sparse) free space.</summary>
     public static void CheckNewFile(string what, string directory, long size, bool sparse)
     {
@@ -37,6 +42,10 @@ internal static class SizeLimits
 
     private static void CheckFreeSpace(string what, string directory, long bytes)
     {
+        if (!Directory.Exists(directory))
+        {
+            throw DirectoryNotFound(directory);
+        }
         long free = new DriveInfo(directory).AvailableFreeSpace;
         if (bytes > free)
         {

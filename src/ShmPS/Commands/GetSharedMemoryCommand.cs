@@ -35,6 +35,9 @@ public sealed class GetSharedMemoryCommand : PSCmdlet
     public int[] Key { get; set; } = System.Array.Empty<int>();
 
     [Parameter(Mandatory = true, ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true)]
+    // Also bound from an Id property beside Name and Kind (ConvertFrom-Json, Import-Csv): a private or
+    // removed-but-attached segment has key 0, and its id is then the only way to find it again.
+    [Parameter(ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true, DontShow = true)]
     [ArgumentCompleter(typeof(SystemVIdCompleter))]
     public int[] Id { get; set; } = System.Array.Empty<int>();
 
@@ -59,14 +62,15 @@ public sealed class GetSharedMemoryCommand : PSCmdlet
         IEnumerable<SharedMemory> found = ParameterSetName switch
         {
             KeySet => finder.ResolveKeys(Key),
-            IdSet => finder.ResolveIds(Id),
+            // -Id alone also matches the Name set, where Name is optional; PowerShell then picks that set.
+            IdSet or NameSet when Name is null && Id.Length > 0 => finder.ResolveIds(Id),
             PathSet => finder.ResolvePaths(Path, literal: false),
             LiteralPathSet => finder.ResolvePaths(LiteralPath, literal: true),
             InputObjectSet => Refreshed(),
             // File mappings are files anywhere: they are listed only by path, never by "list everything".
             _ when Name is null => finder.ResolveNames(new[] { "*" },
-                (Kind ?? new[] { SharedMemoryKind.Posix, SharedMemoryKind.SystemV }).Where(k => k != SharedMemoryKind.File).ToList()),
-            _ => finder.ResolveNames(Name, Kind ?? new[] { SharedMemoryKind.Posix, SharedMemoryKind.SystemV }),
+                (Kind ?? new[] { SharedMemoryKind.Posix, SharedMemoryKind.SystemV }).Where(k => k != SharedMemoryKind.File).ToList(), Id),
+            _ => finder.ResolveNames(Name, Kind ?? new[] { SharedMemoryKind.Posix, SharedMemoryKind.SystemV }, Id),
         };
         foreach (SharedMemory shm in found)
         {

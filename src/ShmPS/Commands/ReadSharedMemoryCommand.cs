@@ -60,9 +60,10 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
         }
         else if (Encoding is not null)
         {
-            byte[] data = ReadBytes(shm, Count ?? shm.Size - Offset);
-            int length = Count is null ? Array.IndexOf(data, (byte)0) : -1;
-            WriteObject(Encoding.GetString(data, 0, length < 0 ? data.Length : length));
+            string text = Encoding.GetString(ReadBytes(shm, Count ?? shm.Size - Offset));
+            // Without -Count, text ends at the first NUL character (a C string), whatever its width in bytes.
+            int end = Count is null ? text.IndexOf('\0') : -1;
+            WriteObject(end < 0 ? text : text[..end]);
         }
         else
         {

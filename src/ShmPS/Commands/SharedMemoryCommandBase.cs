@@ -24,6 +24,7 @@ public abstract class SharedMemoryCommandBase : PSCmdlet
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(SharedMemoryNameCompleter))]
     [SupportsWildcards]
+    [AllowEmptyString]
     [ValidateNotNull]
     public string[] Name { get; set; } = Array.Empty<string>();
 
@@ -41,6 +42,9 @@ public abstract class SharedMemoryCommandBase : PSCmdlet
 
     /// <summary>Id (shmid) of a System V segment, as ipcs shows it; also finds private and removed-but-attached segments.</summary>
     [Parameter(Mandatory = true, ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true)]
+    // Also bound from an Id property beside Name and Kind (ConvertFrom-Json, Import-Csv): a private or
+    // removed-but-attached segment has key 0, and its id is then the only way to find it again.
+    [Parameter(ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true, DontShow = true)]
     [ArgumentCompleter(typeof(SystemVIdCompleter))]
     public int[] Id { get; set; } = Array.Empty<int>();
 
@@ -79,7 +83,7 @@ public abstract class SharedMemoryCommandBase : PSCmdlet
             IdSet => finder.ResolveIds(Id),
             PathSet => finder.ResolvePaths(Path, literal: false),
             LiteralPathSet => finder.ResolvePaths(LiteralPath, literal: true),
-            _ => finder.ResolveNames(Name, new[] { Kind }),
+            _ => finder.ResolveNames(Name, new[] { Kind }, Id),
         };
         foreach (SharedMemory shm in found)
         {
@@ -118,8 +122,9 @@ public abstract class SharedMemoryCommandBase : PSCmdlet
         {
             return true; // -Confirm already asked in ShouldProcess; -Confirm:$false means do not ask
         }
+        // A $ConfirmPreference assigned in a function or script scope is a plain string: convert it.
         object? preference = SessionState.PSVariable.GetValue("ConfirmPreference");
-        if (preference is ConfirmImpact impact && impact == ConfirmImpact.None)
+        if (LanguagePrimitives.TryConvertTo(preference, out ConfirmImpact impact) && impact == ConfirmImpact.None)
         {
             return true;
         }

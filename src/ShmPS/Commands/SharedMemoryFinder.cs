@@ -20,7 +20,9 @@ internal sealed class SharedMemoryFinder
     /// Names as each kind writes them: /foo (POSIX), 0x0000abcd (System V key), a path (File). A wildcard
     /// matches in every kind given; an exact name is looked up in the first kind given.
     /// </summary>
-    public IEnumerable<SharedMemory> ResolveNames(IEnumerable<string> names, IReadOnlyList<SharedMemoryKind> kinds)
+    /// <param name="ids">System V ids bound beside the names: used for names whose key is 0 (IPC_PRIVATE).</param>
+    public IEnumerable<SharedMemory> ResolveNames(IEnumerable<string> names, IReadOnlyList<SharedMemoryKind> kinds,
+        IReadOnlyList<int> ids)
     {
         foreach (string name in names)
         {
@@ -31,7 +33,7 @@ internal sealed class SharedMemoryFinder
                 {
                     SharedMemoryKind.File => ResolvePaths(new[] { name }, literal: !wildcard),
                     SharedMemoryKind.SystemV when wildcard => FindSystemV(name),
-                    SharedMemoryKind.SystemV => Lookup(name, () => SystemVSharedMemory.FindByKey(SystemVSharedMemory.ParseKey(name))),
+                    SharedMemoryKind.SystemV => Lookup(name, () => FindSystemV(name, ids)),
                     _ when wildcard => FindPosix(name),
                     _ => Lookup(name, () => PosixSharedMemory.Find(name)),
                 };
@@ -41,6 +43,12 @@ internal sealed class SharedMemoryFinder
                 }
             }
         }
+    }
+
+    private static SystemVSharedMemory FindSystemV(string name, IReadOnlyList<int> ids)
+    {
+        int key = SystemVSharedMemory.ParseKey(name);
+        return key == 0 && ids.Count == 1 ? SystemVSharedMemory.FindById(ids[0]) : SystemVSharedMemory.FindByKey(key);
     }
 
     public IEnumerable<SharedMemory> ResolveKeys(IEnumerable<int> keys) =>

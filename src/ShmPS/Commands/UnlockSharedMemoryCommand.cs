@@ -22,7 +22,14 @@ public sealed class UnlockSharedMemoryCommand : SharedMemoryCommandBase
         {
             foreach (SharedMemoryLock held in Lock)
             {
-                held.Release();
+                try
+                {
+                    held.Release();
+                }
+                catch (Exception e) when (e is SharedMemoryException or Native.NativeException)
+                {
+                    WriteError(ErrorHelper.ToErrorRecord(e, held));
+                }
             }
             return;
         }

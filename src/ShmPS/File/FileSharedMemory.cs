@@ -76,6 +76,10 @@ public sealed class FileSharedMemory : DescriptorSharedMemory
         out bool created)
     {
         string directory = System.IO.Path.GetDirectoryName(path) ?? "/";
+        if (!System.IO.Directory.Exists(directory))
+        {
+            throw SizeLimits.DirectoryNotFound(directory);
+        }
         var shm = new FileSharedMemory(path);
         for (int attempt = 0; ; attempt++)
         {

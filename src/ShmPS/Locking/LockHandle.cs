@@ -99,7 +99,14 @@ internal sealed class SemaphoreLockHandle : LockHandle
         {
             new((ushort)(_shared ? 1 : 0), -1, Libc.SEM_UNDO | Libc.IPC_NOWAIT),
         };
-        Libc.SemTimedOp(_semid, release, TimeSpan.Zero);
+        try
+        {
+            Libc.SemTimedOp(_semid, release, TimeSpan.Zero);
+        }
+        catch (NativeException e) when (e.Errno is Errno.EINVAL or Errno.EIDRM)
+        {
+            // The semaphore set was removed (ipcrm -S): the lock went with it, nothing is left to release.
+        }
     }
 
     public override void Dispose() { }

@@ -78,12 +78,13 @@ public sealed class SharedMemoryLock : IDisposable
 
     private static void WaitFor(LockHandle handle, SharedMemory shm, TimeSpan? timeout, CancellationToken cancel)
     {
-        DateTime deadline = timeout is null ? DateTime.MaxValue : DateTime.UtcNow + timeout.Value;
+        var elapsed = System.Diagnostics.Stopwatch.StartNew();
+        TimeSpan limit = timeout ?? TimeSpan.MaxValue;
         // Short waits first so that a free lock is taken at once and a released one soon after.
         TimeSpan slice = TimeSpan.FromMilliseconds(1);
         while (true)
         {
-            TimeSpan remaining = deadline - DateTime.UtcNow;
+            TimeSpan remaining = limit - elapsed.Elapsed;
             TimeSpan wait = remaining < slice ? (remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero) : slice;
             if (handle.TryAcquire(handle.WaitsInKernel ? wait : TimeSpan.Zero))
             {
@@ -94,10 +95,10 @@ public sealed class SharedMemoryLock : IDisposable
                 cancel.WaitHandle.WaitOne(wait);
             }
             cancel.ThrowIfCancellationRequested();
-            if (DateTime.UtcNow >= deadline)
+            if (elapsed.Elapsed >= limit)
             {
                 throw new SharedMemoryException("LockTimeout", ErrorCategory.OperationTimeout,
-                    $"Timed out after {timeout} waiting for a{(handle is FlockHandle ? "n" : "")} lock on {shm.KindDescription} '{shm.Name}'; nothing is held.",
+                    $"Timed out after {timeout} waiting for the lock on {shm.KindDescription} '{shm.Name}'; nothing is held.",
                     shm, "Try again later, give a longer -Timeout, or find the holder (for POSIX and File objects: fuser or lsof on the file).");
             }
             if (slice < TimeSpan.FromMilliseconds(50))

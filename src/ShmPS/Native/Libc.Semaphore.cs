@@ -34,6 +34,25 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "semtimedop", SetLastError = true)]
     private static partial int semtimedop(int semid, SemBuf* sops, nuint nsops, Timespec* timeout);
 
+    // semctl is variadic; its fourth argument (union semun) is passed as the pointer it holds.
+    [LibraryImport(Lib, EntryPoint = "semctl", SetLastError = true)]
+    private static partial int semctl(int semid, int semnum, int cmd, byte* buf);
+
+    /// <summary>
+    /// Gives a semaphore set the owner, group and permission bits of <paramref name="perm"/> (IPC_SET
+    /// reads only those from the struct semid_ds, whose first member is its struct ipc_perm).
+    /// </summary>
+    public static void SemSetPermission(int semid, uint uid, uint gid, ushort mode)
+    {
+        byte* ds = stackalloc byte[256]; // struct semid_ds: 104 bytes on x86_64 and aarch64
+        Check(semctl(semid, 0, IPC_STAT, ds), "semctl(IPC_STAT)");
+        IpcPerm* perm = (IpcPerm*)ds;
+        perm->Uid = uid;
+        perm->Gid = gid;
+        perm->Mode = mode;
+        Check(semctl(semid, 0, IPC_SET, ds), "semctl(IPC_SET)");
+    }
+
     public static int SemGet(int key, int count, int flags)
     {
         int id = semget(key, count, flags);

@@ -93,6 +93,10 @@ public sealed class SystemVSharedMemory : SharedMemory
             }
             return attachment;
         }
+        catch (NativeException e) when (e.Errno is Errno.EINVAL or Errno.EIDRM)
+        {
+            throw ErrorHelper.NotFound(KindDescription, $"{Name} (id {Id})");
+        }
         catch (NativeException e)
         {
             throw ErrorHelper.FromNative(e, this);
@@ -172,6 +176,25 @@ public sealed class SystemVSharedMemory : SharedMemory
         }
     }
 
+    /// <summary>Whoever may use the segment may take its lock: its semaphore set, if it exists, follows.</summary>
+    private void UpdateLockPermission(IpcPerm perm)
+    {
+        if (Key == Libc.IPC_PRIVATE)
+        {
+            return;
+        }
+        int semid;
+        try
+        {
+            semid = Libc.SemGet(Key, 0, 0);
+        }
+        catch (NativeException e) when (e.Errno == Errno.ENOENT)
+        {
+            return; // never locked
+        }
+        Libc.SemSetPermission(semid, perm.Uid, perm.Gid, (ushort)(perm.Mode & 0x1B6));
+    }
+
     internal override void SetPermission(UnixFileMode? mode, uint? ownerId, uint? groupId)
     {
         try
@@ -181,6 +204,7 @@ public sealed class SystemVSharedMemory : SharedMemory
             if (groupId is not null) ds.Perm.Gid = groupId.Value;
             if (mode is not null) ds.Perm.Mode = (ushort)((int)mode.Value & 0x1FF);
             Libc.ShmSet(Id, ds);
+            UpdateLockPermission(ds.Perm);
         }
         catch (NativeException e) when (e.Errno is Errno.EINVAL or Errno.EIDRM)
         {
