@@ -121,8 +121,8 @@ $r | ConvertTo-Json -Compress
             $r.Start | Should -BeExactly 'within the space'
             $r.Past | Should -Be 'InsufficientSpace'
             $r.Fill | Should -Be 'InsufficientSpace'
-            $r.Method | Should -Not -Be 'written'
-            $r.MethodInt64 | Should -Not -Be 'written'
+            $r.Method | Should -Be 'InsufficientSpace' -Because 'methods report kernel errors as cmdlets do'
+            $r.MethodInt64 | Should -Be 'InsufficientSpace'
             $r.Grow | Should -Be 'InsufficientSpace'
             $r.Size | Should -Be 1MB -Because 'a refused grow keeps the size'
             $r.Tail | Should -Be 16
