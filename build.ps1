@@ -68,7 +68,7 @@ function Invoke-Docs {
     if (-not (Test-Path $helpTools)) { return }
     Import-Module $helpTools -Force
     $dest = Join-Path $Staged 'en-US'
-    ConvertTo-MamlHelp -SourcePath (Join-Path $Root 'docs/en-US') -DestinationPath $dest
+    ConvertTo-MamlHelp -SourcePath (Join-Path $Root 'docs/en-US') -DestinationPath $dest | Out-Null
     Write-Host "Help compiled to $dest"
 }
 

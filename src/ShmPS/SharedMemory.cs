@@ -179,6 +179,9 @@ public abstract class SharedMemory : IDisposable
         }
     }
 
+    /// <summary>The size now, from the kernel: another process may have resized the object since Size was read.</summary>
+    internal long LiveSize => CurrentSize(writing: false);
+
     /// <summary>Checks offset and count against the live size (another process may have resized it).</summary>
     internal void CheckRange(long offset, long count, bool writing = false)
     {

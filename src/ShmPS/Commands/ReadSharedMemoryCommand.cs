@@ -47,10 +47,11 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
 
     private void Read(SharedMemory shm)
     {
+        long size = shm.LiveSize;
         if (As is SharedMemoryNumberType type)
         {
             int width = NumberCodec.Width(type);
-            long count = Count ?? Math.Max(0, (shm.Size - Offset) / width);
+            long count = Count ?? Math.Max(0, (size - Offset) / width);
             // A count whose byte length overflows is past the end of any object.
             byte[] data = ReadBytes(shm, count > long.MaxValue / width ? long.MaxValue : count * width);
             for (int i = 0; i < count; i++)
@@ -60,14 +61,14 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
         }
         else if (Encoding is not null)
         {
-            string text = Encoding.GetString(ReadBytes(shm, Count ?? shm.Size - Offset));
+            string text = Encoding.GetString(ReadBytes(shm, Count ?? size - Offset));
             // Without -Count, text ends at the first NUL character (a C string), whatever its width in bytes.
             int end = Count is null ? text.IndexOf('\0') : -1;
             WriteObject(end < 0 ? text : text[..end]);
         }
         else
         {
-            WriteObject(ReadBytes(shm, Count ?? shm.Size - Offset), enumerateCollection: false);
+            WriteObject(ReadBytes(shm, Count ?? size - Offset), enumerateCollection: false);
         }
     }
 

@@ -128,6 +128,16 @@ public abstract class SharedMemoryCommandBase : PSCmdlet
         {
             return true;
         }
-        return ShouldContinue($"{action} on {target}? This cannot be undone.", "Confirm");
+        try
+        {
+            return ShouldContinue($"{action} on {target}? This cannot be undone.", "Confirm");
+        }
+        catch (PSInvalidOperationException e)
+        {
+            // A non-interactive host cannot ask.
+            throw new SharedMemoryException("ConfirmationRequired", ErrorCategory.InvalidOperation,
+                $"{action} on {target} needs confirmation, and this session cannot prompt.", target,
+                "Add -Force (or -Confirm:$false) to go ahead without a prompt.", e);
+        }
     }
 }
