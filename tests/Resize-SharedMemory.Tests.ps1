@@ -80,10 +80,10 @@ Describe 'Resize-SharedMemory' -Tag Posix {
 
         It 'asks before shrinking, so a non-interactive session cannot shrink without -Force' {
             $result = Invoke-ChildPwsh @"
-try { Resize-SharedMemory -Name '$name' -Size 100 } catch { 'failed: ' + `$_.Exception.Message; exit 3 }
+try { Resize-SharedMemory -Name '$name' -Size 100 } catch { `$_.FullyQualifiedErrorId; `$_.CategoryInfo.Category; exit 3 }
 "@
             $result.ExitCode | Should -Be 3 -Because "$($result.Output)$($result.Error)"
-            $result.Output | Should -BeLike '*NonInteractive*'
+            $result.Output -split '\r?\n' | Select-Object -First 2 | Should -Be 'ConfirmationRequired,ShmPS.Commands.ResizeSharedMemoryCommand', 'InvalidOperation'
             stat -c '%s' "/dev/shm$name" | Should -Be '4096'
             & $posix read $name 4092 4 | Should -Be 'b1b2b3b4'
         }
