@@ -125,11 +125,10 @@ function Invoke-Test {
         $cfg.Run.Path = [string[]]$c.Paths
         $cfg.Run.PassThru = $true
         $cfg.Output.Verbosity = 'Detailed'
-        $cfg.TestResult.Enabled = $true
-        $cfg.TestResult.OutputFormat = 'JUnitXml'
-        $cfg.TestResult.OutputPath = $c.JUnit
         if ($c.Tag) { $cfg.Filter.Tag = [string[]]$c.Tag }
         $r = Invoke-Pester -Configuration $cfg
+        # The JUnit report is written afterwards: a message it cannot encode must not lose the counts.
+        try { $r | Export-JUnitReport -Path $c.JUnit } catch { Write-Warning "No JUnit report: $_" }
         @{ Passed = $r.PassedCount; Failed = $r.FailedCount + $r.FailedBlocksCount + $r.FailedContainersCount; Skipped = $r.SkippedCount } |
             ConvertTo-Json | Set-Content $c.Result
     }
@@ -141,7 +140,7 @@ function Invoke-Test {
     }
     $r = Get-Content $result -Raw | ConvertFrom-Json
     "{0} passed, {1} failed, {2} skipped" -f $r.Passed, $r.Failed, $r.Skipped
-    if ($r.Failed -gt 0 -or $r.Passed -eq 0) { exit 1 }
+    if ($null -eq $r.Passed -or $null -eq $r.Failed -or $r.Failed -gt 0 -or $r.Passed -eq 0) { exit 1 }
 }
 
 function Invoke-Demo {
