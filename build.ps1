@@ -27,7 +27,7 @@ param(
     # Pester tag filter for Test, e.g. -Tag Posix.
     [string[]] $Tag,
 
-    # Pester file filter for Test, e.g. -TestPath tests/Read-SharedMemory.Tests.ps1.
+    # Pester file filter for Test, e.g. -TestPath tests/Read-SharedMemory.Tests.ps1 (commas separate several).
     [string[]] $TestPath,
 
     # Package or Test the module already staged, without building it again.
@@ -106,7 +106,7 @@ function Invoke-Test {
     $pester = Get-PesterModule
     $result = Join-Path $Output 'test-result.json'
     Remove-Item $result -ErrorAction SilentlyContinue
-    $paths = if ($TestPath) { $TestPath | ForEach-Object { (Resolve-Path $_).Path } } else { @(Join-Path $Root 'tests') }
+    $paths = if ($TestPath) { $TestPath -split ',' | ForEach-Object { (Resolve-Path $_).Path } } else { @(Join-Path $Root 'tests') }
     $config = @{
         Pester   = $pester
         Module   = Join-Path $Staged 'ShmPS.psd1'
@@ -125,11 +125,10 @@ function Invoke-Test {
         $cfg.Run.Path = [string[]]$c.Paths
         $cfg.Run.PassThru = $true
         $cfg.Output.Verbosity = 'Detailed'
-        $cfg.TestResult.Enabled = $true
-        $cfg.TestResult.OutputFormat = 'JUnitXml'
-        $cfg.TestResult.OutputPath = $c.JUnit
         if ($c.Tag) { $cfg.Filter.Tag = [string[]]$c.Tag }
         $r = Invoke-Pester -Configuration $cfg
+        # The JUnit report is written afterwards: a message it cannot encode must not lose the counts.
+        try { $r | Export-JUnitReport -Path $c.JUnit } catch { Write-Warning "No JUnit report: $_" }
         @{ Passed = $r.PassedCount; Failed = $r.FailedCount + $r.FailedBlocksCount + $r.FailedContainersCount; Skipped = $r.SkippedCount } |
             ConvertTo-Json | Set-Content $c.Result
     }
@@ -141,7 +140,7 @@ function Invoke-Test {
     }
     $r = Get-Content $result -Raw | ConvertFrom-Json
     "{0} passed, {1} failed, {2} skipped" -f $r.Passed, $r.Failed, $r.Skipped
-    if ($r.Failed -gt 0 -or $r.Passed -eq 0) { exit 1 }
+    if ($null -eq $r.Passed -or $null -eq $r.Failed -or $r.Failed -gt 0 -or $r.Passed -eq 0) { exit 1 }
 }
 
 function Invoke-Demo {

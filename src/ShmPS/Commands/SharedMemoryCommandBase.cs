@@ -21,7 +21,11 @@ public abstract class SharedMemoryCommandBase : PSCmdlet
     protected const string InputObjectSet = "InputObject";
 
     /// <summary>POSIX object name, with or without the leading '/'. Wildcards select existing objects.</summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true)]
+    /// <remarks>
+    /// Not mandatory: -Id also belongs to this set (see Id), and PowerShell resolves a bare -Id to the
+    /// default set, which must then not demand a name.
+    /// </remarks>
+    [Parameter(Position = 0, ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(SharedMemoryNameCompleter))]
     [SupportsWildcards]
     [AllowEmptyString]
@@ -77,10 +81,16 @@ public abstract class SharedMemoryCommandBase : PSCmdlet
             return;
         }
         var finder = new SharedMemoryFinder(this);
+        if (ParameterSetName == NameSet && Name.Length == 0 && Id.Length == 0)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException(
+                "Name the shared memory object: -Name, -Key, -Id, -Path, -LiteralPath or -InputObject (from the pipeline)."),
+                "IdentityRequired", ErrorCategory.InvalidArgument, null));
+        }
         var found = ParameterSetName switch
         {
             KeySet => finder.ResolveKeys(Key),
-            IdSet => finder.ResolveIds(Id),
+            IdSet or NameSet when Name.Length == 0 => finder.ResolveIds(Id),
             PathSet => finder.ResolvePaths(Path, literal: false),
             LiteralPathSet => finder.ResolvePaths(LiteralPath, literal: true),
             _ => finder.ResolveNames(Name, new[] { Kind }, Id),
