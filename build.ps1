@@ -132,8 +132,15 @@ function Invoke-Test {
         @{ Passed = $r.PassedCount; Failed = $r.FailedCount + $r.FailedBlocksCount + $r.FailedContainersCount; Skipped = $r.SkippedCount } |
             ConvertTo-Json | Set-Content $c.Result
     }
-    & $Pwsh -NoProfile -NonInteractive -Command $runner -args $config
-    $childExit = $LASTEXITCODE
+    # The C helpers the tests build go to a world-readable folder, so that uid 65534 can run them too.
+    $env:SHMPS_TESTBIN = Join-Path ([IO.Path]::GetTempPath()) "shmps-testbin-$PID"
+    try {
+        & $Pwsh -NoProfile -NonInteractive -Command $runner -args $config
+        $childExit = $LASTEXITCODE
+    }
+    finally {
+        Remove-Item $env:SHMPS_TESTBIN -Recurse -Force -ErrorAction SilentlyContinue
+    }
     if (-not (Test-Path $result)) {
         "0 passed, 1 failed"
         throw "The Pester run did not finish (exit code $childExit)."
