@@ -550,7 +550,7 @@ Describe 'Shared file mappings where the user may not write' -Tag File {
     It 'refuses to create or remove a file in a directory without write permission, or to write a file without it (PermissionDenied)' {
         $probe = & $NoDac[0] $NoDac[1] sh -c "touch '$Locked/probe' 2>&1"
         $LASTEXITCODE | Should -Not -Be 0 -Because "the launcher really drops the capabilities ($probe)"
-        $child = Invoke-ChildPwshVia -Launcher $NoDac -Script @"
+        $child = Invoke-ChildPwsh -TimeoutSeconds 60 -Launcher $NoDac -Script @"
 `$r = [ordered]@{}
 try { `$null = New-SharedMemory -Path '$Locked/new.bin' -Size 64 -ErrorAction Stop; `$r.New = 'created' }
 catch { `$r.New = `$_.FullyQualifiedErrorId; `$r.NewCategory = "`$(`$_.CategoryInfo.Category)" }
@@ -584,7 +584,7 @@ catch { `$r.Write = `$_.FullyQualifiedErrorId }
         $data = New-RandomBytes 64
         [IO.File]::WriteAllBytes($file, $data)
         $launcher = 'unshare', '-m', 'sh', '-c', "mount --bind -o ro '$dir' '$dir' && exec `"`$0`" `"`$@`""
-        $child = Invoke-ChildPwshVia -Launcher $launcher -Script @"
+        $child = Invoke-ChildPwsh -TimeoutSeconds 60 -Launcher $launcher -Script @"
 `$r = [ordered]@{}
 try { `$null = New-SharedMemory -Path '$dir/new.bin' -Size 64 -ErrorAction Stop; `$r.New = 'created' }
 catch { `$r.New = `$_.FullyQualifiedErrorId; `$r.NewCategory = "`$(`$_.CategoryInfo.Category)" }

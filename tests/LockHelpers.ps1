@@ -68,9 +68,7 @@ function Start-TrackedProcess {
 function Start-ChildPwshProcess {
     <# Like Invoke-ChildPwsh, but returns the running process instead of waiting for it. #>
     param([Parameter(Mandatory)][string] $Script)
-    $full = "`$ErrorActionPreference = 'Stop'; Import-Module '$ModulePath'`n$Script"
-    $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($full))
-    Start-TrackedProcess $PwshPath '-NoProfile', '-NonInteractive', '-EncodedCommand', $encoded
+    Start-TrackedProcess $PwshPath (Get-ChildPwshArgument $Script)
 }
 
 function Wait-ProcessLine {

@@ -59,28 +59,3 @@ function New-RandomBytes {
     [Security.Cryptography.RandomNumberGenerator]::Fill($bytes)
     , $bytes
 }
-
-function Invoke-ChildPwshVia {
-    <#
-    Like Invoke-ChildPwsh, but pwsh is started by a launcher: -Launcher 'setpriv', '--bounding-set=-ipc_owner'
-    runs `setpriv --bounding-set=-ipc_owner pwsh ...`. For a shell launcher, "$0" "$@" are pwsh and its arguments.
-    #>
-    param([Parameter(Mandatory)][string[]] $Launcher, [Parameter(Mandatory)][string] $Script, [int] $TimeoutSeconds = 60)
-    $full = "`$ErrorActionPreference = 'Stop'; Import-Module '$ModulePath'`n$Script"
-    $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($full))
-    $psi = [Diagnostics.ProcessStartInfo]::new($Launcher[0])
-    foreach ($a in @($Launcher | Select-Object -Skip 1) + @($PwshPath, '-NoProfile', '-NonInteractive', '-EncodedCommand', $encoded)) {
-        $psi.ArgumentList.Add($a)
-    }
-    $psi.RedirectStandardOutput = $true
-    $psi.RedirectStandardError = $true
-    $p = [Diagnostics.Process]::Start($psi)
-    $stdout = $p.StandardOutput.ReadToEndAsync()
-    $stderr = $p.StandardError.ReadToEndAsync()
-    if (-not $p.WaitForExit($TimeoutSeconds * 1000)) {
-        $p.Kill($true)
-        throw "The child pwsh did not finish in $TimeoutSeconds s."
-    }
-    $p.WaitForExit()
-    [pscustomobject]@{ ExitCode = $p.ExitCode; Output = $stdout.Result; Error = $stderr.Result }
-}

@@ -231,7 +231,7 @@ catch { `$r.Over = `$_.FullyQualifiedErrorId; `$r.Message = `$_.Exception.Messag
             return
         }
         $launcher = 'unshare', '-i', 'sh', '-c', "sysctl -qw kernel.shmmax=$limit && exec `"`$0`" `"`$@`""
-        $child = Invoke-ChildPwshVia -Launcher $launcher -Script $script
+        $child = Invoke-ChildPwsh -TimeoutSeconds 60 -Launcher $launcher -Script $script
         $child.ExitCode | Should -Be 0 -Because $child.Error
         $r = $child.Output | ConvertFrom-Json
         $r.Shmmax | Should -Be $limit
@@ -358,7 +358,7 @@ Describe 'Get-SharedMemory with System V segments' -Tag SystemV {
         $shm = New-TestSegment
         Write-SharedMemory -Id $shm.Id -Value 1
         $row = Get-ShmRow $shm.Id
-        $child = Invoke-ChildPwshVia -Launcher 'env', 'TZ=Asia/Kolkata' -Script @"
+        $child = Invoke-ChildPwsh -TimeoutSeconds 60 -Launcher 'env', 'TZ=Asia/Kolkata' -Script @"
 `$s = Get-SharedMemory -Id $($shm.Id)
 [ordered]@{
     Offset = [TimeZoneInfo]::Local.BaseUtcOffset.TotalMinutes
@@ -555,7 +555,7 @@ Describe 'Read-SharedMemory and Write-SharedMemory with System V segments' -Tag 
         $launcher = 'setpriv', '--bounding-set=-ipc_owner'
         (& $launcher[0] $launcher[1] $Sysv attach $ro.Id rw) | Should -Be 'shmat: EACCES' -Because 'the launcher really drops CAP_IPC_OWNER'
         $none = New-TestSegment -Mode 0000
-        $child = Invoke-ChildPwshVia -Launcher $launcher -Script @"
+        $child = Invoke-ChildPwsh -TimeoutSeconds 60 -Launcher $launcher -Script @"
 `$r = [ordered]@{ Read = [Convert]::ToHexString((Read-SharedMemory -Id $($ro.Id) -Count 16)).ToLowerInvariant() }
 try { Write-SharedMemory -Id $($ro.Id) -Value ([byte[]](1, 2)) -ErrorAction Stop; `$r.Write = 'written' }
 catch { `$r.Write = `$_.FullyQualifiedErrorId; `$r.WriteCategory = "`$(`$_.CategoryInfo.Category)"; `$r.WriteMessage = `$_.Exception.Message }
