@@ -7,7 +7,8 @@
     once to warm up (JIT, page cache, first-touch page faults), then -Repetitions rounds; within a round
     the baseline and the ShmPS measures run one after the other (interleaved), so load from other
     processes on the machine falls on both alike. The figure is the median of the rounds. A full
-    garbage collection runs, untimed, before every timed sample.
+    garbage collection runs, untimed, before every timed sample. bench.json also keeps every sample and
+    the CPU time of the measuring thread, which is less sensitive than wall time to other processes.
 
     Ratios: for time measures ShmPS time / baseline time (lower is better); for throughput measures
     ShmPS throughput / baseline throughput (higher is better).
@@ -16,11 +17,13 @@
     in /tmp (the root file system, on disk, data in the page cache); the 1 GiB input file in /tmp.
     The listing measures run in a fresh IPC and mount namespace (unshare -im, an empty tmpfs on
     /dev/shm) when running as root, so that objects of other processes do not count and thousands of
-    benchmark objects never show up elsewhere.
+    benchmark objects never show up elsewhere. The 1 GiB -InputFile measure runs in a child pwsh of its
+    own, whose peak RSS (VmHWM) is the memory figure.
 
     Everything created is named shmps-bench-<pid>-* (files, POSIX objects) or has a key in
-    0x5be40000-0x5be4ffff (System V) and is removed in finally blocks; a later run removes what an
-    interrupted run (killed, so no finally ran) left, once its process is gone.
+    0x5be40000-0x5be4ffff (System V segments, and the semaphore sets Lock-SharedMemory makes for them)
+    and is removed in finally blocks, which Ctrl+C runs too; a later run removes what a killed run left,
+    once its process is gone.
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 -Task Bench
 .EXAMPLE
