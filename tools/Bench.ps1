@@ -27,7 +27,7 @@
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 -Task Bench
 .EXAMPLE
-    pwsh tools/Bench.ps1 -ModulePath output/ShmPS/0.1.0/ShmPS.psd1 -Section Bulk, SmallMethod
+    pwsh -c '& ./tools/Bench.ps1 -ModulePath output/ShmPS/0.1.0/ShmPS.psd1 -Section Bulk, SmallMethod -Repetitions 3'
 #>
 [CmdletBinding()]
 param(
