@@ -59,6 +59,50 @@ Describe 'Read-SharedMemory' -Tag Posix {
         }
     }
 
+    Context '-OutFile' {
+        BeforeAll {
+            $name = New-TestName
+            $size = 3MB + 123
+            $data = [byte[]]::new($size)
+            [Security.Cryptography.RandomNumberGenerator]::Fill($data)
+            $shm = New-SharedMemory -Name $name -Size $size
+            $shm.Write(0, $data)
+            $dir = Join-Path ([IO.Path]::GetTempPath()) "shmps-outfile-$PID"
+            New-Item -ItemType Directory $dir -Force | Out-Null
+        }
+        AfterAll { Remove-Item $dir -Recurse -Force -ErrorAction SilentlyContinue }
+
+        It 'streams the whole object into a file, byte for byte, and outputs nothing' {
+            $file = Join-Path $dir 'all.bin'
+            $out = Read-SharedMemory -Name $name -OutFile $file
+            $out | Should -BeNullOrEmpty
+            (Get-FileHash $file).Hash | Should -Be (Get-FileHash -InputStream ([IO.MemoryStream]::new($data))).Hash
+        }
+
+        It 'copies -Count bytes at -Offset, overwriting an existing file' {
+            $file = Join-Path $dir 'part.bin'
+            Set-Content $file 'old content that is longer than the part'
+            Read-SharedMemory -Name $name -Offset 1MB -Count 10 -OutFile $file
+            [IO.File]::ReadAllBytes($file) | Should -Be $data[(1MB)..(1MB + 9)]
+        }
+
+        It 'resolves a relative -OutFile against the current location' {
+            Push-Location $dir
+            try {
+                Read-SharedMemory -Name $name -Count 5 -OutFile 'relative.bin'
+                [IO.File]::ReadAllBytes((Join-Path $dir 'relative.bin')) | Should -Be $data[0..4]
+            }
+            finally { Pop-Location }
+        }
+
+        It 'refuses a range past the end with OffsetOutOfRange and -Encoding with OutFileConflict' {
+            { Read-SharedMemory -Name $name -Offset ($size - 1) -Count 2 -OutFile (Join-Path $dir 'x.bin') -ErrorAction Stop } |
+                Should -Throw -ErrorId 'OffsetOutOfRange,*'
+            { Read-SharedMemory -Name $name -OutFile (Join-Path $dir 'y.bin') -Encoding utf8 } |
+                Should -Throw -ErrorId 'OutFileConflict,*'
+        }
+    }
+
     Context 'text' {
         BeforeAll {
             $name = New-TestName
