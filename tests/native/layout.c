@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <sys/file.h>
 #include <sys/ipc.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
@@ -112,6 +113,8 @@ int main(void)
     CONST(SHM_LOCKED);
     CONST(SEM_UNDO);
     CONST(IPC_NOWAIT);
+    CONST(MADV_POPULATE_READ);
+    CONST(MADV_POPULATE_WRITE);
     /* Libc reads struct passwd and struct group through their sizes and the id offset. */
     CONST_AS("PasswdSize", sizeof(struct passwd));
     CONST_AS("GroupSize", sizeof(struct group));

@@ -53,6 +53,27 @@ internal sealed class SafeAttachmentHandle : SafeBuffer
         }
     }
 
+    /// <summary>
+    /// Faults in the pages of a range at once (MADV_POPULATE_READ/WRITE, Linux 5.14+), which is much
+    /// cheaper than one page fault per page during the copy. Only a hint: older kernels are ignored.
+    /// </summary>
+    public unsafe void Populate(long offset, int count)
+    {
+        CheckBounds(offset, count);
+        long page = Environment.SystemPageSize;
+        long start = offset / page * page;
+        byte* pointer = null;
+        AcquirePointer(ref pointer);
+        try
+        {
+            Libc.MAdvisePopulate(pointer + start, (nuint)(offset + count - start), IsReadOnly);
+        }
+        finally
+        {
+            ReleasePointer();
+        }
+    }
+
     private void CheckBounds(long offset, int count)
     {
         if (offset < 0 || count < 0 || (ulong)offset + (ulong)count > ByteLength)

@@ -72,20 +72,84 @@ public sealed class SystemVSharedMemory : SharedMemory
 
     private protected override long CurrentSize(bool writing) => Size; // fixed at creation
 
+    // An attachment kept by Attach() until Detach(); otherwise each operation attaches and detaches.
+    private SafeAttachmentHandle? _kept;
+
     private protected override int ReadCore(long offset, Span<byte> buffer)
     {
-        using SafeAttachmentHandle attachment = Attach(readOnly: true);
+        if (_kept is not null)
+        {
+            _kept.CopyTo(offset, buffer);
+            return buffer.Length;
+        }
+        using SafeAttachmentHandle attachment = AttachForOperation(readOnly: true, offset, buffer.Length);
         attachment.CopyTo(offset, buffer);
         return buffer.Length;
     }
 
     private protected override void WriteCore(long offset, ReadOnlySpan<byte> data)
     {
-        using SafeAttachmentHandle attachment = Attach(readOnly: false);
+        if (_kept is { IsReadOnly: false })
+        {
+            _kept.CopyFrom(offset, data);
+            return;
+        }
+        using SafeAttachmentHandle attachment = AttachForOperation(readOnly: false, offset, data.Length);
         attachment.CopyFrom(offset, data);
     }
 
-    private SafeAttachmentHandle Attach(bool readOnly)
+    /// <summary>
+    /// Keeps the segment attached to this process until Detach() or Close(), so that many reads and
+    /// writes through this object skip attaching and detaching each time (read-write if permitted,
+    /// else read-only). While attached it counts in AttachCount, and a removed segment's memory stays
+    /// until it is detached. Cmdlets never keep attachments.
+    /// </summary>
+    public void Attach()
+    {
+        if (_kept is not null)
+        {
+            return;
+        }
+        try
+        {
+            _kept = AttachChecked(readOnly: false);
+        }
+        catch (SharedMemoryException e) when (e.ErrorId == "PermissionDenied")
+        {
+            _kept = AttachChecked(readOnly: true);
+        }
+    }
+
+    /// <summary>Releases the attachment kept by Attach(), if any (shmdt).</summary>
+    public void Detach()
+    {
+        _kept?.Dispose();
+        _kept = null;
+    }
+
+    /// <summary>True while Attach() keeps the segment attached.</summary>
+    public bool IsAttached => _kept is not null;
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            Detach();
+        }
+    }
+
+    /// <summary>An attachment for one copy; large copies fault their pages in up front (MADV_POPULATE).</summary>
+    private SafeAttachmentHandle AttachForOperation(bool readOnly, long offset, int count)
+    {
+        SafeAttachmentHandle attachment = AttachChecked(readOnly);
+        if (count >= 64 << 10)
+        {
+            attachment.Populate(offset, count);
+        }
+        return attachment;
+    }
+
+    private SafeAttachmentHandle AttachChecked(bool readOnly)
     {
         try
         {
@@ -125,6 +189,7 @@ public sealed class SystemVSharedMemory : SharedMemory
 
     internal override void Remove()
     {
+        Detach();
         try
         {
             Libc.ShmRemove(Id);
