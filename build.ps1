@@ -27,7 +27,7 @@ param(
     # Pester tag filter for Test, e.g. -Tag Posix.
     [string[]] $Tag,
 
-    # Pester file filter for Test, e.g. -TestPath tests/Read-SharedMemory.Tests.ps1.
+    # Pester file filter for Test, e.g. -TestPath tests/Read-SharedMemory.Tests.ps1 (commas separate several).
     [string[]] $TestPath,
 
     # Package or Test the module already staged, without building it again.
@@ -106,7 +106,7 @@ function Invoke-Test {
     $pester = Get-PesterModule
     $result = Join-Path $Output 'test-result.json'
     Remove-Item $result -ErrorAction SilentlyContinue
-    $paths = if ($TestPath) { $TestPath | ForEach-Object { (Resolve-Path $_).Path } } else { @(Join-Path $Root 'tests') }
+    $paths = if ($TestPath) { $TestPath -split ',' | ForEach-Object { (Resolve-Path $_).Path } } else { @(Join-Path $Root 'tests') }
     $config = @{
         Pester   = $pester
         Module   = Join-Path $Staged 'ShmPS.psd1'
@@ -132,8 +132,15 @@ function Invoke-Test {
         @{ Passed = $r.PassedCount; Failed = $r.FailedCount + $r.FailedBlocksCount + $r.FailedContainersCount; Skipped = $r.SkippedCount } |
             ConvertTo-Json | Set-Content $c.Result
     }
-    & $Pwsh -NoProfile -NonInteractive -Command $runner -args $config
-    $childExit = $LASTEXITCODE
+    # The C helpers the tests build go to a world-readable folder, so that uid 65534 can run them too.
+    $env:SHMPS_TESTBIN = Join-Path ([IO.Path]::GetTempPath()) "shmps-testbin-$PID"
+    try {
+        & $Pwsh -NoProfile -NonInteractive -Command $runner -args $config
+        $childExit = $LASTEXITCODE
+    }
+    finally {
+        Remove-Item $env:SHMPS_TESTBIN -Recurse -Force -ErrorAction SilentlyContinue
+    }
     if (-not (Test-Path $result)) {
         "0 passed, 1 failed"
         throw "The Pester run did not finish (exit code $childExit)."

@@ -52,16 +52,24 @@ function Invoke-AsNobody {
     [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($output -join "`n") }
 }
 
+function Get-ChildPwshArgument {
+    <# The pwsh arguments that run a script with the module imported (and $ErrorActionPreference = 'Stop'). #>
+    param([Parameter(Mandatory)][string] $Script)
+    $full = "`$ErrorActionPreference = 'Stop'; Import-Module '$ModulePath'`n$Script"
+    '-NoProfile', '-NonInteractive', '-EncodedCommand', [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($full))
+}
+
 function Invoke-ChildPwsh {
     <#
     Runs a script in a new pwsh with the module imported and returns its exit code and output.
     Used wherever a failure could kill the process (SIGBUS): the test survives and checks the code.
+    -Launcher starts pwsh through another program: 'setpriv', '--bounding-set=-ipc_owner' runs
+    `setpriv --bounding-set=-ipc_owner pwsh ...`; for a shell launcher "$0" "$@" are pwsh and its arguments.
     #>
-    param([Parameter(Mandatory)][string] $Script, [int] $TimeoutSeconds = 120)
-    $full = "`$ErrorActionPreference = 'Stop'; Import-Module '$ModulePath'`n$Script"
-    $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($full))
-    $psi = [Diagnostics.ProcessStartInfo]::new($PwshPath)
-    foreach ($a in '-NoProfile', '-NonInteractive', '-EncodedCommand', $encoded) { $psi.ArgumentList.Add($a) }
+    param([Parameter(Mandatory)][string] $Script, [int] $TimeoutSeconds = 120, [string[]] $Launcher = @())
+    $command = @($Launcher) + @($PwshPath) + @(Get-ChildPwshArgument $Script)
+    $psi = [Diagnostics.ProcessStartInfo]::new($command[0])
+    foreach ($a in $command | Select-Object -Skip 1) { $psi.ArgumentList.Add($a) }
     $psi.RedirectStandardOutput = $true
     $psi.RedirectStandardError = $true
     $p = [Diagnostics.Process]::Start($psi)

@@ -119,6 +119,8 @@ public abstract class DescriptorSharedMemory : SharedMemory
         }
     }
 
+    private protected override bool ReadStopsAtEnd => true;
+
     private protected override int ReadCore(long offset, Span<byte> buffer)
     {
         try

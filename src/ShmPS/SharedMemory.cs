@@ -73,6 +73,12 @@ public abstract class SharedMemory : IDisposable
     public byte[] Read(long offset, int count)
     {
         CheckRange(offset, count);
+        return ReadArray(offset, count);
+    }
+
+    /// <summary>A new array read from a range already checked against the size.</summary>
+    internal byte[] ReadArray(long offset, int count)
+    {
         // Every byte is overwritten by the read, so zeroing the array first would only cost time.
         byte[] data = GC.AllocateUninitializedArray<byte>(count);
         ReadChecked(offset, data);
@@ -149,7 +155,18 @@ public abstract class SharedMemory : IDisposable
 
     internal void ReadExact(long offset, Span<byte> buffer)
     {
-        CheckRange(offset, buffer.Length);
+        if (ReadStopsAtEnd)
+        {
+            // No size query: a read past the end comes back short, and ReadChecked reports it.
+            if (offset < 0)
+            {
+                throw ErrorHelper.OffsetOutOfRange(this, offset, buffer.Length, LiveSize);
+            }
+        }
+        else
+        {
+            CheckRange(offset, buffer.Length);
+        }
         ReadChecked(offset, buffer);
     }
 
@@ -158,8 +175,8 @@ public abstract class SharedMemory : IDisposable
         int read = ReadCore(offset, buffer);
         if (read < buffer.Length)
         {
-            // Another process shrank the object between the check and the read.
-            throw ErrorHelper.OffsetOutOfRange(this, offset, buffer.Length, offset + read);
+            // Past the end, or another process shrank the object between the check and the read.
+            throw ErrorHelper.OffsetOutOfRange(this, offset, buffer.Length, LiveSize);
         }
     }
 
@@ -181,6 +198,21 @@ public abstract class SharedMemory : IDisposable
 
     /// <summary>The size now, from the kernel: another process may have resized the object since Size was read.</summary>
     internal long LiveSize => CurrentSize(writing: false);
+
+    /// <summary>Copies <paramref name="length"/> bytes to a stream in 1 MiB chunks, reporting progress.</summary>
+    internal void ReadTo(long offset, Stream destination, long length, Action<long>? progress)
+    {
+        CheckRange(offset, length);
+        byte[] chunk = new byte[(int)Math.Min(length, 1 << 20)];
+        for (long done = 0; done < length;)
+        {
+            int n = (int)Math.Min(chunk.Length, length - done);
+            ReadChecked(offset + done, chunk.AsSpan(0, n));
+            destination.Write(chunk, 0, n);
+            done += n;
+            progress?.Invoke(done);
+        }
+    }
 
     /// <summary>Checks offset and count against the live size (another process may have resized it).</summary>
     internal void CheckRange(long offset, long count, bool writing = false)
@@ -216,7 +248,10 @@ public abstract class SharedMemory : IDisposable
     /// <summary>The size right now, read from the kernel (through a writable handle when about to write).</summary>
     private protected abstract long CurrentSize(bool writing);
 
-    /// <summary>Reads up to buffer.Length bytes; fewer only if the object shrank.</summary>
+    /// <summary>True where ReadCore itself stops at the end of the object (pread), so reads need no size query.</summary>
+    private protected virtual bool ReadStopsAtEnd => false;
+
+    /// <summary>Reads up to buffer.Length bytes; fewer only at the end of the object.</summary>
     private protected abstract int ReadCore(long offset, Span<byte> buffer);
 
     private protected abstract void WriteCore(long offset, ReadOnlySpan<byte> data);

@@ -1,4 +1,5 @@
 using System;
+using System.IO;
 using System.Management.Automation;
 using System.Text;
 
@@ -29,12 +30,23 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
     [ArgumentCompleter(typeof(EncodingCompleter))]
     public Encoding? Encoding { get; set; }
 
+    /// <summary>Write the bytes to this file (created or overwritten) instead of the pipeline, in 1 MiB chunks.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? OutFile { get; set; }
+
     /// <summary>Read little-endian numbers of this type; -Count counts numbers.</summary>
     [Parameter]
     public SharedMemoryNumberType? As { get; set; }
 
     protected override void BeginProcessing()
     {
+        if (OutFile is not null && (Encoding is not null || As is not null))
+        {
+            ThrowTerminatingError(new ErrorRecord(
+                new ArgumentException("-OutFile copies bytes: it does not take -Encoding or -As."),
+                "OutFileConflict", ErrorCategory.InvalidArgument, OutFile));
+        }
         if (Encoding is not null && As is not null)
         {
             ThrowTerminatingError(new ErrorRecord(
@@ -48,12 +60,20 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
     private void Read(SharedMemory shm)
     {
         long size = shm.LiveSize;
-        if (As is SharedMemoryNumberType type)
+        if (OutFile is not null)
+        {
+            long length = Count ?? size - Offset;
+            string path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutFile);
+            using var destination = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1, FileOptions.SequentialScan);
+            ProgressReporter.Copy(this, $"Reading {shm.Name} to {path}", length,
+                report => shm.ReadTo(Offset, destination, length, report));
+        }
+        else if (As is SharedMemoryNumberType type)
         {
             int width = NumberCodec.Width(type);
             long count = Count ?? Math.Max(0, (size - Offset) / width);
             // A count whose byte length overflows is past the end of any object.
-            byte[] data = ReadBytes(shm, count > long.MaxValue / width ? long.MaxValue : count * width);
+            byte[] data = ReadBytes(shm, size, count > long.MaxValue / width ? long.MaxValue : count * width);
             for (int i = 0; i < count; i++)
             {
                 WriteObject(NumberCodec.Decode(type, data.AsSpan(i * width, width)));
@@ -61,26 +81,29 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
         }
         else if (Encoding is not null)
         {
-            string text = Encoding.GetString(ReadBytes(shm, Count ?? size - Offset));
+            string text = Encoding.GetString(ReadBytes(shm, size, Count ?? size - Offset));
             // Without -Count, text ends at the first NUL character (a C string), whatever its width in bytes.
             int end = Count is null ? text.IndexOf('\0') : -1;
             WriteObject(end < 0 ? text : text[..end]);
         }
         else
         {
-            WriteObject(ReadBytes(shm, Count ?? size - Offset), enumerateCollection: false);
+            WriteObject(ReadBytes(shm, size, Count ?? size - Offset), enumerateCollection: false);
         }
     }
 
-    private byte[] ReadBytes(SharedMemory shm, long count)
+    private byte[] ReadBytes(SharedMemory shm, long size, long count)
     {
-        shm.CheckRange(Offset, count);
+        if (Offset < 0 || count < 0 || Offset > size || count > size - Offset)
+        {
+            throw ErrorHelper.OffsetOutOfRange(shm, Offset, count, size);
+        }
         if (count > Array.MaxLength)
         {
             throw new SharedMemoryException("ReadTooLarge", ErrorCategory.LimitsExceeded,
                 $"{count} bytes do not fit in one array.", shm,
-                "Read in parts with -Offset and -Count, or write the data to a file from the object's Read method.");
+                "Read in parts with -Offset and -Count, or into a file with -OutFile.");
         }
-        return shm.Read(Offset, (int)count);
+        return shm.ReadArray(Offset, (int)count);
     }
 }

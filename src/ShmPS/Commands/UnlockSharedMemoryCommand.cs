@@ -5,7 +5,7 @@ using System.Management.Automation.Runspaces;
 namespace ShmPS.Commands;
 
 /// <summary>Releases locks taken with Lock-SharedMemory: the lock objects, or this session's lock on an object.</summary>
-[Cmdlet(VerbsCommon.Unlock, "SharedMemory", DefaultParameterSetName = LockSet)]
+[Cmdlet(VerbsCommon.Unlock, "SharedMemory", DefaultParameterSetName = NameSet)]
 [OutputType(typeof(void))]
 public sealed class UnlockSharedMemoryCommand : SharedMemoryCommandBase
 {

@@ -103,24 +103,8 @@ public sealed class WriteSharedMemoryCommand : SharedMemoryCommandBase
     private void WriteFile(SharedMemory shm, long length)
     {
         using var source = new FileStream(_inputPath!, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
-        var progress = new ProgressRecord(1, $"Writing {_inputPath} to {shm.Name}", "0 bytes");
-        long reported = 0;
-        bool showProgress = length >= 16 << 20;
-        shm.WriteFrom(Offset, source, length, done =>
-        {
-            if (showProgress && (done - reported >= 32 << 20 || done == length))
-            {
-                reported = done;
-                progress.PercentComplete = (int)(done * 100 / length);
-                progress.StatusDescription = $"{done >> 20} of {length >> 20} MiB";
-                WriteProgress(progress);
-            }
-        });
-        if (showProgress)
-        {
-            progress.RecordType = ProgressRecordType.Completed;
-            WriteProgress(progress);
-        }
+        ProgressReporter.Copy(this, $"Writing {_inputPath} to {shm.Name}", length,
+            report => shm.WriteFrom(Offset, source, length, report));
     }
 
     private byte[] ToBytes(object? value)

@@ -17,5 +17,70 @@ internal sealed class SafeAttachmentHandle : SafeBuffer
     /// <summary>Attached with SHM_RDONLY: writing through it would fault, so ShmPS never does.</summary>
     public bool IsReadOnly { get; }
 
+    /// <summary>Copies from the segment; SafeBuffer's own ReadSpan moves one element per call, which is slow.</summary>
+    public unsafe void CopyTo(long offset, Span<byte> destination)
+    {
+        CheckBounds(offset, destination.Length);
+        byte* pointer = null;
+        AcquirePointer(ref pointer);
+        try
+        {
+            new ReadOnlySpan<byte>(pointer + offset, destination.Length).CopyTo(destination);
+        }
+        finally
+        {
+            ReleasePointer();
+        }
+    }
+
+    /// <summary>Copies into the segment; refused on a read-only attachment, where a write would fault.</summary>
+    public unsafe void CopyFrom(long offset, ReadOnlySpan<byte> source)
+    {
+        if (IsReadOnly)
+        {
+            throw new InvalidOperationException("A read-only attachment cannot be written to.");
+        }
+        CheckBounds(offset, source.Length);
+        byte* pointer = null;
+        AcquirePointer(ref pointer);
+        try
+        {
+            source.CopyTo(new Span<byte>(pointer + offset, source.Length));
+        }
+        finally
+        {
+            ReleasePointer();
+        }
+    }
+
+    /// <summary>
+    /// Faults in the pages of a range at once (MADV_POPULATE_READ/WRITE, Linux 5.14+), which is much
+    /// cheaper than one page fault per page during the copy. Only a hint: older kernels are ignored.
+    /// </summary>
+    public unsafe void Populate(long offset, int count)
+    {
+        CheckBounds(offset, count);
+        long page = Environment.SystemPageSize;
+        long start = offset / page * page;
+        byte* pointer = null;
+        AcquirePointer(ref pointer);
+        try
+        {
+            Libc.MAdvisePopulate(pointer + start, (nuint)(offset + count - start), IsReadOnly);
+        }
+        finally
+        {
+            ReleasePointer();
+        }
+    }
+
+    private void CheckBounds(long offset, int count)
+    {
+        if (offset < 0 || count < 0 || (ulong)offset + (ulong)count > ByteLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), $"{offset}+{count} is outside the {ByteLength}-byte attachment.");
+        }
+    }
+
     protected override bool ReleaseHandle() => Libc.ShmDetach(handle);
 }

@@ -3,9 +3,10 @@ using System.Runtime.InteropServices;
 namespace ShmPS.Native;
 
 /// <summary>
-/// struct ipc_perm, 48 bytes on x86_64 and aarch64 (glibc and musl). mode is an unsigned short
-/// followed by padding on x86_64 and a 32-bit mode_t on aarch64: on these little-endian targets its
-/// low 16 bits are at offset 20 either way. tests/Native.Tests.ps1 checks the layout against gcc.
+/// struct ipc_perm, 48 bytes on x86_64 and aarch64 (glibc and musl). mode is 32 bits in current
+/// glibc (an unsigned short plus padding in older headers and the kernel's x86_64 view): on these
+/// little-endian targets its low 16 bits, which hold every bit ShmPS uses, are at offset 20 either
+/// way. tests/Native.Tests.ps1 checks the layout against gcc.
 /// </summary>
 [StructLayout(LayoutKind.Explicit, Size = 48)]
 internal struct IpcPerm

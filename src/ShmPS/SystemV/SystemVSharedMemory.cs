@@ -52,11 +52,18 @@ public sealed class SystemVSharedMemory : SharedMemory
     /// <summary>Locked in memory with SHM_LOCK (SHM_LOCKED).</summary>
     public bool IsLocked { get; private set; }
 
+    // rss and swap come only from /proc/sysvipc/shm: a lookup through IPC_STAT leaves them to be read
+    // on first use, so that finding one segment does not cost a read of the whole table.
+    private (long Resident, long Swapped)? _usage;
+
     /// <summary>Bytes of the segment in RAM (rss in /proc/sysvipc/shm).</summary>
-    public long ResidentBytes { get; private set; }
+    public long ResidentBytes => Usage.Resident;
 
     /// <summary>Bytes of the segment in swap.</summary>
-    public long SwappedBytes { get; private set; }
+    public long SwappedBytes => Usage.Swapped;
+
+    private (long Resident, long Swapped) Usage =>
+        _usage ??= TryReadTable(Id, key: null, out ProcRow row) ? (row.Resident, row.Swapped) : (0, 0);
 
     /// <summary>0x%08x, as ipcs shows keys.</summary>
     public static string FormatKey(int key) => "0x" + key.ToString("x8", CultureInfo.InvariantCulture);
@@ -65,20 +72,84 @@ public sealed class SystemVSharedMemory : SharedMemory
 
     private protected override long CurrentSize(bool writing) => Size; // fixed at creation
 
+    // An attachment kept by Attach() until Detach(); otherwise each operation attaches and detaches.
+    private SafeAttachmentHandle? _kept;
+
     private protected override int ReadCore(long offset, Span<byte> buffer)
     {
-        using SafeAttachmentHandle attachment = Attach(readOnly: true);
-        attachment.ReadSpan((ulong)offset, buffer);
+        if (_kept is not null)
+        {
+            _kept.CopyTo(offset, buffer);
+            return buffer.Length;
+        }
+        using SafeAttachmentHandle attachment = AttachForOperation(readOnly: true, offset, buffer.Length);
+        attachment.CopyTo(offset, buffer);
         return buffer.Length;
     }
 
     private protected override void WriteCore(long offset, ReadOnlySpan<byte> data)
     {
-        using SafeAttachmentHandle attachment = Attach(readOnly: false);
-        attachment.WriteSpan((ulong)offset, data);
+        if (_kept is { IsReadOnly: false })
+        {
+            _kept.CopyFrom(offset, data);
+            return;
+        }
+        using SafeAttachmentHandle attachment = AttachForOperation(readOnly: false, offset, data.Length);
+        attachment.CopyFrom(offset, data);
     }
 
-    private SafeAttachmentHandle Attach(bool readOnly)
+    /// <summary>
+    /// Keeps the segment attached to this process until Detach() or Close(), so that many reads and
+    /// writes through this object skip attaching and detaching each time (read-write if permitted,
+    /// else read-only). While attached it counts in AttachCount, and a removed segment's memory stays
+    /// until it is detached. Cmdlets never keep attachments.
+    /// </summary>
+    public void Attach()
+    {
+        if (_kept is not null)
+        {
+            return;
+        }
+        try
+        {
+            _kept = AttachChecked(readOnly: false);
+        }
+        catch (SharedMemoryException e) when (e.ErrorId == "PermissionDenied")
+        {
+            _kept = AttachChecked(readOnly: true);
+        }
+    }
+
+    /// <summary>Releases the attachment kept by Attach(), if any (shmdt).</summary>
+    public void Detach()
+    {
+        _kept?.Dispose();
+        _kept = null;
+    }
+
+    /// <summary>True while Attach() keeps the segment attached.</summary>
+    public bool IsAttached => _kept is not null;
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            Detach();
+        }
+    }
+
+    /// <summary>An attachment for one copy; large copies fault their pages in up front (MADV_POPULATE).</summary>
+    private SafeAttachmentHandle AttachForOperation(bool readOnly, long offset, int count)
+    {
+        SafeAttachmentHandle attachment = AttachChecked(readOnly);
+        if (count >= 64 << 10)
+        {
+            attachment.Populate(offset, count);
+        }
+        return attachment;
+    }
+
+    private SafeAttachmentHandle AttachChecked(bool readOnly)
     {
         try
         {
@@ -109,7 +180,7 @@ public sealed class SystemVSharedMemory : SharedMemory
 
     public override void Refresh()
     {
-        if (!TryReadTable(Id, key: null, out ProcRow row))
+        if (!TryDescribe(Id, out ProcRow row))
         {
             throw ErrorHelper.NotFound(KindDescription, $"id {Id}");
         }
@@ -118,6 +189,7 @@ public sealed class SystemVSharedMemory : SharedMemory
 
     internal override void Remove()
     {
+        Detach();
         try
         {
             Libc.ShmRemove(Id);
@@ -130,7 +202,7 @@ public sealed class SystemVSharedMemory : SharedMemory
         {
             throw ErrorHelper.FromNative(e, this);
         }
-        if (TryReadTable(Id, key: null, out ProcRow row))
+        if (TryDescribe(Id, out ProcRow row))
         {
             Populate(row); // still attached somewhere: now marked, and its key is 0
         }
@@ -320,13 +392,53 @@ public sealed class SystemVSharedMemory : SharedMemory
                 "Key 0 is IPC_PRIVATE: private segments (and segments marked for removal) have no key to find them by.",
                 key, "Use -Id to name a private segment.");
         }
-        return TryReadTable(id: null, key, out ProcRow row) ? FromRow(row)
-            : throw ErrorHelper.NotFound("System V shared memory segment with key", FormatKey(key));
+        int id;
+        try
+        {
+            // shmget with no flags only looks the key up: no permission is needed for that.
+            id = Libc.ShmGet(key, 0, 0);
+        }
+        catch (NativeException e) when (e.Errno == Errno.ENOENT)
+        {
+            throw ErrorHelper.NotFound("System V shared memory segment with key", FormatKey(key));
+        }
+        catch (NativeException)
+        {
+            return TryReadTable(id: null, key, out ProcRow row) ? FromRow(row)
+                : throw ErrorHelper.NotFound("System V shared memory segment with key", FormatKey(key));
+        }
+        return FindById(id);
     }
 
     public static SystemVSharedMemory FindById(int id) =>
-        TryReadTable(id, key: null, out ProcRow row) ? FromRow(row)
+        TryDescribe(id, out ProcRow row) ? FromRow(row)
         : throw ErrorHelper.NotFound("System V shared memory segment with id", id.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>
+    /// One segment's state by IPC_STAT, or from /proc/sysvipc/shm when the caller may not IPC_STAT it
+    /// (no read permission). False if there is no such segment (EINVAL and EIDRM both mean gone).
+    /// </summary>
+    private static bool TryDescribe(int id, out ProcRow row)
+    {
+        ShmidDs ds;
+        try
+        {
+            ds = Libc.ShmStat(id);
+        }
+        catch (NativeException e) when (e.Errno is Errno.EINVAL or Errno.EIDRM)
+        {
+            row = default;
+            return false;
+        }
+        catch (NativeException e) when (e.Errno is Errno.EACCES or Errno.EPERM)
+        {
+            return TryReadTable(id, key: null, out row);
+        }
+        row = new ProcRow(ds.Perm.Key, id, ds.Perm.Mode, (long)ds.SegmentSize, ds.CreatorPid, ds.LastPid, (int)ds.AttachCount,
+            ds.Perm.Uid, ds.Perm.Gid, ds.Perm.CreatorUid, ds.Perm.CreatorGid, ds.AttachTime, ds.DetachTime, ds.ChangeTime,
+            Resident: -1, Swapped: -1);
+        return true;
+    }
 
     /// <summary>Every segment on the system, from one read of /proc/sysvipc/shm.</summary>
     public static IEnumerable<SystemVSharedMemory> EnumerateAll()
@@ -425,8 +537,7 @@ public sealed class SystemVSharedMemory : SharedMemory
         LastAttachTime = FromUnixTime(row.AttachTime);
         LastDetachTime = FromUnixTime(row.DetachTime);
         ChangeTime = FromUnixTime(row.ChangeTime) ?? DateTime.UnixEpoch.ToLocalTime();
-        ResidentBytes = row.Resident;
-        SwappedBytes = row.Swapped;
+        _usage = row.Resident < 0 ? null : (row.Resident, row.Swapped);
     }
 
     private static DateTime? FromUnixTime(long seconds) =>
@@ -436,7 +547,10 @@ public sealed class SystemVSharedMemory : SharedMemory
 
     #region /proc/sysvipc/shm
 
-    /// <summary>One row of /proc/sysvipc/shm. It lists every segment, even those the caller cannot IPC_STAT.</summary>
+    /// <summary>
+    /// One row of /proc/sysvipc/shm, which lists every segment, even those the caller cannot IPC_STAT;
+    /// also built from IPC_STAT, with Resident and Swapped -1 (unknown).
+    /// </summary>
     private readonly record struct ProcRow(int Key, int Id, int Perms, long Size, int CreatorPid, int LastPid, int AttachCount,
         uint Uid, uint Gid, uint CreatorUid, uint CreatorGid, long AttachTime, long DetachTime, long ChangeTime,
         long Resident, long Swapped);

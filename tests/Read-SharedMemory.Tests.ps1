@@ -1,0 +1,325 @@
+BeforeAll { . $PSScriptRoot/common.ps1 }
+
+# Data is written by the C helper (another process, through mmap) so that reading is tested on its own.
+Describe 'Read-SharedMemory' -Tag Posix {
+    BeforeAll {
+        $posix = Get-NativeTool posix
+    }
+    AfterAll { Remove-TestObjects }
+
+    Context 'bytes' {
+        BeforeAll {
+            $name = New-TestName
+            New-SharedMemory -Name $name -Size 16 | Out-Null
+            & $posix write $name 0 '000102030405060708090a0b0c0d0e0f'
+        }
+
+        It 'outputs one byte[] of the whole object by default, not its bytes one by one' {
+            (Read-SharedMemory -Name $name).GetType() | Should -Be ([byte[]])
+            (Read-SharedMemory -Name $name) -is [byte[]] | Should -BeTrue
+            @(Read-SharedMemory -Name $name).Count | Should -Be 1
+            [Convert]::ToHexString((Read-SharedMemory -Name $name)) | Should -Be '000102030405060708090A0B0C0D0E0F'
+        }
+
+        It 'reads -Count bytes at -Offset' {
+            [Convert]::ToHexString((Read-SharedMemory -Name $name -Offset 3 -Count 4)) | Should -Be '03040506'
+        }
+
+        It 'reads from -Offset to the end without -Count' {
+            [Convert]::ToHexString((Read-SharedMemory -Name $name -Offset 13)) | Should -Be '0D0E0F'
+        }
+
+        It 'reads an empty byte[] with -Count 0 or at the end' {
+            $empty = Read-SharedMemory -Name $name -Count 0
+            $empty.GetType() | Should -Be ([byte[]])
+            $empty.Length | Should -Be 0
+            (Read-SharedMemory -Name $name -Offset 16).Length | Should -Be 0
+        }
+
+        It 'reads objects from the pipeline, one byte[] each' {
+            $other = New-TestName
+            New-SharedMemory -Name $other -Size 2 | Out-Null
+            $out = @((Get-SharedMemory -Name $name), (Get-SharedMemory -Name $other) | Read-SharedMemory -Count 2)
+            $out.Count | Should -Be 2
+            $out[0] | Should -Be 0, 1
+            $out[1] | Should -Be 0, 0
+        }
+
+        It 'reads an object named by a Name property from the pipeline' {
+            [Convert]::ToHexString(([pscustomobject]@{ Name = $name } | Read-SharedMemory -Count 2)) | Should -Be '0001'
+        }
+
+        It 'writes a non-terminating SharedMemoryNotFound for a missing name and goes on' {
+            $missing = New-TestName
+            $out = Read-SharedMemory -Name $missing, $name -Count 1 -ErrorAction SilentlyContinue -ErrorVariable errors
+            [Convert]::ToHexString($out) | Should -Be '00'
+            $errors | Should -HaveCount 1
+            $errors[0].FullyQualifiedErrorId | Should -BeLike 'SharedMemoryNotFound,*'
+            $errors[0].CategoryInfo.Category | Should -Be ObjectNotFound
+        }
+    }
+
+    Context '-OutFile' {
+        BeforeAll {
+            $name = New-TestName
+            $size = 3MB + 123
+            $data = [byte[]]::new($size)
+            [Security.Cryptography.RandomNumberGenerator]::Fill($data)
+            $shm = New-SharedMemory -Name $name -Size $size
+            $shm.Write(0, $data)
+            $dir = Join-Path ([IO.Path]::GetTempPath()) "shmps-outfile-$PID"
+            New-Item -ItemType Directory $dir -Force | Out-Null
+        }
+        AfterAll { Remove-Item $dir -Recurse -Force -ErrorAction SilentlyContinue }
+
+        It 'streams the whole object into a file, byte for byte, and outputs nothing' {
+            $file = Join-Path $dir 'all.bin'
+            $out = Read-SharedMemory -Name $name -OutFile $file
+            $out | Should -BeNullOrEmpty
+            (Get-FileHash $file).Hash | Should -Be (Get-FileHash -InputStream ([IO.MemoryStream]::new($data))).Hash
+        }
+
+        It 'copies -Count bytes at -Offset, overwriting an existing file' {
+            $file = Join-Path $dir 'part.bin'
+            Set-Content $file 'old content that is longer than the part'
+            Read-SharedMemory -Name $name -Offset 1MB -Count 10 -OutFile $file
+            [IO.File]::ReadAllBytes($file) | Should -Be $data[(1MB)..(1MB + 9)]
+        }
+
+        It 'resolves a relative -OutFile against the current location' {
+            Push-Location $dir
+            try {
+                Read-SharedMemory -Name $name -Count 5 -OutFile 'relative.bin'
+                [IO.File]::ReadAllBytes((Join-Path $dir 'relative.bin')) | Should -Be $data[0..4]
+            }
+            finally { Pop-Location }
+        }
+
+        It 'refuses a range past the end with OffsetOutOfRange and -Encoding with OutFileConflict' {
+            { Read-SharedMemory -Name $name -Offset ($size - 1) -Count 2 -OutFile (Join-Path $dir 'x.bin') -ErrorAction Stop } |
+                Should -Throw -ErrorId 'OffsetOutOfRange,*'
+            { Read-SharedMemory -Name $name -OutFile (Join-Path $dir 'y.bin') -Encoding utf8 } |
+                Should -Throw -ErrorId 'OutFileConflict,*'
+        }
+    }
+
+    Context 'text' {
+        BeforeAll {
+            $name = New-TestName
+            New-SharedMemory -Name $name -Size 32 | Out-Null
+        }
+        BeforeEach {
+            & $posix write $name 0 ('00' * 32)
+        }
+
+        It 'decodes up to the first NUL by default' {
+            & $posix write $name 0 ([Convert]::ToHexString([Text.Encoding]::UTF8.GetBytes("hello`0zz")))
+            Read-SharedMemory -Name $name -Encoding utf8 | Should -BeExactly 'hello'
+            Read-SharedMemory -Name $name -Encoding utf8 -Offset 1 | Should -BeExactly 'ello'
+        }
+
+        It 'decodes exactly -Count bytes, NULs included' {
+            & $posix write $name 0 ([Convert]::ToHexString([Text.Encoding]::UTF8.GetBytes("hello`0zz")))
+            Read-SharedMemory -Name $name -Encoding utf8 -Count 3 | Should -BeExactly 'hel'
+            Read-SharedMemory -Name $name -Encoding utf8 -Count 8 | Should -BeExactly "hello`0zz"
+        }
+
+        It 'decodes to the end when there is no NUL' {
+            $small = New-TestName
+            New-SharedMemory -Name $small -Size 4 | Out-Null
+            & $posix write $small 0 '61626364'
+            Read-SharedMemory -Name $small -Encoding utf8 | Should -BeExactly 'abcd'
+        }
+
+        It 'decodes <Text> in <Encoding>' -TestCases @(
+            @{ Encoding = 'utf8'; Text = 'héllo wörld ✓' }
+            @{ Encoding = 'ascii'; Text = 'plain' }
+            @{ Encoding = 'latin1'; Text = 'café' }
+            @{ Encoding = 'unicode'; Text = 'abc ✓' }
+            @{ Encoding = 'bigendianunicode'; Text = 'abc' }
+            @{ Encoding = 'utf32'; Text = 'ab✓' }
+        ) {
+            $enc = [Text.Encoding]::GetEncoding(@{ utf8 = 65001; ascii = 20127; latin1 = 28591; unicode = 1200; bigendianunicode = 1201; utf32 = 12000 }[$Encoding])
+            $bytes = $enc.GetBytes($Text)
+            & $posix write $name 0 ([Convert]::ToHexString($bytes))
+            Read-SharedMemory -Name $name -Encoding $Encoding -Count $bytes.Length | Should -BeExactly $Text
+            Read-SharedMemory -Name $name -Encoding $Encoding | Should -BeExactly $Text -Because 'the text ends at the first NUL character'
+        }
+
+        It 'takes an Encoding object' {
+            & $posix write $name 0 '6f6b'
+            Read-SharedMemory -Name $name -Encoding ([Text.Encoding]::UTF8) | Should -BeExactly 'ok'
+        }
+
+        It 'refuses -Encoding together with -As' {
+            { Read-SharedMemory -Name $name -Encoding utf8 -As Int32 } | Should -Throw -ErrorId 'EncodingAndAsConflict,*'
+        }
+    }
+
+    Context 'numbers' {
+        BeforeAll {
+            $name = New-TestName
+            New-SharedMemory -Name $name -Size 16 | Out-Null
+        }
+
+        It 'returns <Type> numbers, little-endian, -Count counting numbers' -TestCases @(
+            @{ Type = 'Byte'; Hex = 'ff2a'; Expected = [byte]255, [byte]42 }
+            @{ Type = 'SByte'; Hex = 'ff2a'; Expected = [sbyte]-1, [sbyte]42 }
+            @{ Type = 'Int16'; Hex = 'feff2c01'; Expected = [int16]-2, [int16]300 }
+            @{ Type = 'UInt16'; Hex = 'feff2c01'; Expected = [uint16]65534, [uint16]300 }
+            @{ Type = 'Int32'; Hex = 'feffffff2a000000'; Expected = [int]-2, [int]42 }
+            @{ Type = 'UInt32'; Hex = 'ffffffff2a000000'; Expected = [uint32]::MaxValue, [uint32]42 }
+            @{ Type = 'Int64'; Hex = 'ffffffffffffff7ffeffffffffffffff'; Expected = [long]::MaxValue, [long]-2 }
+            @{ Type = 'UInt64'; Hex = 'ffffffffffffffff2a00000000000000'; Expected = [uint64]::MaxValue, [uint64]42 }
+            @{ Type = 'Single'; Hex = '0000c03f000020c1'; Expected = [single]1.5, [single]-10 }
+            @{ Type = 'Double'; Hex = '000000000000f83f00000000000024c0'; Expected = [double]1.5, [double]-10 }
+        ) {
+            & $posix write $name 0 $Hex
+            $values = @(Read-SharedMemory -Name $name -As $Type -Count 2)
+            $values.Count | Should -Be 2
+            foreach ($i in 0, 1) {
+                $values[$i].GetType().Name | Should -Be $Type
+                $values[$i].ToString([cultureinfo]::InvariantCulture) | Should -BeExactly $Expected[$i].ToString([cultureinfo]::InvariantCulture)
+            }
+        }
+
+        It 'starts at -Offset and reads numbers to the end without -Count' {
+            & $posix write $name 0 '01000000020000000300000004000000'
+            Read-SharedMemory -Name $name -As Int32 -Offset 4 -Count 2 | Should -Be 2, 3
+            Read-SharedMemory -Name $name -As Int32 -Offset 4 | Should -Be 2, 3, 4
+            Read-SharedMemory -Name $name -As Int16 -Offset 10 | Should -Be 0, 4, 0
+        }
+    }
+
+    Context 'methods' {
+        BeforeAll {
+            $name = New-TestName
+            $shm = New-SharedMemory -Name $name -Size 64
+        }
+        BeforeEach {
+            & $posix write $name 0 ('00' * 64)
+        }
+
+        It 'Read(offset, count) returns the bytes' {
+            & $posix write $name 10 'deadbeef'
+            [Convert]::ToHexString($shm.Read(10, 4)) | Should -Be 'DEADBEEF'
+        }
+
+        It 'Read(offset, buffer, index, count) fills part of a buffer' {
+            & $posix write $name 10 'deadbeef'
+            $buffer = [byte[]]::new(8)
+            $shm.Read(10, $buffer, 2, 4) | Should -Be 4
+            [Convert]::ToHexString($buffer) | Should -Be '0000DEADBEEF0000'
+        }
+
+        It 'Write(offset, bytes) and Write(offset, buffer, index, count) write what another process reads' {
+            $shm.Write(5, [byte[]](1, 2, 3))
+            & $posix read $name 5 3 | Should -Be '010203'
+            $shm.Write(20, [byte[]](9, 8, 7, 6), 1, 2)
+            & $posix read $name 19 4 | Should -Be '00080700'
+        }
+
+        It 'WriteInt64 and ReadInt64 are little-endian 8-byte integers' {
+            $shm.WriteInt64(8, [long]::MinValue + 1)
+            & $posix read $name 8 8 | Should -Be '0100000000000080'
+            & $posix write $name 16 'feffffffffffff7f'
+            $shm.ReadInt64(16) | Should -Be ([long]::MaxValue - 1)
+        }
+
+        It 'has typed helpers for the other widths' {
+            $shm.WriteInt32(0, -2); & $posix read $name 0 4 | Should -Be 'feffffff'
+            $shm.WriteUInt16(4, 0xabcd); & $posix read $name 4 2 | Should -Be 'cdab'
+            $shm.WriteDouble(8, 1.5); & $posix read $name 8 8 | Should -Be '000000000000f83f'
+            $shm.WriteByte(16, 0x7f); & $posix read $name 16 1 | Should -Be '7f'
+            $shm.ReadInt32(0) | Should -Be -2
+            $shm.ReadUInt16(4) | Should -Be 0xabcd
+            $shm.ReadDouble(8) | Should -Be 1.5
+            $shm.ReadByte(16) | Should -Be 0x7f
+        }
+
+        It 'WriteString writes UTF-8 without a terminator and returns the byte count; ReadString decodes' {
+            $shm.WriteString(1, 'héllo') | Should -Be 6
+            & $posix read $name 0 8 | Should -Be '0068c3a96c6c6f00'
+            $shm.ReadString(1, 6) | Should -BeExactly 'héllo'
+            $shm.WriteString(10, 'ab', [Text.Encoding]::Unicode) | Should -Be 4
+            & $posix read $name 10 4 | Should -Be '61006200'
+            $shm.ReadString(10, 4, [Text.Encoding]::Unicode) | Should -BeExactly 'ab'
+        }
+
+        It 'Refresh re-reads the size that another process set' {
+            $other = New-SharedMemory -Name (New-TestName) -Size 100
+            truncate -s 300 $other.Path
+            $other.Size | Should -Be 100
+            $other.Refresh()
+            $other.Size | Should -Be 300
+            $other.Read(250, 50).Length | Should -Be 50
+        }
+
+        It 'Refresh throws SharedMemoryNotFound once the object is removed' {
+            $other = New-SharedMemory -Name (New-TestName) -Size 100
+            Remove-Item $other.Path
+            $err = { $other.Refresh() } | Should -Throw -PassThru
+            $err.Exception.InnerException.ErrorId | Should -Be 'SharedMemoryNotFound'
+        }
+
+        It 'method <Call> throws OffsetOutOfRange and reads or writes nothing' -TestCases @(
+            @{ Call = 'Read(-1, 1)'; Script = { $shm.Read(-1, 1) } }
+            @{ Call = 'Read(64, 1)'; Script = { $shm.Read(64, 1) } }
+            @{ Call = 'Read(60, 5)'; Script = { $shm.Read(60, 5) } }
+            @{ Call = 'Read(MaxValue, 1)'; Script = { $shm.Read([long]::MaxValue, 1) } }
+            @{ Call = 'ReadInt64(60)'; Script = { $shm.ReadInt64(60) } }
+            @{ Call = 'Write(62, 3 bytes)'; Script = { $shm.Write(62, [byte[]](1, 2, 3)) } }
+            @{ Call = 'WriteInt64(-8)'; Script = { $shm.WriteInt64(-8, 1) } }
+            @{ Call = 'WriteString(63, "ab")'; Script = { $shm.WriteString(63, 'ab') } }
+        ) {
+            $err = { & $Script } | Should -Throw -PassThru
+            $err.Exception.InnerException.ErrorId | Should -Be 'OffsetOutOfRange'
+            & $posix read $name 0 64 | Should -Be ('00' * 64)
+            stat -c '%s' "/dev/shm$name" | Should -Be '64'
+        }
+    }
+
+    Context 'bad offsets and counts' {
+        BeforeAll {
+            $name = New-TestName
+            New-SharedMemory -Name $name -Size 100 | Out-Null
+        }
+
+        It 'refuses <Label> with OffsetOutOfRange (InvalidArgument)' -TestCases @(
+            @{ Label = 'a negative offset'; Params = @{ Offset = -1; Count = 1 } }
+            @{ Label = 'a negative count'; Params = @{ Offset = 0; Count = -1 } }
+            @{ Label = 'an offset past the end'; Params = @{ Offset = 101 } }
+            @{ Label = 'a count from the end'; Params = @{ Offset = 100; Count = 1 } }
+            @{ Label = 'a count past the end'; Params = @{ Offset = 50; Count = 51 } }
+            @{ Label = 'offset MaxValue'; Params = @{ Offset = [long]::MaxValue; Count = 1 } }
+            @{ Label = 'count MaxValue'; Params = @{ Offset = 1; Count = [long]::MaxValue } }
+            @{ Label = 'offset and count MaxValue'; Params = @{ Offset = [long]::MaxValue; Count = [long]::MaxValue } }
+            @{ Label = 'text past the end'; Params = @{ Offset = 101; Encoding = 'utf8' } }
+            @{ Label = 'text count past the end'; Params = @{ Offset = 90; Count = 11; Encoding = 'utf8' } }
+            @{ Label = 'numbers past the end'; Params = @{ As = 'Int64'; Count = 13 } }
+            @{ Label = 'a negative number count'; Params = @{ As = 'Int32'; Count = -1 } }
+            @{ Label = 'MaxValue numbers'; Params = @{ As = 'Int64'; Count = [long]::MaxValue } }
+        ) {
+            $err = { Read-SharedMemory -Name $name @Params } | Should -Throw -ErrorId 'OffsetOutOfRange,*' -PassThru
+            $err.CategoryInfo.Category | Should -Be InvalidArgument
+            $err.Exception.Message | Should -BeLike "*$name*"
+        }
+
+        It 'refuses the invalid name <Label> with InvalidSharedMemoryName' -TestCases @(
+            @{ Label = "''"; Bad = '' }, @{ Label = "'/a/b'"; Bad = '/a/b' }, @{ Label = "'..'"; Bad = '..' }
+            @{ Label = 'with a NUL'; Bad = "a`0b" }, @{ Label = 'of 256 bytes'; Bad = 'x' * 256 }
+        ) {
+            $err = { Read-SharedMemory -Name $Bad } | Should -Throw -ErrorId 'InvalidSharedMemoryName,*' -PassThru
+            $err.CategoryInfo.Category | Should -Be InvalidArgument
+        }
+
+        It 'writes OffsetOutOfRange as a non-terminating error and goes on with the next object' {
+            $big = New-TestName
+            New-SharedMemory -Name $big -Size 200 | Out-Null
+            $out = Read-SharedMemory -Name $name, $big -Offset 150 -Count 1 -ErrorAction SilentlyContinue -ErrorVariable errors
+            $out.Length | Should -Be 1
+            $errors | Should -HaveCount 1
+            $errors[0].FullyQualifiedErrorId | Should -BeLike 'OffsetOutOfRange,*'
+        }
+    }
+}

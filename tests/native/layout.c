@@ -1,0 +1,156 @@
+/*
+ * Prints the layouts and constants that src/ShmPS/Native declares by hand, as the C compiler sees
+ * them, for tests/Native.Tests.ps1 to compare with Marshal.SizeOf/OffsetOf and the managed values.
+ * Output, one item per line:
+ *   size STRUCT BYTES
+ *   field STRUCT MEMBER OFFSET BYTES
+ *   const NAME VALUE      (constants of ShmPS.Native.Libc, Statx and Errno, named as in C#)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SIZE(s) printf("size %s %zu\n", #s, sizeof(struct s))
+#define FIELD(s, m) printf("field %s %s %zu %zu\n", #s, #m, offsetof(struct s, m), sizeof(((struct s *)0)->m))
+#define CONST(name) printf("const %s %lld\n", #name, (long long)(name))
+#define CONST_AS(name, value) printf("const %s %lld\n", name, (long long)(value))
+
+int main(void)
+{
+    SIZE(ipc_perm);
+    FIELD(ipc_perm, __key);
+    FIELD(ipc_perm, uid);
+    FIELD(ipc_perm, gid);
+    FIELD(ipc_perm, cuid);
+    FIELD(ipc_perm, cgid);
+    FIELD(ipc_perm, mode);
+    FIELD(ipc_perm, __seq);
+
+    SIZE(shmid_ds);
+    FIELD(shmid_ds, shm_perm);
+    FIELD(shmid_ds, shm_segsz);
+    FIELD(shmid_ds, shm_atime);
+    FIELD(shmid_ds, shm_dtime);
+    FIELD(shmid_ds, shm_ctime);
+    FIELD(shmid_ds, shm_cpid);
+    FIELD(shmid_ds, shm_lpid);
+    FIELD(shmid_ds, shm_nattch);
+
+    SIZE(statx);
+    FIELD(statx, stx_mask);
+    FIELD(statx, stx_blksize);
+    FIELD(statx, stx_nlink);
+    FIELD(statx, stx_uid);
+    FIELD(statx, stx_gid);
+    FIELD(statx, stx_mode);
+    FIELD(statx, stx_ino);
+    FIELD(statx, stx_size);
+    FIELD(statx, stx_blocks);
+    FIELD(statx, stx_atime);
+    FIELD(statx, stx_ctime);
+    FIELD(statx, stx_mtime);
+    FIELD(statx, stx_dev_major);
+    FIELD(statx, stx_dev_minor);
+
+    SIZE(statx_timestamp);
+    FIELD(statx_timestamp, tv_sec);
+    FIELD(statx_timestamp, tv_nsec);
+    FIELD(statx_timestamp, __reserved);
+
+    SIZE(sembuf);
+    FIELD(sembuf, sem_num);
+    FIELD(sembuf, sem_op);
+    FIELD(sembuf, sem_flg);
+
+    SIZE(timespec);
+    FIELD(timespec, tv_sec);
+    FIELD(timespec, tv_nsec);
+
+    /* Libc.SemSetPermission reads struct semid_ds into a 256-byte buffer and its ipc_perm at offset 0. */
+    SIZE(semid_ds);
+    FIELD(semid_ds, sem_perm);
+
+    /* ShmPS.Native.Libc */
+    CONST(O_RDONLY);
+    CONST(O_RDWR);
+    CONST(O_CREAT);
+    CONST(O_EXCL);
+    CONST(O_NONBLOCK);
+    CONST(O_CLOEXEC);
+    CONST(O_NOFOLLOW);
+    CONST(SEEK_END);
+    CONST(AT_FDCWD);
+    CONST(AT_SYMLINK_NOFOLLOW);
+    CONST(AT_EMPTY_PATH);
+    CONST(STATX_BASIC_STATS);
+    CONST(LOCK_SH);
+    CONST(LOCK_EX);
+    CONST(LOCK_NB);
+    CONST(LOCK_UN);
+    CONST(RLIMIT_FSIZE);
+    CONST(IPC_PRIVATE);
+    CONST(IPC_CREAT);
+    CONST(IPC_EXCL);
+    CONST(SHM_HUGETLB);
+    CONST(SHM_RDONLY);
+    CONST(IPC_RMID);
+    CONST(IPC_SET);
+    CONST(IPC_STAT);
+    CONST(SHM_DEST);
+    CONST(SHM_LOCKED);
+    CONST(SEM_UNDO);
+    CONST(IPC_NOWAIT);
+    CONST(MADV_POPULATE_READ);
+    CONST(MADV_POPULATE_WRITE);
+    /* Libc reads struct passwd and struct group through their sizes and the id offset. */
+    CONST_AS("PasswdSize", sizeof(struct passwd));
+    CONST_AS("GroupSize", sizeof(struct group));
+    CONST_AS("IdOffset", offsetof(struct passwd, pw_uid));
+    CONST_AS("IdOffset.group", offsetof(struct group, gr_gid));
+
+    /* ShmPS.Native.Statx */
+    CONST(S_IFMT);
+    CONST(S_IFREG);
+    CONST(S_IFDIR);
+    CONST(S_IFLNK);
+
+    /* ShmPS.Native.Errno */
+    CONST(EPERM);
+    CONST(ENOENT);
+    CONST(EINTR);
+    CONST(EBADF);
+    CONST(EAGAIN);
+    CONST(EWOULDBLOCK);
+    CONST(ENOMEM);
+    CONST(EACCES);
+    CONST(EEXIST);
+    CONST(ENOTDIR);
+    CONST(EISDIR);
+    CONST(EINVAL);
+    CONST(ENFILE);
+    CONST(EMFILE);
+    CONST(EFBIG);
+    CONST(ENOSPC);
+    CONST(EROFS);
+    CONST(ERANGE);
+    CONST(ENAMETOOLONG);
+    CONST(ELOOP);
+    CONST(EIDRM);
+    CONST(EOVERFLOW);
+    CONST(EOPNOTSUPP);
+    CONST(EDQUOT);
+    return 0;
+}

@@ -1,0 +1,824 @@
+#!/usr/bin/env pwsh
+<#
+.SYNOPSIS
+    Measures ShmPS against the tools and APIs users would use instead; prints a table and writes JSON.
+.DESCRIPTION
+    Every figure is a ratio against a baseline measured in the same run. Each group of measures runs
+    once to warm up (JIT, page cache, first-touch page faults), then -Repetitions rounds; within a round
+    the baseline and the ShmPS measures run one after the other (interleaved), so load from other
+    processes on the machine falls on both alike. The figure is the median of the rounds. A full
+    garbage collection runs, untimed, before every timed sample. bench.json also keeps every sample and
+    the CPU time of the measuring thread, which is less sensitive than wall time to other processes.
+
+    Ratios: for time measures ShmPS time / baseline time (lower is better); for throughput measures
+    ShmPS throughput / baseline throughput (higher is better).
+
+    Placement: POSIX objects and their baselines in /dev/shm (tmpfs); File objects and their baselines
+    in /tmp (the root file system, on disk, data in the page cache); the 1 GiB input file in /tmp.
+    The listing measures run in a fresh IPC and mount namespace (unshare -im, an empty tmpfs on
+    /dev/shm) when running as root, so that objects of other processes do not count and thousands of
+    benchmark objects never show up elsewhere. The 1 GiB -InputFile measure runs in a child pwsh of its
+    own, whose peak RSS (VmHWM) is the memory figure.
+
+    Everything created is named shmps-bench-<pid>-* (files, POSIX objects) or has a key in
+    0x5be40000-0x5be4ffff (System V segments, and the semaphore sets Lock-SharedMemory makes for them)
+    and is removed in finally blocks, which Ctrl+C runs too; a later run removes what a killed run left,
+    once its process is gone.
+.EXAMPLE
+    dotnet tool restore && dotnet pwsh ./build.ps1 -Task Bench
+.EXAMPLE
+    pwsh -c '& ./tools/Bench.ps1 -ModulePath output/ShmPS/0.1.0/ShmPS.psd1 -Section Bulk, SmallMethod -Repetitions 3'
+#>
+[CmdletBinding()]
+param(
+    # The staged module manifest (output/ShmPS/<version>/ShmPS.psd1).
+    [Parameter(Mandatory)]
+    [string] $ModulePath,
+
+    [string] $OutputPath = (Join-Path $PSScriptRoot '../output/bench.json'),
+
+    # Timed rounds after the warm-up; the figure is their median.
+    [ValidateRange(3, 51)]
+    [int] $Repetitions = 5,
+
+    # Sections to run (all by default).
+    [ValidateSet('Bulk', 'SmallCmdlet', 'SmallMethod', 'CreateRemove', 'Listing', 'InputFile', 'Lock')]
+    [string[]] $Section = @('Bulk', 'SmallCmdlet', 'SmallMethod', 'CreateRemove', 'Listing', 'InputFile', 'Lock'),
+
+    # Internal: this process is a child that runs one part and writes its rows to -ResultPath.
+    [ValidateSet('Listing', 'InputFile')]
+    [string] $Child,
+
+    [string] $ResultPath,
+
+    # Internal (-Child InputFile): the input file.
+    [string] $InputPath
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+
+$ModulePath = (Resolve-Path $ModulePath).Path
+Import-Module $ModulePath
+
+$Pwsh = Join-Path $PSHOME 'pwsh'
+$Prefix = "shmps-bench-$PID"
+$KeyBase = 0x5be40000
+$MiB = 1MB
+$Rows = [System.Collections.Generic.List[object]]::new()
+
+#region Measuring
+
+function Measure-Interleaved {
+    <#
+    Runs every block once to warm up, then -Rounds (default $Repetitions) rounds that time each block in
+    turn. Before each block: a full GC and the optional untimed -Reset block. Returns name -> @{ Median;
+    Samples; CpuMedian } (ms); CpuMedian is the CPU time of this thread (user + system, including page
+    faults it takes), which waiting for a CPU on a busy machine does not inflate; it excludes child
+    processes. A block may return a hashtable of lap times (ms), kept as medians in Laps.
+    #>
+    param(
+        [Parameter(Mandatory)] [System.Collections.Specialized.OrderedDictionary] $Blocks,
+        [scriptblock] $Reset,
+        [int] $Rounds = $Repetitions
+    )
+    $samples = [ordered]@{}
+    $cpu = @{}
+    $laps = @{}
+    foreach ($name in $Blocks.Keys) {
+        $samples[$name] = [System.Collections.Generic.List[double]]::new()
+        $cpu[$name] = [System.Collections.Generic.List[double]]::new()
+        $laps[$name] = @{}
+    }
+    for ($round = 0; $round -le $Rounds; $round++) {
+        foreach ($name in $Blocks.Keys) {
+            if ($Reset) { & $Reset $name }
+            [GC]::Collect()
+            [GC]::WaitForPendingFinalizers()
+            $errors = $global:Error.Count
+            $cpuStart = [ShmPSBench.Native]::ThreadCpuMs()
+            $sw = [System.Diagnostics.Stopwatch]::StartNew()
+            $out = & $Blocks[$name]
+            $sw.Stop()
+            $cpuMs = [ShmPSBench.Native]::ThreadCpuMs() - $cpuStart
+            # Blocks are closures, which see the global $ErrorActionPreference: a non-terminating error
+            # would otherwise pass unnoticed and leave a figure for work that was not done.
+            if ($global:Error.Count -gt $errors) { throw "'$name' wrote an error: $($global:Error[0])" }
+            if ($round -eq 0) { continue } # warm-up
+            $samples[$name].Add($sw.Elapsed.TotalMilliseconds)
+            $cpu[$name].Add($cpuMs)
+            if ($out -is [hashtable]) {
+                foreach ($lap in $out.Keys) {
+                    if (-not $laps[$name].ContainsKey($lap)) { $laps[$name][$lap] = [System.Collections.Generic.List[double]]::new() }
+                    $laps[$name][$lap].Add([double]$out[$lap])
+                }
+            }
+        }
+    }
+    $result = @{}
+    foreach ($name in $Blocks.Keys) {
+        $lapMedians = [ordered]@{}
+        foreach ($lap in $laps[$name].Keys) { $lapMedians[$lap] = [math]::Round((Get-Median $laps[$name][$lap]), 3) }
+        $result[$name] = @{ Median = Get-Median $samples[$name]; Samples = @($samples[$name]); CpuMedian = Get-Median $cpu[$name]; Laps = $lapMedians }
+    }
+    $result
+}
+
+function Get-Median([double[]] $Values) {
+    $sorted = [double[]]($Values | Sort-Object)
+    $n = $sorted.Length
+    if ($n % 2) { $sorted[($n - 1) / 2] } else { ($sorted[$n / 2 - 1] + $sorted[$n / 2]) / 2 }
+}
+
+function Add-Row {
+    <#
+    One line of the table. -Compare Time: ratio = ShmPS / baseline time, passes at or below -Target.
+    Throughput: ratio = ShmPS / baseline throughput (baseline time / ShmPS time), passes at or above.
+    #>
+    param(
+        [Parameter(Mandatory)] [string] $Section,
+        [Parameter(Mandatory)] [string] $Measure,
+        [Parameter(Mandatory)] $ShmPS,
+        [Parameter(Mandatory)] $Baseline,
+        [Parameter(Mandatory)] [string] $BaselineName,
+        [Parameter(Mandatory)] [ValidateSet('Time', 'Throughput')] [string] $Compare,
+        [Parameter(Mandatory)] [double] $Target,
+        [long] $Bytes,
+        [int] $Operations,
+        [hashtable] $Details = @{}
+    )
+    $shmMs = $ShmPS.Median
+    $baseMs = $Baseline.Median
+    $ratio = if ($Compare -eq 'Time') { $shmMs / $baseMs } else { $baseMs / $shmMs }
+    $pass = if ($Compare -eq 'Time') { $ratio -le $Target } else { $ratio -ge $Target }
+    $row = [ordered]@{
+        Section          = $Section
+        Measure          = $Measure
+        Baseline         = $BaselineName
+        Compare          = $Compare
+        ShmPSMs          = [math]::Round($shmMs, 3)
+        BaselineMs       = [math]::Round($baseMs, 3)
+        Ratio            = [math]::Round($ratio, 3)
+        Target           = ('{0} {1}x' -f ($Compare -eq 'Time' ? '<=' : '>='), $Target)
+        Pass             = $pass
+        ShmPSSamplesMs   = @($ShmPS.Samples | ForEach-Object { [math]::Round($_, 3) })
+        BaselineSamplesMs = @($Baseline.Samples | ForEach-Object { [math]::Round($_, 3) })
+        ShmPSThreadCpuMs = [math]::Round($ShmPS.CpuMedian, 3)
+        BaselineThreadCpuMs = [math]::Round($Baseline.CpuMedian, 3)
+    }
+    if ($Bytes) {
+        $row.Bytes = $Bytes
+        $row.ShmPSGiBps = [math]::Round($Bytes / 1GB / ($shmMs / 1000), 3)
+        $row.BaselineGiBps = [math]::Round($Bytes / 1GB / ($baseMs / 1000), 3)
+    }
+    if ($Operations) {
+        $row.Operations = $Operations
+        $row.ShmPSMicrosecondsPerOp = [math]::Round($shmMs * 1000 / $Operations, 3)
+        $row.BaselineMicrosecondsPerOp = [math]::Round($baseMs * 1000 / $Operations, 3)
+    }
+    if ($ShmPS.Laps -and $ShmPS.Laps.Count) { $row.ShmPSLapsMs = $ShmPS.Laps }
+    foreach ($k in $Details.Keys) { $row[$k] = $Details[$k] }
+    $Rows.Add([pscustomobject]$row)
+}
+
+function Add-SpecialRow {
+    <# A row whose figures are not a ratio of two timings (memory, growth); the caller computes them. #>
+    param([string] $Section, [string] $Measure, [string] $BaselineName, [string] $ShmPSText, [string] $BaselineText,
+        [double] $Ratio, [string] $Target, [bool] $Pass, [hashtable] $Details = @{})
+    $row = [ordered]@{
+        Section = $Section; Measure = $Measure; Baseline = $BaselineName; Compare = 'Special'
+        ShmPSText = $ShmPSText; BaselineText = $BaselineText; Ratio = [math]::Round($Ratio, 3); Target = $Target; Pass = $Pass
+    }
+    foreach ($k in $Details.Keys) { $row[$k] = $Details[$k] }
+    $Rows.Add([pscustomobject]$row)
+}
+
+function Add-SkippedRow([string] $Section, [string] $Measure, [string] $Reason) {
+    $Rows.Add([pscustomobject][ordered]@{ Section = $Section; Measure = $Measure; Compare = 'Skipped'; Pass = $null; Reason = $Reason })
+}
+
+function Format-Duration([double] $Ms) {
+    if ($Ms -lt 1) { '{0:N0} µs' -f ($Ms * 1000) }
+    elseif ($Ms -lt 100) { '{0:N2} ms' -f $Ms }
+    elseif ($Ms -lt 10000) { '{0:N0} ms' -f $Ms }
+    else { '{0:N1} s' -f ($Ms / 1000) }
+}
+
+function Format-Figure($Row, [string] $Which) {
+    if ($Row.Compare -eq 'Special') { return $Row."${Which}Text" }
+    $ms = $Row."${Which}Ms"
+    $text = Format-Duration $ms
+    if ($Row.PSObject.Properties['Bytes']) { $text += ' ({0:N2} GiB/s)' -f $Row."${Which}GiBps" }
+    elseif ($Row.PSObject.Properties['Operations']) { $text += ' ({0:N1} µs/op)' -f $Row."${Which}MicrosecondsPerOp" }
+    $text
+}
+
+function Format-ResultTable {
+    $Rows | ForEach-Object {
+        if ($_.Compare -eq 'Skipped') {
+            [pscustomobject][ordered]@{ Measure = $_.Measure; ShmPS = 'not measured'; Baseline = ''; Ratio = ''; Target = ''; Result = 'n/a' }
+        } else {
+            [pscustomobject][ordered]@{
+                Measure  = $_.Measure
+                ShmPS    = Format-Figure $_ 'ShmPS'
+                Baseline = '{0}: {1}' -f $_.Baseline, (Format-Figure $_ 'Baseline')
+                Ratio    = '{0:N3}x' -f $_.Ratio
+                Target   = $_.Target
+                Result   = $_.Pass ? 'pass' : 'MISS'
+            }
+        }
+    } | Format-Table -AutoSize -Wrap | Out-String -Width 400
+}
+
+#endregion
+
+#region Helpers and cleanup
+
+$NativeSource = @'
+[DllImport("libc", SetLastError = true)] public static extern int shmget(int key, UIntPtr size, int shmflg);
+[DllImport("libc", SetLastError = true)] public static extern int shmctl(int shmid, int cmd, IntPtr buf);
+[DllImport("libc", SetLastError = true)] public static extern int flock(int fd, int operation);
+[DllImport("libc")] private static extern int clock_gettime(int clockId, long[] timespec);
+/// <summary>CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID), in ms.</summary>
+public static double ThreadCpuMs() { var ts = new long[2]; clock_gettime(3, ts); return ts[0] * 1e3 + ts[1] / 1e6; }
+'@
+
+function Initialize-Native {
+    if (-not ('ShmPSBench.Native' -as [type])) {
+        Add-Type -Namespace ShmPSBench -Name Native -MemberDefinition $NativeSource
+    }
+}
+
+$Cleanup = [System.Collections.Generic.List[scriptblock]]::new()
+
+function Register-Cleanup([scriptblock] $Action) { $Cleanup.Add($Action) }
+
+function Invoke-Cleanup {
+    for ($i = $Cleanup.Count - 1; $i -ge 0; $i--) {
+        try { & $Cleanup[$i] } catch { Write-Warning "Cleanup: $_" }
+    }
+    $Cleanup.Clear()
+}
+
+function Remove-SystemVSegment([int] $Id) {
+    & ipcrm -m $Id 2>$null
+    $global:LASTEXITCODE = 0 # already gone is fine
+}
+
+function Remove-StaleBenchObjects {
+    <# What a killed earlier run left: shmps-bench-<pid>-* files and segments keyed 0x5be4xxxx whose process is gone. #>
+    foreach ($dir in '/dev/shm', '/tmp') {
+        foreach ($f in Get-ChildItem -LiteralPath $dir -Filter 'shmps-bench-*' -Force -ErrorAction SilentlyContinue) {
+            if ($f.Name -match '^shmps-bench-(\d+)-' -and [int]$Matches[1] -ne $PID -and -not (Get-Process -Id $Matches[1] -ErrorAction SilentlyContinue)) {
+                Write-Host "Removing $($f.FullName), left by an interrupted run"
+                Remove-Item -LiteralPath $f.FullName -Recurse -Force
+            }
+        }
+    }
+    if (Test-Path /proc/sysvipc/shm) {
+        foreach ($line in Get-Content /proc/sysvipc/shm | Select-Object -Skip 1) {
+            $f = -split $line
+            $key = [int]$f[0]; $id = [int]$f[1]; $cpid = [int]$f[4]
+            if (($key -band 0xffff0000) -eq $KeyBase -and -not (Get-Process -Id $cpid -ErrorAction SilentlyContinue)) {
+                Write-Host "Removing System V segment $id (key $('0x{0:x8}' -f $key)), left by an interrupted run"
+                Remove-SystemVSegment $id
+            }
+        }
+    }
+    if (Test-Path /proc/sysvipc/sem) {
+        # Lock semaphore sets carry their segment's key; one whose segment is gone is left over.
+        $segmentKeys = @(Get-Content /proc/sysvipc/shm | Select-Object -Skip 1 | ForEach-Object { [int](-split $_)[0] })
+        foreach ($line in Get-Content /proc/sysvipc/sem | Select-Object -Skip 1) {
+            $key = [int](-split $line)[0]
+            if (($key -band 0xffff0000) -eq $KeyBase -and $segmentKeys -notcontains $key) {
+                Write-Host "Removing semaphore set with key $('0x{0:x8}' -f $key), left by an interrupted run"
+                & ipcrm -S $key 2>$null
+                $global:LASTEXITCODE = 0
+            }
+        }
+    }
+}
+
+function New-BenchObject {
+    <# A ShmPS object of each kind, registered for removal. Keys: 0x5be4<index>. #>
+    param([string] $Kind, [string] $Tag, [long] $Size, [int] $KeyIndex)
+    switch ($Kind) {
+        'Posix' {
+            $name = "/$Prefix-$Tag"
+            Register-Cleanup ({ if (Test-Path "/dev/shm$name") { Remove-Item -LiteralPath "/dev/shm$name" -Force } }.GetNewClosure())
+            New-SharedMemory -Name $name -Size $Size
+        }
+        'SystemV' {
+            $key = $KeyBase + $KeyIndex
+            Register-Cleanup ({
+                Get-SharedMemory -Key $key -ErrorAction SilentlyContinue | ForEach-Object { & ipcrm -m $_.Id 2>$null }
+                # Lock-SharedMemory leaves a semaphore set with the segment's key.
+                & ipcrm -S $key 2>$null
+                $global:LASTEXITCODE = 0
+            }.GetNewClosure())
+            New-SharedMemory -Key $key -Size $Size
+        }
+        'File' {
+            $path = "/tmp/$Prefix-$Tag"
+            Register-Cleanup ({ if (Test-Path $path) { Remove-Item -LiteralPath $path -Force } }.GetNewClosure())
+            New-SharedMemory -Path $path -Size $Size
+        }
+    }
+}
+
+function New-BenchFile([string] $Directory, [string] $Tag, [long] $Size) {
+    $path = Join-Path $Directory "$Prefix-$Tag"
+    Register-Cleanup ({ if (Test-Path $path) { Remove-Item -LiteralPath $path -Force } }.GetNewClosure())
+    [System.IO.File]::WriteAllBytes($path, [byte[]]::new($Size))
+    $path
+}
+
+function Get-Identity($Shm) {
+    <# The identity parameters a user would type for this object. #>
+    switch ($Shm.Kind) {
+        'Posix' { @{ Name = $Shm.Name } }
+        'SystemV' { @{ Key = $Shm.Key } }
+        'File' { @{ LiteralPath = $Shm.Path } }
+    }
+}
+
+function Get-MachineInfo {
+    $cpu = (Select-String -LiteralPath /proc/cpuinfo -Pattern '^model name\s*:\s*(.*)$' | Select-Object -First 1).Matches[0].Groups[1].Value
+    $memKb = [long]((Select-String -LiteralPath /proc/meminfo -Pattern '^MemTotal:\s*(\d+)').Matches[0].Groups[1].Value)
+    $sdk = try { (& dotnet --version 2>$null) -join '' } catch { 'unknown' }
+    [ordered]@{
+        Nproc        = [Environment]::ProcessorCount
+        CpuModel     = $cpu
+        MemoryGiB    = [math]::Round($memKb / 1MB, 1)
+        Kernel       = (Get-Content /proc/sys/kernel/osrelease -Raw).Trim()
+        DotnetSdk    = $sdk
+        DotnetRuntime = [System.Runtime.InteropServices.RuntimeInformation]::FrameworkDescription
+        Pwsh         = $PSVersionTable.PSVersion.ToString()
+        ShmPS        = (Get-Module ShmPS).Version.ToString()
+        User         = (& id -un)
+        ShmMni       = [int](Get-Content /proc/sys/kernel/shmmni -Raw)
+    }
+}
+
+function Get-LoadAverage { (Get-Content /proc/loadavg -Raw).Trim() }
+
+function Invoke-ChildBench {
+    <# Runs this script as a child (-Child), optionally under a wrapper command; returns its rows. #>
+    param([string] $Part, [string[]] $Wrapper = @(), [string[]] $Extra = @())
+    $result = "/tmp/$Prefix-$Part.json"
+    Register-Cleanup ({ Remove-Item -LiteralPath $result -Force -ErrorAction SilentlyContinue }.GetNewClosure())
+    $argv = @($Pwsh, '-NoProfile', '-NonInteractive', '-File', $PSCommandPath, '-ModulePath', $ModulePath,
+        '-Repetitions', $Repetitions, '-Child', $Part, '-ResultPath', $result) + $Extra
+    $command = @($Wrapper) + $argv
+    & $command[0] $command[1..($command.Count - 1)]
+    if ($LASTEXITCODE) { throw "The $Part child failed ($LASTEXITCODE)" }
+    Get-Content -LiteralPath $result -Raw | ConvertFrom-Json
+}
+
+#endregion
+
+#region Sections
+
+function Invoke-BulkSection {
+    Write-Host 'Bulk: one 256 MiB write and read per kind, against Buffer.BlockCopy' -ForegroundColor Cyan
+    $size = 256MB
+    $src = [byte[]]::new($size)
+    $dst = [byte[]]::new($size)
+    [Random]::new(1).NextBytes($src)
+    $objects = [ordered]@{}
+    $i = 0
+    foreach ($kind in 'Posix', 'SystemV', 'File') {
+        $objects[$kind] = New-BenchObject -Kind $kind -Tag 'bulk' -Size $size -KeyIndex (0x100 + $i++)
+    }
+    $blocks = [ordered]@{ 'BlockCopy' = { [Buffer]::BlockCopy($src, 0, $dst, 0, $src.Length) }.GetNewClosure() }
+    foreach ($kind in $objects.Keys) {
+        $o = $objects[$kind]
+        $blocks["$kind Write-SharedMemory"] = { Write-SharedMemory -InputObject $o -Value $src }.GetNewClosure()
+        $blocks["$kind Read-SharedMemory"] = { $null = Read-SharedMemory -InputObject $o }.GetNewClosure()
+        $blocks["$kind .Write"] = { $o.Write(0, $src) }.GetNewClosure()
+        $blocks["$kind .Read"] = { $null = $o.Read(0, $dst, 0, $dst.Length) }.GetNewClosure()
+    }
+    $m = Measure-Interleaved $blocks
+    foreach ($kind in $objects.Keys) {
+        foreach ($op in 'Write-SharedMemory', 'Read-SharedMemory', '.Write', '.Read') {
+            $isMethod = $op.StartsWith('.')
+            $label = if ($isMethod) { "`$obj$op(0, buf) 256 MiB" } else { "$op 256 MiB" }
+            Add-Row -Section Bulk -Measure "$kind $label" -ShmPS $m["$kind $op"] -Baseline $m['BlockCopy'] `
+                -BaselineName 'BlockCopy 256 MiB' -Compare Throughput -Target ($isMethod ? 0.8 : 0.5) -Bytes $size
+        }
+    }
+    foreach ($o in $objects.Values) { $o.Dispose() }
+    Invoke-Cleanup
+}
+
+function Invoke-SmallCmdletSection {
+    Write-Host 'Small cmdlet I/O: 2,000 8-byte writes and reads, against Set-Content/Get-Content -AsByteStream' -ForegroundColor Cyan
+    $n = 2000
+    $value = [byte[]](1..8)
+    $file = New-BenchFile '/dev/shm' 'content' 8
+    $objects = [ordered]@{}
+    $i = 0
+    foreach ($kind in 'Posix', 'SystemV', 'File') {
+        $objects[$kind] = New-BenchObject -Kind $kind -Tag 'small' -Size 4096 -KeyIndex (0x200 + $i++)
+    }
+    $writes = [ordered]@{ 'Set-Content' = { foreach ($i in 1..$n) { Set-Content -LiteralPath $file -Value $value -AsByteStream } }.GetNewClosure() }
+    $reads = [ordered]@{ 'Get-Content' = { foreach ($i in 1..$n) { $null = Get-Content -LiteralPath $file -AsByteStream -Raw } }.GetNewClosure() }
+    foreach ($kind in $objects.Keys) {
+        $o = $objects[$kind]
+        $id = Get-Identity $o
+        $writes["$kind identity"] = { foreach ($i in 1..$n) { Write-SharedMemory @id -Value $value } }.GetNewClosure()
+        $writes["$kind object"] = { foreach ($i in 1..$n) { Write-SharedMemory -InputObject $o -Value $value } }.GetNewClosure()
+        $reads["$kind identity"] = { foreach ($i in 1..$n) { $null = Read-SharedMemory @id -Count 8 } }.GetNewClosure()
+        $reads["$kind object"] = { foreach ($i in 1..$n) { $null = Read-SharedMemory -InputObject $o -Count 8 } }.GetNewClosure()
+    }
+    $mw = Measure-Interleaved $writes
+    $mr = Measure-Interleaved $reads
+    foreach ($kind in $objects.Keys) {
+        $idText = (Get-Identity $objects[$kind]).Keys | ForEach-Object { "-$_" }
+        foreach ($how in 'identity', 'object') {
+            $by = $how -eq 'identity' ? $idText : '-InputObject'
+            Add-Row -Section SmallCmdlet -Measure "$kind 2,000 x Write-SharedMemory $by (8 B)" -ShmPS $mw["$kind $how"] -Baseline $mw['Set-Content'] `
+                -BaselineName 'Set-Content -AsByteStream' -Compare Time -Target 0.5 -Operations $n
+            Add-Row -Section SmallCmdlet -Measure "$kind 2,000 x Read-SharedMemory $by -Count 8" -ShmPS $mr["$kind $how"] -Baseline $mr['Get-Content'] `
+                -BaselineName 'Get-Content -AsByteStream -Raw' -Compare Time -Target 0.5 -Operations $n
+        }
+    }
+    foreach ($o in $objects.Values) { $o.Dispose() }
+    Invoke-Cleanup
+}
+
+function Invoke-SmallMethodSection {
+    Write-Host 'Small method I/O: 100,000 8-byte writes and reads, against RandomAccess on a handle opened once' -ForegroundColor Cyan
+    $n = 100000
+    $buffer = [byte[]](1..8)
+    $handles = @{}
+    foreach ($dir in '/dev/shm', '/tmp') {
+        $path = New-BenchFile $dir 'randomaccess' 4096
+        $h = [System.IO.File]::OpenHandle($path, 'Open', 'ReadWrite')
+        Register-Cleanup ({ $h.Dispose() }.GetNewClosure())
+        $handles[$dir] = $h
+    }
+    $objects = [ordered]@{}
+    $i = 0
+    foreach ($kind in 'Posix', 'SystemV', 'File') {
+        $objects[$kind] = New-BenchObject -Kind $kind -Tag 'method' -Size 4096 -KeyIndex (0x300 + $i++)
+    }
+    $blocks = [ordered]@{}
+    foreach ($dir in $handles.Keys) {
+        $h = $handles[$dir]
+        $blocks["RandomAccess.Write $dir"] = { foreach ($i in 1..$n) { [System.IO.RandomAccess]::Write($h, $buffer, 0) } }.GetNewClosure()
+        $blocks["RandomAccess.Read $dir"] = { foreach ($i in 1..$n) { $null = [System.IO.RandomAccess]::Read($h, $buffer, 0) } }.GetNewClosure()
+    }
+    foreach ($kind in $objects.Keys) {
+        $o = $objects[$kind]
+        $blocks["$kind .Write"] = { foreach ($i in 1..$n) { $o.Write(0, $buffer) } }.GetNewClosure()
+        $blocks["$kind .Read"] = { foreach ($i in 1..$n) { $null = $o.Read(0, $buffer, 0, 8) } }.GetNewClosure()
+    }
+    $m = Measure-Interleaved $blocks
+    foreach ($kind in $objects.Keys) {
+        # The baseline file lives where the kind's data lives: tmpfs for POSIX and System V, disk for File.
+        $dir = $kind -eq 'File' ? '/tmp' : '/dev/shm'
+        Add-Row -Section SmallMethod -Measure "$kind 100,000 x `$obj.Write(0, byte[8])" -ShmPS $m["$kind .Write"] -Baseline $m["RandomAccess.Write $dir"] `
+            -BaselineName "RandomAccess.Write ($dir)" -Compare Time -Target 1.5 -Operations $n
+        Add-Row -Section SmallMethod -Measure "$kind 100,000 x `$obj.Read(0, buf, 0, 8)" -ShmPS $m["$kind .Read"] -Baseline $m["RandomAccess.Read $dir"] `
+            -BaselineName "RandomAccess.Read ($dir)" -Compare Time -Target 1.5 -Operations $n
+    }
+    foreach ($o in $objects.Values) { $o.Dispose() }
+    Invoke-Cleanup
+}
+
+function Invoke-CreateRemoveSection {
+    Write-Host 'Create and remove: 300 POSIX objects against New-Item/Remove-Item, 100 System V segments against ipcmk/ipcrm' -ForegroundColor Cyan
+    $posixN = 300
+    $sysvN = 100
+    $posixName = "/$Prefix-create"
+    $file = "/dev/shm/$Prefix-newitem"
+    $keyFirst = $KeyBase + 0x1000
+    $ipcmkIds = [System.Collections.Generic.List[int]]::new()
+    Register-Cleanup ({
+        foreach ($p in "/dev/shm$posixName", $file) { if (Test-Path $p) { Remove-Item -LiteralPath $p -Force } }
+        foreach ($id in $ipcmkIds) { & ipcrm -m $id 2>$null }
+        for ($k = 0; $k -lt $sysvN; $k++) {
+            Get-SharedMemory -Key ($keyFirst + $k) -ErrorAction SilentlyContinue | ForEach-Object { & ipcrm -m $_.Id 2>$null }
+        }
+    }.GetNewClosure())
+    $blocks = [ordered]@{
+        'New-Item/Remove-Item' = {
+            foreach ($i in 1..$posixN) {
+                $null = New-Item -Path $file -ItemType File
+                Remove-Item -LiteralPath $file
+            }
+        }.GetNewClosure()
+        'Posix' = {
+            foreach ($i in 1..$posixN) {
+                $null = New-SharedMemory -Name $posixName -Size 4096
+                Remove-SharedMemory -Name $posixName
+            }
+        }.GetNewClosure()
+    }
+    $sysv = New-SystemVCreateRemoveBlocks -Count $sysvN -KeyFirst $keyFirst -IpcmkIds $ipcmkIds
+    foreach ($name in $sysv.Keys) { $blocks[$name] = $sysv[$name] }
+    $m = Measure-Interleaved $blocks
+    Add-Row -Section CreateRemove -Measure "Posix 300 x New-SharedMemory -Name -Size 4KB + Remove-SharedMemory -Name" -ShmPS $m['Posix'] `
+        -Baseline $m['New-Item/Remove-Item'] -BaselineName 'New-Item + Remove-Item (/dev/shm)' -Compare Time -Target 1.5 -Operations $posixN
+    Add-Row -Section CreateRemove -Measure "SystemV 100 x New-SharedMemory -Key -Size 4KB + Remove-SharedMemory -Id" -ShmPS $m['SystemV'] `
+        -Baseline $m['ipcmk/ipcrm'] -BaselineName 'ipcmk -M + ipcrm -m' -Compare Time -Target 0.05 -Operations $sysvN
+    Invoke-Cleanup
+}
+
+function New-SystemVCreateRemoveBlocks {
+    <# $Count segments made and removed one after the other, by ipcmk/ipcrm and by ShmPS (keys $KeyFirst...). #>
+    param([int] $Count, [int] $KeyFirst, [System.Collections.Generic.List[int]] $IpcmkIds)
+    [ordered]@{
+        'ipcmk/ipcrm' = {
+            foreach ($i in 1..$Count) {
+                $out = & ipcmk -M 4096
+                if ($LASTEXITCODE) { throw "ipcmk failed ($LASTEXITCODE)" }
+                $id = [int](($out -split ':')[-1])
+                $IpcmkIds.Add($id)
+                & ipcrm -m $id
+                if ($LASTEXITCODE) { throw "ipcrm failed ($LASTEXITCODE)" }
+                $IpcmkIds.Remove($id) | Out-Null
+            }
+        }.GetNewClosure()
+        'SystemV' = {
+            for ($k = 0; $k -lt $Count; $k++) {
+                $o = New-SharedMemory -Key ($KeyFirst + $k) -Size 4096
+                Remove-SharedMemory -Id $o.Id
+            }
+        }.GetNewClosure()
+    }
+}
+
+function Invoke-ListingSection {
+    Write-Host 'Listing: Get-SharedMemory at 100, 3,000 and 10,000 objects, against ipcs -m plus ls -ln /dev/shm' -ForegroundColor Cyan
+    $isolated = (& id -u) -eq '0' -and (Get-Command unshare -ErrorAction SilentlyContinue)
+    $wrapper = @()
+    if ($isolated) {
+        # A private IPC namespace (no one else's segments, all gone when it ends) and a private tmpfs on /dev/shm.
+        $wrapper = @('unshare', '--ipc', '--mount', '--propagation', 'private', '--', '/bin/sh', '-c',
+            'mount -t tmpfs -o size=2g,mode=1777 shmps-bench /dev/shm && exec "$@"', 'sh')
+    } else {
+        Write-Warning 'Not root or no unshare: listing in the shared namespaces, where other processes'' objects count too.'
+    }
+    foreach ($row in Invoke-ChildBench -Part Listing -Wrapper $wrapper) {
+        $row | Add-Member -NotePropertyName Isolated -NotePropertyValue ([bool]$isolated) -Force
+        $Rows.Add($row)
+    }
+}
+
+function Invoke-ListingChild {
+    Initialize-Native
+    $points = @(@{ Total = 100; SystemV = 33 }, @{ Total = 3000; SystemV = 1000 }, @{ Total = 10000; SystemV = 3334 })
+    $shmmni = [int](Get-Content /proc/sys/kernel/shmmni -Raw)
+    $existingSysV = @(Get-Content /proc/sysvipc/shm | Select-Object -Skip 1).Count
+    $posixPaths = [System.Collections.Generic.List[string]]::new()
+    $segments = [System.Collections.Generic.List[int]]::new()
+    $page = [byte[]]::new(4096)
+    $measured = [ordered]@{}
+    try {
+        foreach ($point in $points) {
+            $wantSysV = [math]::Min($point.SystemV, $shmmni - $existingSysV - 16)
+            while ($segments.Count -lt $wantSysV) {
+                $key = $KeyBase + 0x8000 + $segments.Count
+                $id = [ShmPSBench.Native]::shmget($key, [UIntPtr]::new(4096), 0x200 -bor 0x400 -bor 0x180) # IPC_CREAT|IPC_EXCL|0600
+                if ($id -lt 0) { throw "shmget failed: errno $([System.Runtime.InteropServices.Marshal]::GetLastPInvokeError())" }
+                $segments.Add($id)
+            }
+            while ($posixPaths.Count + $segments.Count -lt $point.Total) {
+                $path = "/dev/shm/$Prefix-list-$($posixPaths.Count)"
+                $posixPaths.Add($path)
+                [System.IO.File]::WriteAllBytes($path, $page)
+            }
+            $listed = @(Get-SharedMemory).Count
+            $blocks = [ordered]@{
+                'ipcs+ls' = {
+                    $null = @(& ipcs -m)
+                    $null = @(& /usr/bin/ls -ln /dev/shm)
+                }
+                'Get-SharedMemory' = { $null = @(Get-SharedMemory) }
+            }
+            # Listing is cheap: more rounds, for a steadier growth figure.
+            $m = Measure-Interleaved $blocks -Rounds (3 * $Repetitions + 1)
+            $measured[[string]$point.Total] = @{ M = $m; Listed = $listed; SystemV = $segments.Count; Posix = $posixPaths.Count }
+            Add-Row -Section Listing -Measure ('Get-SharedMemory, {0:N0} objects ({1:N0} SysV + {2:N0} POSIX)' -f $listed, $segments.Count, $posixPaths.Count) `
+                -ShmPS $m['Get-SharedMemory'] -Baseline $m['ipcs+ls'] -BaselineName 'ipcs -m + ls -ln /dev/shm' -Compare Time -Target 1.0 `
+                -Operations $listed -Details @{ Objects = $listed; SystemVObjects = $segments.Count; PosixObjects = $posixPaths.Count; ShmMni = $shmmni }
+            if ($point.Total -eq 3000) {
+                # Lookups by key or id with many segments on the system: ipcmk/ipcrm do not depend on their number.
+                $n = 30
+                $cr = Measure-Interleaved (New-SystemVCreateRemoveBlocks -Count $n -KeyFirst ($KeyBase + 0x1000) -IpcmkIds ([System.Collections.Generic.List[int]]::new()))
+                Add-Row -Section Listing -Measure ('SystemV {0} x New-SharedMemory -Key + Remove-SharedMemory -Id, {1:N0} other segments present' -f $n, $segments.Count) `
+                    -ShmPS $cr['SystemV'] -Baseline $cr['ipcmk/ipcrm'] -BaselineName 'ipcmk -M + ipcrm -m' -Compare Time -Target 0.05 -Operations $n `
+                    -Details @{ OtherSystemVSegments = $segments.Count }
+            }
+        }
+        # Linear growth: the cost per object at 10,000 objects against the cost per object at 3,000. Judged on
+        # this thread's CPU time, which other processes competing for the CPUs inflate far less than wall time.
+        $small = $measured['3000']; $large = $measured['10000']
+        $cpuSmall = $small.M['Get-SharedMemory'].CpuMedian / $small.Listed
+        $cpuLarge = $large.M['Get-SharedMemory'].CpuMedian / $large.Listed
+        $wallGrowth = ($large.M['Get-SharedMemory'].Median / $large.Listed) / ($small.M['Get-SharedMemory'].Median / $small.Listed)
+        $baseGrowth = ($large.M['ipcs+ls'].Median / $large.Listed) / ($small.M['ipcs+ls'].Median / $small.Listed)
+        $growth = $cpuLarge / $cpuSmall
+        Add-SpecialRow -Section Listing -Measure 'Get-SharedMemory growth: CPU time per object, 3,000 -> 10,000 objects' -BaselineName 'itself at 3,000' `
+            -ShmPSText ('{0:N2} µs/object' -f ($cpuLarge * 1000)) -BaselineText ('{0:N2} µs/object' -f ($cpuSmall * 1000)) `
+            -Ratio $growth -Target '<= 1.25x (linear)' -Pass ($growth -le 1.25) `
+            -Details @{ WallTimeGrowth = [math]::Round($wallGrowth, 3); BaselineWallTimeGrowth = [math]::Round($baseGrowth, 3) }
+    } finally {
+        foreach ($id in $segments) { $null = [ShmPSBench.Native]::shmctl($id, 0, [IntPtr]::Zero) } # IPC_RMID
+        foreach ($path in $posixPaths) { Remove-Item -LiteralPath $path -Force -ErrorAction SilentlyContinue }
+    }
+}
+
+function Invoke-InputFileSection {
+    Write-Host 'Write-SharedMemory -InputFile: a 1 GiB file (in /tmp) into a POSIX object, against cp to /dev/shm' -ForegroundColor Cyan
+    $inputFile = "/tmp/$Prefix-input"
+    Register-Cleanup ({ if (Test-Path $inputFile) { Remove-Item -LiteralPath $inputFile -Force } }.GetNewClosure())
+    $chunk = [byte[]]::new(1MB)
+    [Random]::new(2).NextBytes($chunk)
+    $fs = [System.IO.File]::Create($inputFile)
+    try {
+        for ($i = 0; $i -lt 1024; $i++) { $fs.Write($chunk, 0, $chunk.Length) }
+    } finally {
+        $fs.Dispose()
+    }
+    foreach ($row in Invoke-ChildBench -Part InputFile -Extra @('-InputPath', $inputFile)) { $Rows.Add($row) }
+    Invoke-Cleanup
+}
+
+function Get-Status([string] $Field) {
+    [long]((Select-String -LiteralPath /proc/self/status -Pattern "^${Field}:\s*(\d+) kB").Matches[0].Groups[1].Value) * 1KB
+}
+
+function Invoke-InputFileChild {
+    $length = (Get-Item -LiteralPath $InputPath).Length
+    $name = "/$Prefix-inputfile"
+    $copy = "/dev/shm/$Prefix-cp"
+    try {
+        # Peak memory: the high-water mark is reset to the current RSS (clear_refs 5) once the process is idle,
+        # then one complete create + write of the 1 GiB file runs alone.
+        $idleHwm = Get-Status VmHWM
+        $idleRss = Get-Status VmRSS
+        $reset = $true
+        try { [System.IO.File]::WriteAllText('/proc/self/clear_refs', '5') } catch { $reset = $false }
+        $before = Get-Status VmHWM
+        $o = New-SharedMemory -Name $name -Size $length
+        Write-SharedMemory -InputObject $o -InputFile $InputPath
+        $after = Get-Status VmHWM
+        Remove-SharedMemory -InputObject $o
+        $o.Dispose()
+
+        $source = $InputPath
+        $state = @{ Shm = $null }
+        $blocks = [ordered]@{
+            'cp' = {
+                & cp $source $copy
+                if ($LASTEXITCODE) { throw "cp failed ($LASTEXITCODE)" }
+            }.GetNewClosure()
+            'ShmPS' = {
+                $sw = [System.Diagnostics.Stopwatch]::StartNew()
+                $state.Shm = New-SharedMemory -Name $name -Size $length
+                $create = $sw.Elapsed.TotalMilliseconds
+                Write-SharedMemory -InputObject $state.Shm -InputFile $source
+                @{ 'New-SharedMemory' = $create; 'Write-SharedMemory -InputFile' = $sw.Elapsed.TotalMilliseconds - $create }
+            }.GetNewClosure()
+        }
+        $clean = {
+            if (Test-Path $copy) { Remove-Item -LiteralPath $copy -Force }
+            if ($state.Shm) { Remove-SharedMemory -InputObject $state.Shm; $state.Shm.Dispose(); $state.Shm = $null }
+        }.GetNewClosure()
+        $m = Measure-Interleaved $blocks -Reset $clean
+        & $clean
+        $final = Get-Status VmHWM
+
+        Add-Row -Section InputFile -Measure 'Posix New-SharedMemory -Size 1GB + Write-SharedMemory -InputFile (1 GiB file in /tmp)' `
+            -ShmPS $m['ShmPS'] -Baseline $m['cp'] -BaselineName 'cp to /dev/shm' -Compare Time -Target 1.5 -Bytes $length
+        $delta = $after - $before
+        Add-SpecialRow -Section InputFile -Measure 'Posix Write-SharedMemory -InputFile 1 GiB: peak memory (VmHWM) above idle' `
+            -BaselineName 'the idle child process' `
+            -ShmPSText ('+{0:N1} MiB (peak {1:N1} MiB)' -f ($delta / $MiB), ($after / $MiB)) -BaselineText ('{0:N1} MiB' -f ($before / $MiB)) `
+            -Ratio ($after / $before) -Target '< idle + 64 MiB' -Pass ($delta -lt 64MB) `
+            -Details @{ IdleHwmBytes = $idleHwm; IdleRssBytes = $idleRss; HwmResetToRss = $reset; HwmBeforeBytes = $before
+                HwmAfterBytes = $after; HwmAfterTimedRunsBytes = $final; InputLocation = '/tmp (ext4 on disk; in the page cache after the first read)' }
+    } finally {
+        if (Test-Path $copy) { Remove-Item -LiteralPath $copy -Force }
+        if (Test-Path "/dev/shm$name") { Remove-Item -LiteralPath "/dev/shm$name" -Force }
+    }
+}
+
+function Invoke-LockSection {
+    Write-Host 'Locks: uncontended lock/unlock pairs, against a flock(2) pair through P/Invoke' -ForegroundColor Cyan
+    if (-not (Get-Command Lock-SharedMemory -ErrorAction SilentlyContinue)) {
+        Add-SkippedRow -Section Lock -Measure 'Lock-SharedMemory + Unlock-SharedMemory pair' -Reason 'Lock-SharedMemory is not in this build of ShmPS.'
+        return
+    }
+    $n = 2000
+    $path = New-BenchFile '/dev/shm' 'flock' 4096
+    $h = [System.IO.File]::OpenHandle($path, 'Open', 'ReadWrite')
+    Register-Cleanup ({ $h.Dispose() }.GetNewClosure())
+    $fd = [int]$h.DangerousGetHandle()
+    $objects = [ordered]@{}
+    $i = 0
+    foreach ($kind in 'Posix', 'SystemV', 'File') {
+        $objects[$kind] = New-BenchObject -Kind $kind -Tag 'lock' -Size 4096 -KeyIndex (0x400 + $i++)
+    }
+    $blocks = [ordered]@{
+        'flock' = {
+            foreach ($i in 1..$n) {
+                $null = [ShmPSBench.Native]::flock($fd, 2) # LOCK_EX
+                $null = [ShmPSBench.Native]::flock($fd, 8) # LOCK_UN
+            }
+        }.GetNewClosure()
+    }
+    foreach ($kind in $objects.Keys) {
+        $o = $objects[$kind]
+        $blocks["$kind cmdlets"] = {
+            foreach ($i in 1..$n) {
+                $l = Lock-SharedMemory -InputObject $o
+                Unlock-SharedMemory -Lock $l
+            }
+        }.GetNewClosure()
+        $blocks["$kind method"] = {
+            foreach ($i in 1..$n) {
+                $l = $o.Lock()
+                $l.Release()
+            }
+        }.GetNewClosure()
+    }
+    $o = $objects['Posix']
+    $blocks['Posix scriptblock'] = { foreach ($i in 1..$n) { Lock-SharedMemory -InputObject $o -ScriptBlock {} } }.GetNewClosure()
+    $m = Measure-Interleaved $blocks
+    $flock = 'flock(LOCK_EX) + flock(LOCK_UN), P/Invoke'
+    foreach ($kind in $objects.Keys) {
+        Add-Row -Section Lock -Measure "$kind 2,000 x `$l = Lock-SharedMemory -InputObject; Unlock-SharedMemory -Lock `$l" -ShmPS $m["$kind cmdlets"] `
+            -Baseline $m['flock'] -BaselineName $flock -Compare Time -Target 3 -Operations $n
+        Add-Row -Section Lock -Measure "$kind 2,000 x `$l = `$obj.Lock(); `$l.Release()" -ShmPS $m["$kind method"] `
+            -Baseline $m['flock'] -BaselineName $flock -Compare Time -Target 3 -Operations $n
+    }
+    Add-Row -Section Lock -Measure 'Posix 2,000 x Lock-SharedMemory -InputObject -ScriptBlock {}' -ShmPS $m['Posix scriptblock'] `
+        -Baseline $m['flock'] -BaselineName $flock -Compare Time -Target 3 -Operations $n
+    foreach ($o in $objects.Values) { $o.Dispose() }
+    Invoke-Cleanup
+}
+
+#endregion
+
+if ($Child) {
+    Initialize-Native
+    try {
+        & "Invoke-${Child}Child"
+        ConvertTo-Json -InputObject @($Rows) -Depth 6 | Set-Content -LiteralPath $ResultPath
+    } finally {
+        Invoke-Cleanup
+    }
+    exit 0
+}
+
+$started = Get-Date
+$failed = $false
+Initialize-Native
+$loadStart = Get-LoadAverage
+Remove-StaleBenchObjects
+try {
+    foreach ($s in $Section) {
+        try {
+            & "Invoke-${s}Section"
+        } catch {
+            $failed = $true
+            Write-Warning "Section $s failed: $_`n$($_.ScriptStackTrace)"
+            Add-SkippedRow -Section $s -Measure "$s (section failed)" -Reason "$_"
+            Invoke-Cleanup
+        }
+    }
+} finally {
+    Invoke-Cleanup
+}
+
+$table = Format-ResultTable
+$table
+$missed = @($Rows | Where-Object { $_.Pass -eq $false }).Count
+$measuredCount = @($Rows | Where-Object { $_.Pass -is [bool] }).Count
+"{0} of {1} targets met, {2} missed; medians of {3} rounds after a warm-up; {4:N0} s" -f ($measuredCount - $missed), $measuredCount, $missed, $Repetitions, ((Get-Date) - $started).TotalSeconds
+
+$report = [ordered]@{
+    Date        = $started.ToString('o')
+    DurationSeconds = [math]::Round(((Get-Date) - $started).TotalSeconds, 1)
+    Machine     = Get-MachineInfo
+    LoadAverage = [ordered]@{ Start = $loadStart; End = Get-LoadAverage }
+    Repetitions = $Repetitions
+    Method      = 'Median of the timed rounds after one warm-up round; baseline and ShmPS interleaved in each round; full GC before every sample. Ratio: time measures ShmPS/baseline time, throughput measures ShmPS/baseline throughput.'
+    Placement   = [ordered]@{
+        Posix     = '/dev/shm (tmpfs)'
+        SystemV   = 'System V segments (shmem)'
+        File      = '/tmp (root file system on disk; data in the page cache)'
+        InputFile = '/tmp; cp destination /dev/shm'
+        Listing   = 'fresh IPC + mount namespace (unshare -im, empty tmpfs on /dev/shm) when root; 10,000 objects = 3,334 SysV + 6,666 POSIX, within kernel.shmmni 4096'
+    }
+    Rows        = @($Rows)
+}
+$dir = Split-Path $OutputPath -Parent
+if ($dir -and -not (Test-Path $dir)) { New-Item -ItemType Directory $dir | Out-Null }
+ConvertTo-Json -InputObject $report -Depth 8 | Set-Content -LiteralPath $OutputPath
+Write-Host "Wrote $OutputPath"
+if ($failed) { exit 1 }
