@@ -39,7 +39,14 @@ public sealed class GetSharedMemoryCommand : PSCmdlet
     // removed-but-attached segment has key 0, and its id is then the only way to find it again.
     [Parameter(ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true, DontShow = true)]
     [ArgumentCompleter(typeof(SystemVIdCompleter))]
-    public int[] Id { get; set; } = System.Array.Empty<int>();
+    [AllowNull]
+    public int[] Id
+    {
+        get => _id;
+        set => _id = value ?? System.Array.Empty<int>(); // a null Id property (a POSIX row of a mixed list) means none
+    }
+
+    private int[] _id = System.Array.Empty<int>();
 
     [Parameter(Mandatory = true, ParameterSetName = PathSet)]
     [SupportsWildcards]

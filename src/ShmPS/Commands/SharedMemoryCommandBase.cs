@@ -50,7 +50,14 @@ public abstract class SharedMemoryCommandBase : PSCmdlet
     // removed-but-attached segment has key 0, and its id is then the only way to find it again.
     [Parameter(ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true, DontShow = true)]
     [ArgumentCompleter(typeof(SystemVIdCompleter))]
-    public int[] Id { get; set; } = Array.Empty<int>();
+    [AllowNull]
+    public int[] Id
+    {
+        get => _id;
+        set => _id = value ?? System.Array.Empty<int>(); // a null Id property (a POSIX row of a mixed list) means none
+    }
+
+    private int[] _id = System.Array.Empty<int>();
 
     /// <summary>Path of a shared file mapping; wildcards allowed; relative to the current location.</summary>
     [Parameter(Mandatory = true, ParameterSetName = PathSet)]
