@@ -95,6 +95,21 @@ Describe 'Read-SharedMemory' -Tag Posix {
             finally { Pop-Location }
         }
 
+        It 'leaves an existing file untouched when the range is past the end' {
+            $file = Join-Path $dir 'kept.bin'
+            Set-Content $file 'keep me' -NoNewline
+            { Read-SharedMemory -Name $name -Offset $size -Count 1 -OutFile $file -ErrorAction Stop } |
+                Should -Throw -ErrorId 'OffsetOutOfRange,*'
+            Get-Content $file -Raw | Should -Be 'keep me'
+        }
+
+        It 'reports a missing directory as DirectoryNotFound, a non-terminating error' {
+            $missing = Join-Path $dir 'no-such-dir/x.bin'
+            Read-SharedMemory -Name $name -Count 1 -OutFile $missing -ErrorAction SilentlyContinue -ErrorVariable err
+            $err.FullyQualifiedErrorId | Should -BeLike 'DirectoryNotFound,*'
+            $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        }
+
         It 'refuses a range past the end with OffsetOutOfRange and -Encoding with OutFileConflict' {
             { Read-SharedMemory -Name $name -Offset ($size - 1) -Count 2 -OutFile (Join-Path $dir 'x.bin') -ErrorAction Stop } |
                 Should -Throw -ErrorId 'OffsetOutOfRange,*'

@@ -63,8 +63,12 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
         if (OutFile is not null)
         {
             long length = Count ?? size - Offset;
+            if (Offset < 0 || length < 0 || Offset > size || length > size - Offset)
+            {
+                throw ErrorHelper.OffsetOutOfRange(shm, Offset, length, size); // before the file is touched
+            }
             string path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutFile);
-            using var destination = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1, FileOptions.SequentialScan);
+            using FileStream destination = OpenOutFile(path);
             ProgressReporter.Copy(this, $"Reading {shm.Name} to {path}", length,
                 report => shm.ReadTo(Offset, destination, length, report));
         }
@@ -89,6 +93,24 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
         else
         {
             WriteObject(ReadBytes(shm, size, Count ?? size - Offset), enumerateCollection: false);
+        }
+    }
+
+    private static FileStream OpenOutFile(string path)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1, FileOptions.SequentialScan);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            throw SizeLimits.DirectoryNotFound(System.IO.Path.GetDirectoryName(path) ?? path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SharedMemoryException(e is UnauthorizedAccessException ? "PermissionDenied" : "OutFileNotWritable",
+                e is UnauthorizedAccessException ? ErrorCategory.PermissionDenied : ErrorCategory.WriteError,
+                $"Cannot write '{path}': {e.Message}", path, "Choose a path you can write to.", e);
         }
     }
 
