@@ -10,15 +10,8 @@ namespace ShmPS.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "SharedMemory", DefaultParameterSetName = NameSet)]
 [OutputType(typeof(PosixSharedMemory), typeof(SystemVSharedMemory), typeof(FileSharedMemory))]
-public sealed class GetSharedMemoryCommand : PSCmdlet
+public sealed class GetSharedMemoryCommand : SharedMemoryIdentityCommandBase
 {
-    private const string NameSet = "Name";
-    private const string KeySet = "Key";
-    private const string IdSet = "Id";
-    private const string PathSet = "Path";
-    private const string LiteralPathSet = "LiteralPath";
-    private const string InputObjectSet = "InputObject";
-
     /// <summary>POSIX names (or, with -Kind, System V keys or paths); wildcards match every kind listed.</summary>
     [Parameter(Position = 0, ParameterSetName = NameSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(SharedMemoryNameCompleter))]
@@ -30,55 +23,15 @@ public sealed class GetSharedMemoryCommand : PSCmdlet
     [Parameter(ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true)]
     public SharedMemoryKind[]? Kind { get; set; }
 
-    [Parameter(Mandatory = true, ParameterSetName = KeySet, ValueFromPipelineByPropertyName = true)]
-    [ArgumentCompleter(typeof(SystemVKeyCompleter))]
-    public int[] Key { get; set; } = System.Array.Empty<int>();
-
-    [Parameter(Mandatory = true, ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true)]
-    // Also bound from an Id property beside Name and Kind (ConvertFrom-Json, Import-Csv): a private or
-    // removed-but-attached segment has key 0, and its id is then the only way to find it again.
-    [Parameter(ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true, DontShow = true)]
-    [ArgumentCompleter(typeof(SystemVIdCompleter))]
-    [AllowNull]
-    public int[] Id
-    {
-        get => _id;
-        set => _id = value ?? System.Array.Empty<int>(); // a null Id property (a POSIX row of a mixed list) means none
-    }
-
-    private int[] _id = System.Array.Empty<int>();
-
-    [Parameter(Mandatory = true, ParameterSetName = PathSet)]
-    [SupportsWildcards]
-    [ValidateNotNullOrEmpty]
-    public string[] Path { get; set; } = System.Array.Empty<string>();
-
-    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
-    [Alias("PSPath", "LP")]
-    [ValidateNotNullOrEmpty]
-    public string[] LiteralPath { get; set; } = System.Array.Empty<string>();
-
-    /// <summary>Objects to refresh from the kernel.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = InputObjectSet, ValueFromPipeline = true)]
-    [ValidateNotNull]
-    public SharedMemory[] InputObject { get; set; } = System.Array.Empty<SharedMemory>();
-
     protected override void ProcessRecord()
     {
         var finder = new SharedMemoryFinder(this);
-        IEnumerable<SharedMemory> found = ParameterSetName switch
-        {
-            KeySet => finder.ResolveKeys(Key),
-            // -Id alone also matches the Name set, where Name is optional; PowerShell then picks that set.
-            IdSet or NameSet when Name is null && Id.Length > 0 => finder.ResolveIds(Id),
-            PathSet => finder.ResolvePaths(Path, literal: false),
-            LiteralPathSet => finder.ResolvePaths(LiteralPath, literal: true),
-            InputObjectSet => Refreshed(),
+        SharedMemoryKind[] kinds = Kind ?? new[] { SharedMemoryKind.Posix, SharedMemoryKind.SystemV };
+        IEnumerable<SharedMemory> found = ParameterSetName == InputObjectSet ? Refreshed()
+            : ResolveIdentity(finder, nameGiven: Name is not null)
             // File mappings are files anywhere: they are listed only by path, never by "list everything".
-            _ when Name is null => finder.ResolveNames(new[] { "*" },
-                (Kind ?? new[] { SharedMemoryKind.Posix, SharedMemoryKind.SystemV }).Where(k => k != SharedMemoryKind.File).ToList(), Id),
-            _ => finder.ResolveNames(Name, Kind ?? new[] { SharedMemoryKind.Posix, SharedMemoryKind.SystemV }, Id),
-        };
+            ?? finder.ResolveNames(Name ?? new[] { "*" },
+                Name is null ? kinds.Where(k => k != SharedMemoryKind.File).ToList() : kinds, Id);
         foreach (SharedMemory shm in found)
         {
             WriteObject(shm);

@@ -1,24 +1,17 @@
 using System;
+using System.Collections.Generic;
 using System.Management.Automation;
 using ShmPS.Native;
 
 namespace ShmPS.Commands;
 
 /// <summary>
-/// The identity parameter sets that every cmdlet acting on an existing object shares, with the same
-/// names everywhere: -Name (POSIX, or any kind's Name with -Kind), -Key/-Id (System V), -Path/-LiteralPath
-/// (File) or
-/// -InputObject from the pipeline. Resolves them to objects and runs the cmdlet's action on each,
+/// The base of every cmdlet that acts on existing objects: the shared identity sets plus -Name (POSIX,
+/// or any kind's Name with -Kind). Resolves them to objects and runs the cmdlet's action on each,
 /// turning failures into non-terminating errors.
 /// </summary>
-public abstract class SharedMemoryCommandBase : PSCmdlet
+public abstract class SharedMemoryCommandBase : SharedMemoryIdentityCommandBase
 {
-    protected const string NameSet = "Name";
-    protected const string KeySet = "Key";
-    protected const string IdSet = "Id";
-    protected const string PathSet = "Path";
-    protected const string LiteralPathSet = "LiteralPath";
-    protected const string InputObjectSet = "InputObject";
 
     /// <summary>POSIX object name, with or without the leading '/'. Wildcards select existing objects.</summary>
     /// <remarks>
@@ -39,43 +32,6 @@ public abstract class SharedMemoryCommandBase : PSCmdlet
     [Parameter(ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true)]
     public SharedMemoryKind Kind { get; set; } = SharedMemoryKind.Posix;
 
-    /// <summary>Key of a System V segment; PowerShell hex literals (0x0000abcd, 0xdeadbeef) work.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = KeySet, ValueFromPipelineByPropertyName = true)]
-    [ArgumentCompleter(typeof(SystemVKeyCompleter))]
-    public int[] Key { get; set; } = Array.Empty<int>();
-
-    /// <summary>Id (shmid) of a System V segment, as ipcs shows it; also finds private and removed-but-attached segments.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true)]
-    // Also bound from an Id property beside Name and Kind (ConvertFrom-Json, Import-Csv): a private or
-    // removed-but-attached segment has key 0, and its id is then the only way to find it again.
-    [Parameter(ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true, DontShow = true)]
-    [ArgumentCompleter(typeof(SystemVIdCompleter))]
-    [AllowNull]
-    public int[] Id
-    {
-        get => _id;
-        set => _id = value ?? System.Array.Empty<int>(); // a null Id property (a POSIX row of a mixed list) means none
-    }
-
-    private int[] _id = System.Array.Empty<int>();
-
-    /// <summary>Path of a shared file mapping; wildcards allowed; relative to the current location.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = PathSet)]
-    [SupportsWildcards]
-    [ValidateNotNullOrEmpty]
-    public string[] Path { get; set; } = Array.Empty<string>();
-
-    /// <summary>Path of a shared file mapping, used exactly as typed (no wildcards).</summary>
-    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
-    [Alias("PSPath", "LP")]
-    [ValidateNotNullOrEmpty]
-    public string[] LiteralPath { get; set; } = Array.Empty<string>();
-
-    /// <summary>Objects from New-SharedMemory or Get-SharedMemory.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = InputObjectSet, ValueFromPipeline = true)]
-    [ValidateNotNull]
-    public SharedMemory[] InputObject { get; set; } = Array.Empty<SharedMemory>();
-
     /// <summary>Runs <paramref name="action"/> on every object the identity parameters name.</summary>
     protected void ForEachTarget(Action<SharedMemory> action)
     {
@@ -94,14 +50,8 @@ public abstract class SharedMemoryCommandBase : PSCmdlet
                 "Name the shared memory object: -Name, -Key, -Id, -Path, -LiteralPath or -InputObject (from the pipeline)."),
                 "IdentityRequired", ErrorCategory.InvalidArgument, null));
         }
-        var found = ParameterSetName switch
-        {
-            KeySet => finder.ResolveKeys(Key),
-            IdSet or NameSet when Name.Length == 0 => finder.ResolveIds(Id),
-            PathSet => finder.ResolvePaths(Path, literal: false),
-            LiteralPathSet => finder.ResolvePaths(LiteralPath, literal: true),
-            _ => finder.ResolveNames(Name, new[] { Kind }, Id),
-        };
+        IEnumerable<SharedMemory> found = ResolveIdentity(finder, nameGiven: Name.Length > 0)
+            ?? finder.ResolveNames(Name, new[] { Kind }, Id);
         foreach (SharedMemory shm in found)
         {
             // Objects found here are this command's own: release their descriptors when done.

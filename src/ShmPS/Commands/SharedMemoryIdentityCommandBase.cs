@@ -1,0 +1,72 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+
+namespace ShmPS.Commands;
+
+/// <summary>
+/// The identity parameters every cmdlet that names existing objects shares, with the same names and
+/// sets everywhere: -Key/-Id (System V), -Path/-LiteralPath (File) and -InputObject from the pipeline.
+/// Each derived cmdlet declares its own -Name set (the default), where -Name means what it means there.
+/// </summary>
+public abstract class SharedMemoryIdentityCommandBase : PSCmdlet
+{
+    protected const string NameSet = "Name";
+    protected const string KeySet = "Key";
+    protected const string IdSet = "Id";
+    protected const string PathSet = "Path";
+    protected const string LiteralPathSet = "LiteralPath";
+    protected const string InputObjectSet = "InputObject";
+
+    /// <summary>Key of a System V segment; PowerShell hex literals (0x0000abcd, 0xdeadbeef) work.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = KeySet, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(SystemVKeyCompleter))]
+    public int[] Key { get; set; } = Array.Empty<int>();
+
+    /// <summary>Id (shmid) of a System V segment, as ipcs shows it; also finds private and removed-but-attached segments.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true)]
+    // Also bound from an Id property beside Name and Kind (ConvertFrom-Json, Import-Csv): a private or
+    // removed-but-attached segment has key 0, and its id is then the only way to find it again.
+    [Parameter(ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true, DontShow = true)]
+    [ArgumentCompleter(typeof(SystemVIdCompleter))]
+    [AllowNull]
+    public int[] Id
+    {
+        get => _id;
+        set => _id = value ?? System.Array.Empty<int>(); // a null Id property (a POSIX row of a mixed list) means none
+    }
+
+    private int[] _id = System.Array.Empty<int>();
+
+    /// <summary>Path of a shared file mapping; wildcards allowed; relative to the current location.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = PathSet)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = Array.Empty<string>();
+
+    /// <summary>Path of a shared file mapping, used exactly as typed (no wildcards).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = Array.Empty<string>();
+
+    /// <summary>Objects from New-SharedMemory or Get-SharedMemory.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = InputObjectSet, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public SharedMemory[] InputObject { get; set; } = Array.Empty<SharedMemory>();
+
+    /// <summary>
+    /// The objects the Key, Id, Path or LiteralPath set names, or null in the Name and InputObject sets.
+    /// A bare -Id also lands in the Name set (where Id is bound by property name too): with no name given,
+    /// it is resolved here as well.
+    /// </summary>
+    private protected IEnumerable<SharedMemory>? ResolveIdentity(SharedMemoryFinder finder, bool nameGiven) => ParameterSetName switch
+    {
+        KeySet => finder.ResolveKeys(Key),
+        IdSet => finder.ResolveIds(Id),
+        NameSet when !nameGiven && Id.Length > 0 => finder.ResolveIds(Id),
+        PathSet => finder.ResolvePaths(Path, literal: false),
+        LiteralPathSet => finder.ResolvePaths(LiteralPath, literal: true),
+        _ => null,
+    };
+}
