@@ -602,3 +602,28 @@ catch { `$r.Write = `$_.FullyQualifiedErrorId }
         Test-Path -LiteralPath (Join-Path $dir 'new.bin') | Should -BeFalse
     }
 }
+
+Describe 'Files piped from Get-ChildItem' -Tag File {
+    BeforeAll {
+        $script:Dir = Join-Path ([IO.Path]::GetTempPath()) "shmps-pipe-$PID"
+        New-Item -ItemType Directory $Dir -Force | Out-Null
+        New-SharedMemory -Path (Join-Path $Dir 'a.bin') -Size 100 | Out-Null
+        New-SharedMemory -Path (Join-Path $Dir 'b.bin') -Size 200 | Out-Null
+    }
+    AfterAll { Remove-Item $Dir -Recurse -Force -ErrorAction SilentlyContinue }
+
+    It 'are found as shared file mappings by their full path, not as POSIX names' {
+        $found = Get-ChildItem (Join-Path $Dir '*.bin') | Get-SharedMemory
+        $found.Kind | Should -Be @('File', 'File')
+        $found.Name | Should -Be @((Join-Path $Dir 'a.bin'), (Join-Path $Dir 'b.bin'))
+        $found.Size | Should -Be @(100, 200)
+    }
+
+    It 'drive Write-, Read- and Remove-SharedMemory' {
+        Get-ChildItem (Join-Path $Dir '*.bin') | Write-SharedMemory -Value 42L
+        Get-ChildItem (Join-Path $Dir '*.bin') | Read-SharedMemory -As Int64 -Count 1 | Should -Be @(42, 42)
+        Get-ChildItem (Join-Path $Dir 'a.bin') | Remove-SharedMemory -Force
+        Join-Path $Dir 'a.bin' | Should -Not -Exist
+        Join-Path $Dir 'b.bin' | Should -Exist
+    }
+}

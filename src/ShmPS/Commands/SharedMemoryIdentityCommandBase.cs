@@ -50,6 +50,22 @@ public abstract class SharedMemoryIdentityCommandBase : PSCmdlet
     [ValidateNotNullOrEmpty]
     public string[] LiteralPath { get; set; } = Array.Empty<string>();
 
+    /// <summary>
+    /// Bound only from the FullName property of files piped in (Get-ChildItem, Get-Item): they name
+    /// shared file mappings by their full path. Without it their Name property would be read as the
+    /// name of a POSIX object.
+    /// </summary>
+    [Parameter(ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true, DontShow = true)]
+    [AllowNull]
+    [AllowEmptyCollection]
+    public string[] FullName
+    {
+        get => _fullName;
+        set => _fullName = value ?? System.Array.Empty<string>();
+    }
+
+    private string[] _fullName = System.Array.Empty<string>();
+
     /// <summary>Objects from New-SharedMemory or Get-SharedMemory.</summary>
     [Parameter(Mandatory = true, ParameterSetName = InputObjectSet, ValueFromPipeline = true)]
     [ValidateNotNull]
@@ -65,6 +81,8 @@ public abstract class SharedMemoryIdentityCommandBase : PSCmdlet
         KeySet => finder.ResolveKeys(Key),
         IdSet => finder.ResolveIds(Id),
         NameSet when !nameGiven && Id.Length > 0 => finder.ResolveIds(Id),
+        NameSet when FullName.Length > 0 && !MyInvocation.BoundParameters.ContainsKey("Kind") =>
+            finder.ResolvePaths(FullName, literal: true),
         PathSet => finder.ResolvePaths(Path, literal: false),
         LiteralPathSet => finder.ResolvePaths(LiteralPath, literal: true),
         _ => null,
