@@ -1,0 +1,85 @@
+BeforeAll { . $PSScriptRoot/common.ps1 }
+
+Describe 'PowerShell conventions' -Tag Conventions {
+    BeforeAll {
+        $script:Cmdlets = (Get-Command -Module ShmPS).Name
+        $script:Acting = 'Read-SharedMemory', 'Write-SharedMemory', 'Resize-SharedMemory',
+            'Set-SharedMemoryPermission', 'Remove-SharedMemory', 'Lock-SharedMemory', 'Unlock-SharedMemory'
+        $script:Name = New-TestName
+        $script:Posix = New-SharedMemory -Name $Name -Size 64
+        $script:Segment = New-SharedMemory -Kind SystemV -Size 64
+    }
+    AfterAll {
+        $Segment | Remove-SharedMemory -ErrorAction SilentlyContinue
+        Remove-TestObjects
+    }
+
+    It 'completes -Name of <Command> from the objects that exist' -TestCases @(
+        @{ Command = 'Get-SharedMemory' }, @{ Command = 'Read-SharedMemory' }, @{ Command = 'Remove-SharedMemory' }
+    ) {
+        $line = "$Command -Name $($Name.Substring(0, $Name.Length - 4))"
+        $completions = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches
+        $completions.CompletionText | Should -Contain $Name
+        $completions.CompletionText | Should -Not -Contain $Segment.Name
+    }
+
+    It 'completes -Key and -Id from the System V segments that exist' {
+        $line = 'Read-SharedMemory -Key '
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain $Segment.Name
+        $line = 'Remove-SharedMemory -Id '
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain ([string]$Segment.Id)
+    }
+
+    It 'completes -Encoding with encoding names' {
+        $line = 'Read-SharedMemory -Encoding ut'
+        $texts = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
+        $texts | Should -Contain 'utf8'
+        $texts | Should -Contain 'utf32'
+    }
+
+    It 'declares an output type on every cmdlet: <_>' -ForEach @(
+        'New-SharedMemory', 'Get-SharedMemory', 'Read-SharedMemory', 'Write-SharedMemory', 'Resize-SharedMemory',
+        'Set-SharedMemoryPermission', 'Remove-SharedMemory', 'Lock-SharedMemory', 'Unlock-SharedMemory'
+    ) {
+        $command = Get-Command $_
+        $attributes = $command.ImplementingType.GetCustomAttributes([System.Management.Automation.OutputTypeAttribute], $false)
+        $attributes | Should -Not -BeNullOrEmpty
+    }
+
+    It 'supports -WhatIf and -Confirm on every cmdlet that changes state: <_>' -ForEach @(
+        'New-SharedMemory', 'Write-SharedMemory', 'Resize-SharedMemory', 'Set-SharedMemoryPermission', 'Remove-SharedMemory'
+    ) {
+        $parameters = (Get-Command $_).Parameters
+        $parameters.Keys | Should -Contain 'WhatIf'
+        $parameters.Keys | Should -Contain 'Confirm'
+    }
+
+    It 'gives <_> the same identity parameter sets as every other cmdlet that acts on objects' -ForEach @(
+        'Write-SharedMemory', 'Resize-SharedMemory', 'Set-SharedMemoryPermission', 'Remove-SharedMemory',
+        'Lock-SharedMemory', 'Unlock-SharedMemory', 'Get-SharedMemory'
+    ) {
+        $describe = {
+            param($command)
+            foreach ($set in (Get-Command $command).ParameterSets | Where-Object Name -in 'Name', 'Key', 'Id', 'Path', 'LiteralPath', 'InputObject') {
+                foreach ($p in $set.Parameters | Where-Object Name -in 'Key', 'Id', 'Path', 'LiteralPath', 'InputObject', 'FullName') {
+                    '{0}:{1}:{2}:{3}:{4}:{5}' -f $set.Name, $p.Name, $p.ParameterType, $p.IsMandatory, $p.ValueFromPipeline, $p.ValueFromPipelineByPropertyName
+                }
+            }
+        }
+        $reference = & $describe 'Read-SharedMemory' | Sort-Object
+        & $describe $_ | Sort-Object | Should -Be $reference
+    }
+
+    It 'shows Kind, Name, Size, Permissions, Owner and AttachCount in the default table of every kind' {
+        $file = Join-Path ([IO.Path]::GetTempPath()) "shmps-conventions-$PID.bin"
+        try {
+            $mapping = New-SharedMemory -Path $file -Size 64
+            $lines = @($Posix, $Segment, $mapping) | Format-Table | Out-String -Width 200
+            $header = ($lines -split "`n" | Where-Object { $_ -match '\S' } | Select-Object -First 1) -split '\s+' | Where-Object { $_ }
+            $header | Should -Be @('Kind', 'Name', 'Size', 'Permissions', 'Owner', 'AttachCount')
+            $lines | Should -Match ([regex]::Escape($Segment.Name))
+            $lines | Should -Match ([regex]::Escape($file))
+        }
+        finally { Remove-Item $file -ErrorAction SilentlyContinue }
+    }
+}
