@@ -64,8 +64,25 @@ public abstract class DescriptorSharedMemory : SharedMemory
         if (!st.IsRegularFile)
         {
             fd.Dispose();
-            throw ErrorHelper.NotRegularFile(KindDescription, Path, st.FileTypeDescription);
+            throw ErrorHelper.NotRegular(KindDescription, Name, Path, st);
         }
+    }
+
+    /// <summary>
+    /// Reads the metadata of the existing object at Path without opening it (so objects the caller may
+    /// not read are described too); refuses a missing path, a symbolic link and anything not a regular file.
+    /// </summary>
+    private protected void DescribeExisting()
+    {
+        if (!Libc.TryStatx(Path, out Statx st))
+        {
+            throw NotFound();
+        }
+        if (!st.IsRegularFile)
+        {
+            throw ErrorHelper.NotRegular(KindDescription, Name, Path, st);
+        }
+        Populate(st);
     }
 
     internal void Populate(in Statx st)
@@ -84,17 +101,14 @@ public abstract class DescriptorSharedMemory : SharedMemory
 
     public override void Refresh()
     {
-        if (!Libc.TryStatx(Path, out Statx st))
-        {
-            throw NotFound();
-        }
-        if (_fd is not null && st.Inode != _inode)
+        ulong before = _inode;
+        DescribeExisting();
+        if (_fd is not null && _inode != before)
         {
             // The name now refers to another object: forget the descriptor of the old one.
             _fd.Dispose();
             _fd = null;
         }
-        Populate(st);
     }
 
     private protected abstract SharedMemoryException NotFound();

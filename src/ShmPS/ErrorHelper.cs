@@ -118,6 +118,11 @@ internal static class ErrorHelper
             $"'{path}' is a {fileType}, not a regular file, so it cannot be a {kind}.", path,
             "Give the path of a regular file, or a path where none exists yet.");
 
+    /// <summary>What stands where a regular file was expected: a refused link, or some other kind of file.</summary>
+    public static SharedMemoryException NotRegular(string kind, string name, string path, in Statx st) => st.IsSymbolicLink
+        ? SymbolicLinkRefused(kind, name)
+        : NotRegularFile(kind, path, st.FileTypeDescription);
+
     private static string Printable(string s) => s.Replace("\0", "\\0");
 
     #endregion

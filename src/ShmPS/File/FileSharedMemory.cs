@@ -55,15 +55,7 @@ public sealed class FileSharedMemory : DescriptorSharedMemory
     public static FileSharedMemory Find(string path)
     {
         var shm = new FileSharedMemory(path);
-        if (!Libc.TryStatx(path, out Statx st))
-        {
-            throw ErrorHelper.NotFound(shm.KindDescription, path);
-        }
-        if (!st.IsRegularFile)
-        {
-            throw NotRegular(path, st);
-        }
-        shm.Populate(st);
+        shm.DescribeExisting();
         return shm;
     }
 
@@ -121,9 +113,8 @@ public sealed class FileSharedMemory : DescriptorSharedMemory
         }
     }
 
-    private static SharedMemoryException NotRegular(string path, Statx st) => st.IsSymbolicLink
-        ? ErrorHelper.SymbolicLinkRefused("shared file mapping", path)
-        : ErrorHelper.NotRegularFile("shared file mapping", path, st.FileTypeDescription);
+    private static SharedMemoryException NotRegular(string path, in Statx st) =>
+        ErrorHelper.NotRegular("shared file mapping", path, path, st);
 
     #endregion
 }

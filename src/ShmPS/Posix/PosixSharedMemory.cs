@@ -53,19 +53,7 @@ public sealed class PosixSharedMemory : DescriptorSharedMemory
     public static PosixSharedMemory Find(string name)
     {
         var shm = new PosixSharedMemory(NormalizeName(name));
-        if (!Libc.TryStatx(shm.Path, out Statx st))
-        {
-            throw ErrorHelper.NotFound(shm.KindDescription, shm.Name);
-        }
-        if (st.IsSymbolicLink)
-        {
-            throw ErrorHelper.SymbolicLinkRefused(shm.KindDescription, shm.Name);
-        }
-        if (!st.IsRegularFile)
-        {
-            throw ErrorHelper.NotRegularFile(shm.KindDescription, shm.Path, st.FileTypeDescription);
-        }
-        shm.Populate(st);
+        shm.DescribeExisting();
         return shm;
     }
 

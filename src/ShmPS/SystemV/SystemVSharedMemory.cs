@@ -164,17 +164,18 @@ public sealed class SystemVSharedMemory : SharedMemory
             }
             return attachment;
         }
-        catch (NativeException e) when (e.Errno is Errno.EINVAL or Errno.EIDRM)
-        {
-            throw ErrorHelper.NotFound(KindDescription, $"{Name} (id {Id})");
-        }
         catch (NativeException e)
         {
-            throw ErrorHelper.FromNative(e, this);
+            throw Failure(e);
         }
     }
 
     #endregion
+
+    /// <summary>A failed call on this segment's id: EINVAL and EIDRM both mean the segment is gone.</summary>
+    private SharedMemoryException Failure(NativeException e) => e.Errno is Errno.EINVAL or Errno.EIDRM
+        ? ErrorHelper.NotFound(KindDescription, $"{Name} (id {Id})")
+        : ErrorHelper.FromNative(e, this);
 
     #region Management
 
@@ -194,13 +195,9 @@ public sealed class SystemVSharedMemory : SharedMemory
         {
             Libc.ShmRemove(Id);
         }
-        catch (NativeException e) when (e.Errno is Errno.EINVAL or Errno.EIDRM)
-        {
-            throw ErrorHelper.NotFound(KindDescription, Name);
-        }
         catch (NativeException e)
         {
-            throw ErrorHelper.FromNative(e, this);
+            throw Failure(e);
         }
         if (TryDescribe(Id, out ProcRow row))
         {
@@ -278,13 +275,9 @@ public sealed class SystemVSharedMemory : SharedMemory
             Libc.ShmSet(Id, ds);
             UpdateLockPermission(ds.Perm);
         }
-        catch (NativeException e) when (e.Errno is Errno.EINVAL or Errno.EIDRM)
-        {
-            throw ErrorHelper.NotFound(KindDescription, Name);
-        }
         catch (NativeException e)
         {
-            throw ErrorHelper.FromNative(e, this);
+            throw Failure(e);
         }
         Refresh();
     }
