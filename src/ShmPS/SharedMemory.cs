@@ -63,9 +63,7 @@ public abstract class SharedMemory : IDisposable
     /// <paramref name="timeout"/> (null: no limit). Dispose the result to release it.
     /// </summary>
     public SharedMemoryLock Lock(bool shared = false, TimeSpan? timeout = null) =>
-        SharedMemoryLock.Acquire(this, shared, timeout,
-            System.Management.Automation.Runspaces.Runspace.DefaultRunspace?.InstanceId ?? Guid.Empty,
-            System.Threading.CancellationToken.None);
+        SharedMemoryLock.AcquireForMethod(this, shared, timeout);
 
     #region Data access
 

@@ -76,6 +76,12 @@ public sealed class SharedMemoryLock : IDisposable
         }
     }
 
+    /// <summary>SharedMemory.Lock(): the lock for a script's method call, in the calling runspace.</summary>
+    internal static SharedMemoryLock AcquireForMethod(SharedMemory shm, bool shared, TimeSpan? timeout) =>
+        Acquire(shm, shared, timeout,
+            System.Management.Automation.Runspaces.Runspace.DefaultRunspace?.InstanceId ?? Guid.Empty,
+            CancellationToken.None);
+
     private static void WaitFor(LockHandle handle, SharedMemory shm, TimeSpan? timeout, CancellationToken cancel)
     {
         var elapsed = System.Diagnostics.Stopwatch.StartNew();

@@ -191,6 +191,7 @@ public sealed class SystemVSharedMemory : SharedMemory
     internal override void Remove()
     {
         Detach();
+        SystemVSemaphoreLock.RemoveFor(this);
         try
         {
             Libc.ShmRemove(Id);
@@ -216,53 +217,8 @@ public sealed class SystemVSharedMemory : SharedMemory
             $"{KindDescription} '{Name}' (id {Id}) cannot be resized: System V segments have the size they were created with.",
             this, "Create a new segment of the size you need (New-SharedMemory -Kind SystemV), copy the data, and remove this one; or use a POSIX object, which can be resized.");
 
-    /// <summary>
-    /// The lock is a System V semaphore set with the segment's key (created on first use with the
-    /// segment's read/write bits, and left in place afterwards: `ipcs -s` shows it).
-    /// </summary>
-    internal override LockHandle OpenLock(bool shared)
-    {
-        if (Key == Libc.IPC_PRIVATE)
-        {
-            throw new SharedMemoryException("LockNotSupported", ErrorCategory.InvalidOperation,
-                $"{KindDescription} id {Id} has no key (private, or marked for removal), so no other process could find its lock.",
-                this, "Create the segment with a key (New-SharedMemory -Key) to lock it across processes.");
-        }
-        try
-        {
-            int semid = Libc.SemGet(Key, 2, Libc.IPC_CREAT | ((int)Mode & 0x1B6));
-            return new SemaphoreLockHandle(semid, Key, shared);
-        }
-        catch (NativeException e) when (e.Errno == Errno.EINVAL)
-        {
-            throw new SharedMemoryException("LockConflict", ErrorCategory.ResourceExists,
-                $"A semaphore set with key {Name} exists with fewer than 2 semaphores: another program uses this key for its own semaphores.",
-                this, "Use a different key for the segment, or remove that semaphore set if it is stale (ipcrm -S KEY).", e);
-        }
-        catch (NativeException e)
-        {
-            throw ErrorHelper.FromNative(e, this);
-        }
-    }
-
-    /// <summary>Whoever may use the segment may take its lock: its semaphore set, if it exists, follows.</summary>
-    private void UpdateLockPermission(IpcPerm perm)
-    {
-        if (Key == Libc.IPC_PRIVATE)
-        {
-            return;
-        }
-        int semid;
-        try
-        {
-            semid = Libc.SemGet(Key, 0, 0);
-        }
-        catch (NativeException e) when (e.Errno == Errno.ENOENT)
-        {
-            return; // never locked
-        }
-        Libc.SemSetPermission(semid, perm.Uid, perm.Gid, (ushort)(perm.Mode & 0x1B6));
-    }
+    /// <summary>The lock is a System V semaphore set with the segment's key (see SystemVSemaphoreLock).</summary>
+    internal override LockHandle OpenLock(bool shared) => SystemVSemaphoreLock.Open(this, shared);
 
     internal override void SetPermission(UnixFileMode? mode, uint? ownerId, uint? groupId)
     {
@@ -273,7 +229,7 @@ public sealed class SystemVSharedMemory : SharedMemory
             if (groupId is not null) ds.Perm.Gid = groupId.Value;
             if (mode is not null) ds.Perm.Mode = (ushort)((int)mode.Value & 0x1FF);
             Libc.ShmSet(Id, ds);
-            UpdateLockPermission(ds.Perm);
+            SystemVSemaphoreLock.FollowSegment(Key, ds.Perm);
         }
         catch (NativeException e)
         {
