@@ -83,3 +83,29 @@ Describe 'PowerShell conventions' -Tag Conventions {
         finally { Remove-Item $file -ErrorAction SilentlyContinue }
     }
 }
+
+Describe 'Error ids' -Tag Conventions {
+    BeforeAll {
+        $script:Ids = [ShmPS.ErrorIds].GetFields() | Where-Object IsLiteral | ForEach-Object { $_.GetValue($null) }
+        $script:About = Get-Content -Raw (Join-Path $RepoRoot 'docs/en-US/about_ShmPS.md')
+        $script:Sources = Get-ChildItem (Join-Path $RepoRoot 'src/ShmPS') -Recurse -Filter *.cs | Where-Object Name -NE 'ErrorIds.cs'
+    }
+
+    It 'lists every error id in the table of about_ShmPS, and no other' {
+        $Ids.Count | Should -BeGreaterThan 30
+        foreach ($id in $Ids) { $About | Should -Match "``$id``" -Because "$id is an id ShmPS writes" }
+        $table = [regex]::Matches(($About -split '## NOTE')[1], '`([A-Z][A-Za-z]+)`').Groups |
+            Where-Object Name -EQ 1 | ForEach-Object Value | Where-Object { $_ -cmatch '^[A-Z][a-z]+[A-Z]' } | Sort-Object -Unique
+        $table | Where-Object { $_ -notin $Ids -and $_ -notmatch '^(FullyQualifiedErrorId|ErrorId)$' } | Should -BeNullOrEmpty
+    }
+
+    It 'names ids through ErrorIds, not as strings, wherever an error is made' {
+        $literal = $Sources | Select-String -Pattern '\(\s*"[A-Z][A-Za-z]+"\s*,\s*(System\.Management\.Automation\.)?ErrorCategory\.' |
+            ForEach-Object { "$($_.Filename):$($_.LineNumber)" }
+        $literal | Should -BeNullOrEmpty
+    }
+
+    It 'never decides by comparing an id string' {
+        $Sources | Select-String -Pattern 'ErrorId\s*==' | ForEach-Object { "$($_.Filename):$($_.LineNumber)" } | Should -BeNullOrEmpty
+    }
+}

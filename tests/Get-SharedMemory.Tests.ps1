@@ -23,11 +23,12 @@ Describe 'Get-SharedMemory' -Tag Posix {
             $mine = @(
                 @{ Name = New-TestName; Size = 1; Mode = '0600' }
                 @{ Name = New-TestName; Size = 5000; Mode = '0640' }
-                @{ Name = New-TestName; Size = 1MB + 3; Mode = '4750' }
+                @{ Name = New-TestName; Size = 1MB + 3; Mode = '0750' }
                 @{ Name = New-TestName; Size = 77; Mode = '0604' }
             )
             foreach ($m in $mine) { New-SharedMemory -Name $m.Name -Size $m.Size -Mode $m.Mode | Out-Null }
             chown 65534:65534 "/dev/shm$($mine[3].Name)"
+            chmod 4750 "/dev/shm$($mine[2].Name)"   # ShmPS never sets setuid, but lists what others set
             & $posix create "$(New-TestName)" 123 644   # made by another program
             # Other programs may create and remove objects meanwhile: compare with what ls shows before and after.
             $before = Get-LsEntry

@@ -18,6 +18,10 @@ BeforeDiscovery {
                 Seconds = 'tv_sec'; Nanoseconds = 'tv_nsec'; _reserved = '__reserved' } }
         @{ Type = 'ShmPS.Native.Libc+SemBuf'; CStruct = 'sembuf'; Members = [ordered]@{
                 Number = 'sem_num'; Operation = 'sem_op'; Flags = 'sem_flg' } }
+        @{ Type = 'ShmPS.Native.Libc+PollFd'; CStruct = 'pollfd'; Members = [ordered]@{
+                Fd = 'fd'; Events = 'events'; ReturnedEvents = 'revents' } }
+        @{ Type = 'ShmPS.Native.Libc+IoVec'; CStruct = 'iovec'; Members = [ordered]@{
+                Base = 'iov_base'; Length = 'iov_len' } }
         @{ Type = 'ShmPS.Native.Libc+Timespec'; CStruct = 'timespec'; Members = [ordered]@{
                 Seconds = 'tv_sec'; Nanoseconds = 'tv_nsec' } }
     )
@@ -32,7 +36,8 @@ BeforeDiscovery {
     # Every integer constant of the native layer, by the class that declares it.
     $Constants = [ordered]@{
         'ShmPS.Native.Libc'  = @(
-            'O_RDONLY', 'O_RDWR', 'O_CREAT', 'O_EXCL', 'O_NONBLOCK', 'O_CLOEXEC', 'O_NOFOLLOW', 'SEEK_END',
+            'O_RDONLY', 'O_RDWR', 'O_CREAT', 'O_EXCL', 'O_NONBLOCK', 'O_CLOEXEC', 'O_NOFOLLOW', 'O_DIRECTORY', 'O_TMPFILE', 'SEEK_END',
+            'AT_SYMLINK_FOLLOW', 'POLLIN',
             'AT_FDCWD', 'AT_SYMLINK_NOFOLLOW', 'AT_EMPTY_PATH', 'STATX_BASIC_STATS',
             'LOCK_SH', 'LOCK_EX', 'LOCK_NB', 'LOCK_UN', 'RLIMIT_FSIZE',
             'IPC_PRIVATE', 'IPC_CREAT', 'IPC_EXCL', 'SHM_HUGETLB', 'SHM_RDONLY', 'IPC_RMID', 'IPC_SET', 'IPC_STAT',
@@ -41,7 +46,7 @@ BeforeDiscovery {
         'ShmPS.Native.Errno' = @(
             'EPERM', 'ENOENT', 'EINTR', 'EBADF', 'EAGAIN', 'EWOULDBLOCK', 'ENOMEM', 'EACCES', 'EEXIST', 'ENOTDIR',
             'EISDIR', 'EINVAL', 'ENFILE', 'EMFILE', 'EFBIG', 'ENOSPC', 'EROFS', 'ERANGE', 'ENAMETOOLONG', 'ELOOP',
-            'EIDRM', 'EOVERFLOW', 'EOPNOTSUPP', 'EDQUOT')
+            'EIDRM', 'EOVERFLOW', 'EOPNOTSUPP', 'EDQUOT', 'ESRCH', 'ENXIO', 'EFAULT', 'ENOSYS')
     }
     $ConstantCases = foreach ($class in $Constants.Keys) {
         foreach ($name in $Constants[$class]) { @{ Class = $class; Name = $name } }

@@ -20,10 +20,21 @@ Describe 'Set-SharedMemoryPermission' -Tag Posix {
         @{ Mode = 'rw-rw----'; Type = 'symbolic'; Octal = '660' }
         @{ Mode = [IO.UnixFileMode]'UserRead'; Type = 'UnixFileMode'; Octal = '400' }
         @{ Mode = '0000'; Type = 'no access'; Octal = '0' }
-        @{ Mode = '2750'; Type = 'setgid'; Octal = '2750' }
     ) {
         Set-SharedMemoryPermission -Name $name -Mode $Mode | Should -BeNullOrEmpty
         stat -c '%a %u %g' "/dev/shm$name" | Should -Be "$Octal $me"
+    }
+
+    It 'refuses -Mode <Mode> (<Type>) with InvalidMode and changes nothing' -TestCases @(
+        @{ Mode = '2750'; Type = 'setgid' }
+        @{ Mode = '4755'; Type = 'setuid' }
+        @{ Mode = '1777'; Type = 'sticky' }
+        @{ Mode = 'rwsr-x---'; Type = 'setuid, symbolic' }
+        @{ Mode = [IO.UnixFileMode]'SetUser, UserRead'; Type = 'UnixFileMode with SetUser' }
+    ) {
+        { Set-SharedMemoryPermission -Name $name -Mode $Mode -ErrorAction Stop } |
+            Should -Throw -ErrorId 'InvalidMode,ShmPS.Commands.SetSharedMemoryPermissionCommand'
+        stat -c '%a' "/dev/shm$name" | Should -Be '600'
     }
 
     It 'takes -Mode by position' {
@@ -48,8 +59,8 @@ Describe 'Set-SharedMemoryPermission' -Tag Posix {
     }
 
     It 'sets mode, owner and group together, the mode asked for winning' {
-        Set-SharedMemoryPermission -Name $name -Mode 2770 -Owner 65534 -Group 65534
-        stat -c '%a %u %g' "/dev/shm$name" | Should -Be '2770 65534 65534'
+        Set-SharedMemoryPermission -Name $name -Mode 0770 -Owner 65534 -Group 65534
+        stat -c '%a %u %g' "/dev/shm$name" | Should -Be '770 65534 65534'
     }
 
     It 'outputs the updated object with -PassThru' {

@@ -33,10 +33,13 @@ Describe 'System V attachments kept by Attach()' -Tag SystemV {
         [Convert]::ToHexString($Segment.Read(100, 2)) | Should -Be 'CAFE'
     }
 
-    It 'is released by Close() and by Remove-SharedMemory' {
+    It 'is released by Close(), after which the methods refuse with SharedMemoryClosed, and by Remove-SharedMemory' {
         $Segment.Attach()
         $Segment.Close()
         (Get-SharedMemory -Id $Segment.Id).AttachCount | Should -Be 0
+        try { $Segment.Attach(); throw 'Attach() after Close() worked' } catch { $_.Exception.InnerException.ErrorId | Should -Be 'SharedMemoryClosed' }
+        (Get-SharedMemory -Id $Segment.Id).AttachCount | Should -Be 0
+        $Segment = Get-SharedMemory -Id $Segment.Id
         $Segment.Attach()
         $Segment | Remove-SharedMemory
         # Detached before IPC_RMID: nothing keeps the segment, so it is gone at once.

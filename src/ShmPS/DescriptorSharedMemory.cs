@@ -7,13 +7,16 @@ namespace ShmPS;
 /// <summary>
 /// The kinds that are files: POSIX objects (files in /dev/shm) and shared file mappings. Data moves
 /// with pread/pwrite on a descriptor, never through a mapping, so another process shrinking or
-/// removing the object gives a short read or an error, never a SIGBUS.
+/// removing the object gives a short read or an error, never a SIGBUS. Every descriptor opened by
+/// path is checked to be the file that was described (device and inode), so a name or a parent
+/// directory swapped meanwhile is refused, not followed to another file.
 /// </summary>
 public abstract class DescriptorSharedMemory : SharedMemory
 {
+    private readonly object _sync = new();
     private SafeFdHandle? _fd;
     private bool _writable;
-    private ulong _inode;
+    private FileIdentity _identity;
 
     private protected DescriptorSharedMemory(string name, string path) : base(name) => Path = path;
 
@@ -25,46 +28,103 @@ public abstract class DescriptorSharedMemory : SharedMemory
     /// <summary>Bytes of memory or disk actually reserved (st_blocks × 512): less than Size when sparse.</summary>
     public long AllocatedBytes { get; private set; }
 
+    /// <summary>Device and inode: what makes two paths, or two moments of one path, the same file.</summary>
+    private readonly record struct FileIdentity(uint DevMajor, uint DevMinor, ulong Inode)
+    {
+        public static FileIdentity Of(in Statx st) => new(st.DevMajor, st.DevMinor, st.Inode);
+    }
+
     /// <summary>Opens the object's file; flags always include O_NOFOLLOW and O_CLOEXEC.</summary>
     private protected abstract SafeFdHandle OpenDescriptor(int flags);
 
-    /// <summary>Takes ownership of a descriptor that the backend opened or created.</summary>
-    private protected void Attach(SafeFdHandle fd, bool writable)
+    /// <summary>Takes a descriptor that the backend created or opened as this object's own.</summary>
+    private protected void Adopt(SafeFdHandle fd, bool writable)
     {
         Statx st = Libc.FStatx(fd);
-        RequireRegularFile(st, fd);
-        _fd?.Dispose();
-        _fd = fd;
-        _writable = writable;
-        Populate(st);
-    }
-
-    /// <summary>The descriptor, opened on first use and reopened read-write when a write needs it.</summary>
-    private protected SafeFdHandle Descriptor(bool writable)
-    {
-        if (_fd is null || _fd.IsClosed || (writable && !_writable))
-        {
-            int access = writable ? Libc.O_RDWR : Libc.O_RDONLY;
-            SafeFdHandle fd;
-            try
-            {
-                fd = OpenDescriptor(access | Libc.O_NOFOLLOW | Libc.O_CLOEXEC | Libc.O_NONBLOCK);
-            }
-            catch (NativeException e)
-            {
-                throw ErrorHelper.FromNative(e, this);
-            }
-            Attach(fd, writable);
-        }
-        return _fd!;
-    }
-
-    private void RequireRegularFile(in Statx st, SafeFdHandle fd)
-    {
         if (!st.IsRegularFile)
         {
             fd.Dispose();
             throw ErrorHelper.NotRegular(KindDescription, Name, Path, st);
+        }
+        lock (_sync)
+        {
+            _fd?.Dispose();
+            _fd = fd;
+            _writable = writable;
+            Populate(st);
+        }
+    }
+
+    /// <summary>
+    /// The descriptor, opened on first use and reopened read-write when a write needs it. A file that
+    /// is not the one described (replaced, or reached through a swapped directory) is refused.
+    /// </summary>
+    private protected SafeFdHandle Descriptor(bool writable)
+    {
+        lock (_sync)
+        {
+            if (_fd is null || _fd.IsClosed || (writable && !_writable))
+            {
+                int access = writable ? Libc.O_RDWR : Libc.O_RDONLY;
+                SafeFdHandle fd = OpenVerified(access | Libc.O_NONBLOCK);
+                _fd?.Dispose(); // a call still using the old one keeps it alive until it returns
+                _fd = fd;
+                _writable = writable;
+            }
+            return _fd;
+        }
+    }
+
+    /// <summary>Opens the file by path and checks that it is the one described.</summary>
+    private SafeFdHandle OpenVerified(int flags)
+    {
+        SafeFdHandle fd = OpenDescriptor(flags | Libc.O_NOFOLLOW | Libc.O_CLOEXEC);
+        try
+        {
+            Statx st = Libc.FStatx(fd);
+            if (FileIdentity.Of(st) != _identity)
+            {
+                throw Replaced();
+            }
+            return fd;
+        }
+        catch
+        {
+            fd.Dispose();
+            throw;
+        }
+    }
+
+    private SharedMemoryException Replaced() =>
+        new(ErrorIds.SharedMemoryNotFound, System.Management.Automation.ErrorCategory.ObjectNotFound,
+            $"{KindDescription} '{Name}' is no longer at {Path}: another file stands there now (removed and created again, or a directory on the path was replaced).",
+            this, "Get the object again with Get-SharedMemory if the new one is meant.");
+
+    /// <summary>Runs a call on the descriptor; one that was released by another thread meanwhile is opened again.</summary>
+    private T OnDescriptor<T>(bool writable, Func<SafeFdHandle, T> call)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            SafeFdHandle fd = Descriptor(writable);
+            try
+            {
+                return call(fd);
+            }
+            catch (ObjectDisposedException) when (attempt == 0)
+            {
+                // Released by Close() or a cmdlet on another thread between Descriptor() and the call.
+            }
+        }
+    }
+
+    internal override bool HoldsResources => _fd is not null;
+
+    internal override void ReleaseResources()
+    {
+        lock (_sync)
+        {
+            _fd?.Dispose();
+            _fd = null;
         }
     }
 
@@ -87,7 +147,7 @@ public abstract class DescriptorSharedMemory : SharedMemory
 
     internal void Populate(in Statx st)
     {
-        _inode = st.Inode;
+        _identity = FileIdentity.Of(st);
         Size = (long)st.Size;
         Mode = (UnixFileMode)st.PermissionBits;
         OwnerId = st.Uid;
@@ -99,147 +159,240 @@ public abstract class DescriptorSharedMemory : SharedMemory
         AllocatedBytes = (long)st.Blocks * 512;
     }
 
-    public override void Refresh()
+    /// <summary>Describes the object at Path again; if another file stands there now, this object becomes that one.</summary>
+    internal override void RefreshCore()
     {
-        ulong before = _inode;
+        FileIdentity before = _identity;
         DescribeExisting();
-        if (_fd is not null && _inode != before)
+        if (_identity != before)
         {
-            // The name now refers to another object: forget the descriptor of the old one.
-            _fd.Dispose();
-            _fd = null;
+            ReleaseResources(); // the descriptor is the old file's
         }
     }
 
     private protected abstract SharedMemoryException NotFound();
 
-    public override void Flush()
+    internal override void FlushCore()
     {
-        if (_fd is not null && _writable)
+        SafeFdHandle? fd = _fd;
+        if (fd is not null && _writable)
         {
-            Libc.FSync(_fd);
+            Libc.FSync(fd);
         }
     }
 
-    private protected override long CurrentSize(bool writing)
-    {
-        try
-        {
-            return Libc.GetSize(Descriptor(writing));
-        }
-        catch (NativeException e)
-        {
-            throw ErrorHelper.FromNative(e, this);
-        }
-    }
+    private protected override long CurrentSize(bool writing) => OnDescriptor(writing, Libc.GetSize);
 
     private protected override bool ReadStopsAtEnd => true;
 
     private protected override int ReadCore(long offset, Span<byte> buffer)
     {
-        try
+        for (int attempt = 0; ; attempt++)
         {
-            return Libc.PRead(Descriptor(writable: false), buffer, offset);
-        }
-        catch (NativeException e)
-        {
-            throw ErrorHelper.FromNative(e, this);
+            SafeFdHandle fd = Descriptor(writable: false);
+            try
+            {
+                return Libc.PRead(fd, buffer, offset);
+            }
+            catch (ObjectDisposedException) when (attempt == 0)
+            {
+            }
         }
     }
 
     private protected override void WriteCore(long offset, ReadOnlySpan<byte> data)
     {
-        try
+        for (int attempt = 0; ; attempt++)
         {
-            Libc.PWrite(Descriptor(writable: true), data, offset);
-        }
-        catch (NativeException e)
-        {
-            throw ErrorHelper.FromNative(e, this);
+            SafeFdHandle fd = Descriptor(writable: true);
+            try
+            {
+                Libc.PWrite(fd, data, offset);
+                return;
+            }
+            catch (ObjectDisposedException) when (attempt == 0)
+            {
+            }
         }
     }
+
+    /// <summary>Writes past RLIMIT_FSIZE would raise SIGXFSZ and stop half-way: refused before any byte moves.</summary>
+    private protected override void CheckWriteLimit(long end) => SizeLimits.CheckFileSizeLimit(this, end);
 
     internal override void Resize(long size, bool sparse)
     {
-        SafeFdHandle fd = Descriptor(writable: true);
-        long current = Libc.GetSize(fd);
-        if (size > current && !sparse)
+        SizeLimits.CheckFileSizeLimit(this, size);
+        OnDescriptor(writable: true, fd =>
         {
-            SizeLimits.CheckReservation(this, System.IO.Path.GetDirectoryName(Path)!, size - current);
-            // Extends the file and reserves the new part, so a full file system fails here, not at a later write.
-            Libc.PosixFAllocate(fd, current, size - current);
-        }
-        else
-        {
-            Libc.FTruncate(fd, size);
-        }
-        Populate(Libc.FStatx(fd));
+            long current = Libc.GetSize(fd);
+            if (size > current && !sparse)
+            {
+                SizeLimits.CheckReservation(this, System.IO.Path.GetDirectoryName(Path)!, size - current);
+                // Extends the file and reserves the new part, so a full file system fails here, not at a later write.
+                Libc.PosixFAllocate(fd, current, size - current);
+            }
+            else
+            {
+                Libc.FTruncate(fd, size);
+            }
+            Populate(Libc.FStatx(fd));
+            return 0;
+        });
     }
 
     /// <summary>flock(2) on a descriptor of the lock's own; read access is enough for either lock mode.</summary>
-    internal override LockHandle OpenLock(bool shared)
+    internal override LockHandle OpenLock(bool shared) =>
+        new FlockHandle(OpenVerified(Libc.O_RDONLY | Libc.O_NONBLOCK), shared, Path);
+
+    internal override void SetPermission(UnixFileMode? mode, uint? ownerId, uint? groupId)
+    {
+        if (mode is not null)
+        {
+            UnixMode.RequirePermissionBitsOnly(mode.Value);
+        }
+        OnDescriptor(writable: false, fd =>
+        {
+            if (ownerId is not null || groupId is not null)
+            {
+                Libc.FChown(fd, ownerId ?? uint.MaxValue, groupId ?? uint.MaxValue);
+            }
+            if (mode is not null)
+            {
+                // After fchown: changing the owner clears setuid/setgid bits, and the mode asked for wins.
+                Libc.FChmod(fd, (uint)mode.Value);
+            }
+            Populate(Libc.FStatx(fd));
+            return 0;
+        });
+    }
+
+    /// <summary>
+    /// Removes the name, but only if it still names the file that was described: the check and the
+    /// unlink happen in one open directory (unlinkat), so a directory on the path swapped for a link to
+    /// another place cannot make ShmPS delete a file there.
+    /// </summary>
+    private protected void RemoveVerified()
+    {
+        string directory = System.IO.Path.GetDirectoryName(Path) ?? "/";
+        string name = System.IO.Path.GetFileName(Path);
+        using SafeFdHandle dir = Libc.Open(directory, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
+        if (!Libc.TryStatxAt(dir, name, out Statx st))
+        {
+            throw NotFound();
+        }
+        if (FileIdentity.Of(st) != _identity)
+        {
+            throw Replaced();
+        }
+        try
+        {
+            Libc.UnlinkAt(dir, name);
+        }
+        catch (NativeException e) when (e.Errno == Errno.ENOENT)
+        {
+            throw NotFound();
+        }
+        // The memory is freed once no process holds the file open: this object lets go of its own.
+        ReleaseResources();
+    }
+
+    #region Creation
+
+    /// <summary>How many names to draw, or how often to retry an open-or-create race, before giving up.</summary>
+    private protected const int CreateAttempts = 100;
+
+    /// <summary>
+    /// Creates the file at Path exclusively with exactly <paramref name="mode"/> and (unless sparse)
+    /// its space reserved. The file is made unnamed in its directory (O_TMPFILE), sized and given its
+    /// mode, and only then linked at Path, so that nobody, a concurrent New-SharedMemory -Force
+    /// included, can see it half-made. Returns false if the name exists. File systems without
+    /// O_TMPFILE get O_CREAT|O_EXCL and then the size and mode.
+    /// </summary>
+    private protected bool TryCreate(ref SafeFdHandle? unnamed, long size, UnixFileMode mode, bool sparse,
+        Func<int, uint, SafeFdHandle> createNamed, Action removeNamed)
+    {
+        string directory = System.IO.Path.GetDirectoryName(Path) ?? "/";
+        unnamed ??= TryCreateUnnamed(directory, size, mode, sparse);
+        if (unnamed is not null)
+        {
+            try
+            {
+                Libc.LinkDescriptor(unnamed, Path);
+            }
+            catch (NativeException e) when (e.Errno == Errno.EEXIST)
+            {
+                return false;
+            }
+            Adopt(unnamed, writable: true);
+            unnamed = null;
+            return true;
+        }
+        SafeFdHandle fd;
+        try
+        {
+            fd = createNamed(Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, (uint)mode & 0x1FF);
+        }
+        catch (NativeException e) when (e.Errno == Errno.EEXIST)
+        {
+            return false;
+        }
+        try
+        {
+            Prepare(fd, size, mode, sparse);
+            Adopt(fd, writable: true);
+        }
+        catch
+        {
+            removeNamed();
+            fd.Dispose();
+            throw;
+        }
+        return true;
+    }
+
+    /// <summary>An unnamed, prepared file in <paramref name="directory"/>, or null where the file system has no O_TMPFILE.</summary>
+    private static SafeFdHandle? TryCreateUnnamed(string directory, long size, UnixFileMode mode, bool sparse)
     {
         SafeFdHandle fd;
         try
         {
-            fd = OpenDescriptor(Libc.O_RDONLY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC | Libc.O_NONBLOCK);
+            fd = Libc.Open(directory, Libc.O_TMPFILE | Libc.O_RDWR | Libc.O_CLOEXEC, (uint)mode & 0x1FF);
         }
-        catch (NativeException e)
+        catch (NativeException e) when (e.Errno is Errno.EOPNOTSUPP or Errno.EISDIR or Errno.EINVAL)
         {
-            throw ErrorHelper.FromNative(e, this);
+            return null;
         }
-        return new FlockHandle(fd, shared, Path);
-    }
-
-    internal override void SetPermission(UnixFileMode? mode, uint? ownerId, uint? groupId)
-    {
-        SafeFdHandle fd = Descriptor(writable: false);
-        if (ownerId is not null || groupId is not null)
-        {
-            Libc.FChown(fd, ownerId ?? uint.MaxValue, groupId ?? uint.MaxValue);
-        }
-        if (mode is not null)
-        {
-            // After fchown: changing the owner clears setuid/setgid bits, and the mode asked for wins.
-            Libc.FChmod(fd, (uint)mode.Value);
-        }
-        Populate(Libc.FStatx(fd));
-    }
-
-    /// <summary>Creates, reserves and sets the exact mode on a new file; removes it again on failure.</summary>
-    private protected void Initialize(SafeFdHandle fd, long size, UnixFileMode mode, bool sparse, Action removeName)
-    {
         try
         {
-            // The umask applied at creation: fchmod makes the mode exactly what was asked.
-            Libc.FChmod(fd, (uint)mode);
-            if (sparse)
-            {
-                Libc.FTruncate(fd, size);
-            }
-            else
-            {
-                Libc.PosixFAllocate(fd, 0, size);
-            }
-            Attach(fd, writable: true);
+            Prepare(fd, size, mode, sparse);
         }
         catch
         {
-            removeName();
             fd.Dispose();
             throw;
         }
+        return fd;
     }
 
-    protected override void Dispose(bool disposing)
+    /// <summary>Gives a new file its exact mode (the umask applied at creation) and its size, reserved unless sparse.</summary>
+    private static void Prepare(SafeFdHandle fd, long size, UnixFileMode mode, bool sparse)
     {
-        if (disposing)
+        Libc.FChmod(fd, (uint)mode);
+        if (sparse)
         {
-            _fd?.Dispose();
-            _fd = null;
+            Libc.FTruncate(fd, size);
+        }
+        else
+        {
+            Libc.PosixFAllocate(fd, 0, size);
         }
     }
 
-    /// <summary>Drops the descriptor after a removal, so the memory is freed once others close theirs.</summary>
-    private protected void ReleaseDescriptor() => Dispose(true);
+    /// <summary>Opens an existing file read-write as this object; never O_CREAT.</summary>
+    private protected void OpenExisting()
+    {
+        Adopt(OpenDescriptor(Libc.O_RDWR | Libc.O_NOFOLLOW | Libc.O_CLOEXEC | Libc.O_NONBLOCK), writable: true);
+    }
+
+    #endregion
 }

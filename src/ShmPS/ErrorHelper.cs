@@ -1,4 +1,5 @@
 using System;
+using System.IO;
 using System.Management.Automation;
 using ShmPS.Native;
 
@@ -12,57 +13,109 @@ internal static class ErrorHelper
 {
     public static ErrorRecord ToErrorRecord(Exception exception, object? target)
     {
-        if (exception is SharedMemoryException sme)
-        {
-            return Record(sme, sme.ErrorId, sme.Category, sme.Target ?? target, sme.RecommendedAction);
-        }
-        if (exception is NativeException native)
-        {
-            // Re-wrap so the message names the object and the errno.
-            SharedMemoryException wrapped = FromNative(native, target);
-            return Record(wrapped, wrapped.ErrorId, wrapped.Category, target, wrapped.RecommendedAction);
-        }
-        if (exception is PipelineStoppedException)
-        {
-            throw exception;
-        }
-        return Record(exception, "SharedMemoryError", ErrorCategory.NotSpecified, target, null);
+        SharedMemoryException e = Translate(exception, target);
+        return Record(e, e.ErrorId, e.Category, e.Target ?? target, e.RecommendedAction);
     }
 
+    /// <summary>
+    /// Any failure as a SharedMemoryException with a ShmPS id: the one translation, used where a
+    /// failure leaves ShmPS (a cmdlet's error, a method's exception). Flow control is rethrown.
+    /// </summary>
+    public static SharedMemoryException Translate(Exception exception, object? target) => exception switch
+    {
+        ProviderInvocationException { InnerException: Exception inner } => Translate(inner, target),
+        System.Management.Automation.DriveNotFoundException or ProviderNotFoundException => new(ErrorIds.InvalidPath, ErrorCategory.InvalidArgument,
+            $"{Subject(target)}{exception.Message}", target, "Give a file system path (a drive such as / or ~, or a relative path).", exception),
+        ItemNotFoundException => new(ErrorIds.SharedMemoryNotFound, ErrorCategory.ObjectNotFound,
+            $"{Subject(target)}{exception.Message}", target, "Check the path.", exception),
+        WildcardPatternException or PSInvalidCastException => new(ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument,
+            $"{Subject(target)}{exception.Message}", target, "Check the arguments.", exception),
+        SharedMemoryException sme => sme,
+        NativeException native => FromNative(native, target),
+        PipelineStoppedException or OperationCanceledException or FlowControlException => throw exception,
+        ObjectDisposedException => Closed(target),
+        DirectoryNotFoundException => new(ErrorIds.DirectoryNotFound, ErrorCategory.ObjectNotFound,
+            $"{Subject(target)}{exception.Message}", target, "Check the path; create the directory first if it should exist.", exception),
+        FileNotFoundException => new(ErrorIds.SharedMemoryNotFound, ErrorCategory.ObjectNotFound,
+            $"{Subject(target)}{exception.Message}", target, "Check the path.", exception),
+        PathTooLongException => new(ErrorIds.InvalidPath, ErrorCategory.InvalidArgument,
+            $"{Subject(target)}{exception.Message}", target, PathAction, exception),
+        UnauthorizedAccessException => new(ErrorIds.PermissionDenied, ErrorCategory.PermissionDenied,
+            $"{Subject(target)}{exception.Message}", target, "Check the permissions of the file and its directories.", exception),
+        // On Linux the runtime's IOException carries the errno in HResult.
+        IOException io when io.HResult is > 0 and < 4096 => FromNative(new NativeException("I/O", io.HResult), target, io),
+        ArgumentNullException or ArgumentOutOfRangeException or ArgumentException => new(ErrorIds.InvalidArgument,
+            ErrorCategory.InvalidArgument, $"{Subject(target)}{exception.Message}", target, "Check the arguments.", exception),
+        OutOfMemoryException or InsufficientMemoryException => new(ErrorIds.InsufficientSpace, ErrorCategory.LimitsExceeded,
+            $"{Subject(target)}not enough memory: {exception.Message}", target, "Work in smaller parts (-Offset and -Count).", exception),
+        _ => new(ErrorIds.SharedMemoryError, ErrorCategory.NotSpecified, $"{Subject(target)}{exception.Message}", target,
+            "This is a failure ShmPS did not foresee; please report it with the command that caused it.", exception),
+    };
+
+    /// <summary>
+    /// Failures a cmdlet turns into its own error records: everything except flow control (Ctrl+C,
+    /// break, -ErrorAction Stop) and errors of the user's own script blocks, which pass through as they
+    /// are. PowerShell's own exceptions that ShmPS's calls raise (path resolution, wildcards) are translated.
+    /// </summary>
+    public static bool IsTranslatable(Exception e) => e switch
+    {
+        OperationCanceledException => false,
+        ProviderInvocationException or System.Management.Automation.DriveNotFoundException or ProviderNotFoundException or ItemNotFoundException
+            or WildcardPatternException or PSInvalidCastException => true,
+        RuntimeException => false,
+        _ => true,
+    };
+
+    private const string PathAction = "Give a path without NUL characters, with components of at most 255 bytes and at most 4095 bytes in all.";
+
     /// <summary>A NativeException described in terms of the object it was about.</summary>
-    public static SharedMemoryException FromNative(NativeException native, object? target)
+    public static SharedMemoryException FromNative(NativeException native, object? target, Exception? inner = null)
     {
         (string id, ErrorCategory category, string action) = native.Errno switch
         {
-            Errno.ENOENT or Errno.EIDRM => ("SharedMemoryNotFound", ErrorCategory.ObjectNotFound,
+            _ when native.NulInArgument => (ErrorIds.InvalidPath, ErrorCategory.InvalidArgument,
+                "Names and paths cannot contain NUL characters: the system would cut them there and act on another object."),
+            Errno.ENOENT or Errno.EIDRM or Errno.ENOTDIR => (ErrorIds.SharedMemoryNotFound, ErrorCategory.ObjectNotFound,
                 "Check the identity with Get-SharedMemory; the object may have been removed."),
-            Errno.EEXIST => ("SharedMemoryExists", ErrorCategory.ResourceExists,
+            Errno.EEXIST => (ErrorIds.SharedMemoryExists, ErrorCategory.ResourceExists,
                 "Choose another identity, or add -Force to open the existing object."),
-            Errno.EACCES or Errno.EPERM => ("PermissionDenied", ErrorCategory.PermissionDenied,
+            Errno.EACCES or Errno.EPERM => (ErrorIds.PermissionDenied, ErrorCategory.PermissionDenied,
                 "Check Mode, Owner and Group with Get-SharedMemory; the owner can grant access with Set-SharedMemoryPermission."),
-            Errno.ENOSPC or Errno.ENOMEM or Errno.EFBIG or Errno.EDQUOT => ("InsufficientSpace", ErrorCategory.LimitsExceeded,
+            Errno.ENOSPC or Errno.ENOMEM or Errno.EDQUOT => (ErrorIds.InsufficientSpace, ErrorCategory.LimitsExceeded,
                 "Free space by removing objects that are no longer needed (Get-SharedMemory | Remove-SharedMemory), or choose a smaller size."),
-            Errno.ELOOP => ("SymbolicLinkRefused", ErrorCategory.SecurityError,
+            Errno.EFBIG => (ErrorIds.FileSizeLimitExceeded, ErrorCategory.LimitsExceeded,
+                "Stay within the file size limit (ulimit -f, RLIMIT_FSIZE), or raise it."),
+            Errno.EMFILE or Errno.ENFILE => (ErrorIds.TooManyOpenFiles, ErrorCategory.ResourceUnavailable,
+                "Close objects kept open by methods (Close()), or raise the limit on open files (ulimit -n)."),
+            Errno.EFAULT => (ErrorIds.MemoryFault, ErrorCategory.ResourceUnavailable,
+                "The system could not provide the memory (for example a huge-page segment without a free huge page); nothing was copied past that point."),
+            Errno.ELOOP => (ErrorIds.SymbolicLinkRefused, ErrorCategory.SecurityError,
                 "A symbolic link stands at this name and ShmPS never follows one. Remove the link if it was not expected."),
-            Errno.ENAMETOOLONG => ("InvalidSharedMemoryName", ErrorCategory.InvalidArgument,
-                "Use a name of at most 255 bytes."),
-            Errno.EINVAL => ("InvalidArgument", ErrorCategory.InvalidArgument,
+            Errno.ENAMETOOLONG => (ErrorIds.InvalidPath, ErrorCategory.InvalidArgument, PathAction),
+            Errno.EISDIR => (ErrorIds.NotARegularFile, ErrorCategory.InvalidType, "Give the path of a regular file."),
+            Errno.EINVAL => (ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument,
                 "Check the size and the other arguments against the kernel's limits."),
-            Errno.EROFS => ("ReadOnlyFileSystem", ErrorCategory.PermissionDenied,
+            Errno.EROFS => (ErrorIds.ReadOnlyFileSystem, ErrorCategory.PermissionDenied,
                 "Choose a location on a writable file system."),
-            _ => ("NativeError", ErrorCategory.NotSpecified, "See the errno for details."),
+            _ => (ErrorIds.NativeError, ErrorCategory.NotSpecified, "See the errno for details."),
         };
+        string reason = native.NulInArgument ? "the name or path contains a NUL character" : Errno.Describe(native.Errno);
+        string message = $"{Subject(target)}{native.Function} failed: {reason}.";
+        return new SharedMemoryException(id, category, message, target, action, inner ?? native);
+    }
+
+    /// <summary>"POSIX shared memory object '/x': ", or nothing without a target.</summary>
+    private static string Subject(object? target)
+    {
         string name = Describe(target);
-        string message = name.Length == 0
-            ? $"{native.Function} failed: {Errno.Describe(native.Errno)}."
-            : $"{name}: {native.Function} failed: {Errno.Describe(native.Errno)}.";
-        return new SharedMemoryException(id, category, message, target, action, native);
+        return name.Length == 0 ? "" : name + ": ";
     }
 
     private static string Describe(object? target) => target switch
     {
         SharedMemory shm => $"{shm.KindDescription} '{shm.Name}'",
         null => "",
+        string text => $"'{Printable(text)}'",
         _ => $"'{target}'",
     };
 
@@ -78,43 +131,57 @@ internal static class ErrorHelper
 
     #region Managed failures
 
+    public static SharedMemoryException Closed(object? target) =>
+        new(ErrorIds.SharedMemoryClosed, ErrorCategory.InvalidOperation,
+            $"{Subject(target)}this object was closed (Close() or Dispose()), so its methods cannot be used any more.", target,
+            "Get a new object with Get-SharedMemory; cmdlets still accept the closed one as the identity.");
+
+    public static SharedMemoryException InvalidPath(string path, string reason) =>
+        new(ErrorIds.InvalidPath, ErrorCategory.InvalidArgument,
+            $"'{Printable(path)}' is not a valid path: {reason}", path, PathAction);
+
+    public static SharedMemoryException FileSizeLimitExceeded(string what, long end, long limit) =>
+        new(ErrorIds.FileSizeLimitExceeded, ErrorCategory.LimitsExceeded,
+            $"{what}: the file size limit (RLIMIT_FSIZE, ulimit -f) is {limit} bytes, and this would reach byte {end}.", what,
+            "Stay below the limit, or raise it (ulimit -f) before starting PowerShell.");
+
     public static SharedMemoryException NotFound(string kind, string identity) =>
-        new("SharedMemoryNotFound", ErrorCategory.ObjectNotFound,
+        new(ErrorIds.SharedMemoryNotFound, ErrorCategory.ObjectNotFound,
             $"No {kind} '{identity}' exists.", identity,
             "List the existing objects with Get-SharedMemory.");
 
     public static SharedMemoryException Exists(string kind, string identity) =>
-        new("SharedMemoryExists", ErrorCategory.ResourceExists,
+        new(ErrorIds.SharedMemoryExists, ErrorCategory.ResourceExists,
             $"{kind} '{identity}' already exists.", identity,
             "Choose another identity, or add -Force to open the existing object.");
 
     public static SharedMemoryException InvalidName(string name, string reason) =>
-        new("InvalidSharedMemoryName", ErrorCategory.InvalidArgument,
+        new(ErrorIds.InvalidSharedMemoryName, ErrorCategory.InvalidArgument,
             $"'{Printable(name)}' is not a valid POSIX shared memory name: {reason}", name,
             "Use one path component of 1 to 255 bytes, such as /mydata, without NUL, '.' or '..'.");
 
     public static SharedMemoryException InvalidSize(long size, string reason) =>
-        new("InvalidSize", ErrorCategory.InvalidArgument,
+        new(ErrorIds.InvalidSize, ErrorCategory.InvalidArgument,
             $"Size {size} is not valid: {reason}", size,
             "Give a positive size such as 4096 or 1MB.");
 
     public static SharedMemoryException OffsetOutOfRange(SharedMemory shm, long offset, long count, long size) =>
-        new("OffsetOutOfRange", ErrorCategory.InvalidArgument,
+        new(ErrorIds.OffsetOutOfRange, ErrorCategory.InvalidArgument,
             $"{shm.KindDescription} '{shm.Name}': offset {offset} and count {count} do not fit in its {size} bytes.",
             shm, $"Use an offset from 0 to {size} and a count of at most {size} minus the offset.");
 
     public static SharedMemoryException InsufficientSpace(string what, long size, string limitName, long limit) =>
-        new("InsufficientSpace", ErrorCategory.LimitsExceeded,
+        new(ErrorIds.InsufficientSpace, ErrorCategory.LimitsExceeded,
             $"Cannot reserve {size} bytes for {what}: {limitName} is {limit} bytes.", what,
             "Free space, raise the limit, or choose a smaller size (-Sparse skips the reservation, at the risk of write errors later).");
 
     public static SharedMemoryException SymbolicLinkRefused(string kind, string path) =>
-        new("SymbolicLinkRefused", ErrorCategory.SecurityError,
+        new(ErrorIds.SymbolicLinkRefused, ErrorCategory.SecurityError,
             $"A symbolic link stands where the {kind} '{path}' would be, and ShmPS never follows one.", path,
             "Remove the link if it was not expected (ls -l shows where it points), or use another name.");
 
     public static SharedMemoryException NotRegularFile(string kind, string path, string fileType) =>
-        new("NotARegularFile", ErrorCategory.InvalidType,
+        new(ErrorIds.NotARegularFile, ErrorCategory.InvalidType,
             $"'{path}' is a {fileType}, not a regular file, so it cannot be a {kind}.", path,
             "Give the path of a regular file, or a path where none exists yet.");
 
@@ -123,7 +190,17 @@ internal static class ErrorHelper
         ? SymbolicLinkRefused(kind, name)
         : NotRegularFile(kind, path, st.FileTypeDescription);
 
-    private static string Printable(string s) => s.Replace("\0", "\\0");
+    /// <summary>The text with control characters shown as escapes, so that a message cannot hide what was given.</summary>
+    internal static string Printable(string s)
+    {
+        var b = new System.Text.StringBuilder(s.Length);
+        foreach (char c in s)
+        {
+            if (char.IsControl(c) || char.IsSurrogate(c)) b.Append($"\\u{(int)c:x4}");
+            else b.Append(c);
+        }
+        return b.ToString();
+    }
 
     #endregion
 }

@@ -19,5 +19,21 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer
             throw new PlatformNotSupportedException(
                 $"ShmPS supports Linux on x64 and arm64; this process is {RuntimeInformation.ProcessArchitecture}.");
         }
+        IgnoreFileSizeSignal();
+    }
+
+    private const int SIGXFSZ = 25; // the same on x86_64 and aarch64 (asm-generic/signal.h)
+
+    private static PosixSignalRegistration? s_fileSizeSignal;
+
+    /// <summary>
+    /// A write or resize past RLIMIT_FSIZE (ulimit -f) raises SIGXFSZ, whose default action kills the
+    /// process. With a handler registered, the system call fails with EFBIG instead, which ShmPS reports
+    /// as FileSizeLimitExceeded. ShmPS also refuses such writes before making them; this is the net
+    /// under every other path (another module's writes included), and it changes nothing else.
+    /// </summary>
+    private static void IgnoreFileSizeSignal()
+    {
+        s_fileSizeSignal ??= PosixSignalRegistration.Create((PosixSignal)SIGXFSZ, context => context.Cancel = true);
     }
 }

@@ -1,8 +1,12 @@
 using System;
 using System.Buffers.Binary;
-using ShmPS.Commands;
-
 namespace ShmPS;
+
+/// <summary>The little-endian number types that Read-/Write-SharedMemory -As understand.</summary>
+public enum SharedMemoryNumberType
+{
+    Byte, SByte, Int16, UInt16, Int32, UInt32, Int64, UInt64, Single, Double,
+}
 
 /// <summary>Little-endian encoding of the -As number types.</summary>
 internal static class NumberCodec

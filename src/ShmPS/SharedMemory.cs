@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Threading;
 
 namespace ShmPS;
 
@@ -62,16 +63,38 @@ public abstract class SharedMemory : IDisposable
     /// Takes the object's cross-process lock (exclusive, or shared), waiting at most
     /// <paramref name="timeout"/> (null: no limit). Dispose the result to release it.
     /// </summary>
-    public SharedMemoryLock Lock(bool shared = false, TimeSpan? timeout = null) =>
-        SharedMemoryLock.AcquireForMethod(this, shared, timeout);
+    public SharedMemoryLock Lock(bool shared = false, TimeSpan? timeout = null)
+    {
+        ThrowIfClosed();
+        try
+        {
+            return SharedMemoryLock.AcquireForMethod(this, shared, timeout);
+        }
+        catch (Exception e) when (IsUntranslated(e))
+        {
+            throw ErrorHelper.Translate(e, this);
+        }
+    }
 
     #region Data access
+
+    // Public methods check that the object is open and turn every failure into a SharedMemoryException
+    // with a ShmPS id; cmdlets use the internal members, which work on closed objects too (a cmdlet
+    // opens what it needs and releases it when done, see CommandScope).
 
     /// <summary>Reads <paramref name="count"/> bytes at <paramref name="offset"/>.</summary>
     public byte[] Read(long offset, int count)
     {
-        CheckRange(offset, count);
-        return ReadArray(offset, count);
+        try
+        {
+            ThrowIfClosed();
+            CheckRange(offset, count);
+            return ReadArray(offset, count);
+        }
+        catch (Exception e) when (IsUntranslated(e))
+        {
+            throw ErrorHelper.Translate(e, this);
+        }
     }
 
     /// <summary>A new array read from a range already checked against the size.</summary>
@@ -86,16 +109,45 @@ public abstract class SharedMemory : IDisposable
     /// <summary>Reads into part of an existing buffer; returns the count read.</summary>
     public int Read(long offset, byte[] buffer, int index, int count)
     {
-        ReadExact(offset, buffer.AsSpan(index, count));
-        return count;
+        ArgumentNullException.ThrowIfNull(buffer);
+        try
+        {
+            ThrowIfClosed();
+            ReadExact(offset, buffer.AsSpan(index, count));
+            return count;
+        }
+        catch (Exception e) when (IsUntranslated(e))
+        {
+            throw ErrorHelper.Translate(e, this);
+        }
     }
 
     /// <summary>Writes all of <paramref name="data"/> at <paramref name="offset"/>.</summary>
-    public void Write(long offset, byte[] data) => Write(offset, (ReadOnlySpan<byte>)data);
+    public void Write(long offset, byte[] data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        WriteChecked(offset, data);
+    }
 
     /// <summary>Writes part of a buffer at <paramref name="offset"/>.</summary>
-    public void Write(long offset, byte[] buffer, int index, int count) =>
-        Write(offset, (ReadOnlySpan<byte>)buffer.AsSpan(index, count));
+    public void Write(long offset, byte[] buffer, int index, int count)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        WriteChecked(offset, buffer.AsSpan(index, count));
+    }
+
+    private void WriteChecked(long offset, ReadOnlySpan<byte> data)
+    {
+        try
+        {
+            ThrowIfClosed();
+            Write(offset, data);
+        }
+        catch (Exception e) when (IsUntranslated(e))
+        {
+            throw ErrorHelper.Translate(e, this);
+        }
+    }
 
     internal void Write(long offset, ReadOnlySpan<byte> data)
     {
@@ -129,13 +181,19 @@ public abstract class SharedMemory : IDisposable
     /// <summary>Decodes <paramref name="count"/> bytes as UTF-8.</summary>
     public string ReadString(long offset, int count) => ReadString(offset, count, Encoding.UTF8);
 
-    public string ReadString(long offset, int count, Encoding encoding) => encoding.GetString(Read(offset, count));
+    public string ReadString(long offset, int count, Encoding encoding)
+    {
+        ArgumentNullException.ThrowIfNull(encoding);
+        return encoding.GetString(Read(offset, count));
+    }
 
     /// <summary>Writes the UTF-8 bytes of <paramref name="value"/> (no terminator); returns their count.</summary>
     public int WriteString(long offset, string value) => WriteString(offset, value, Encoding.UTF8);
 
     public int WriteString(long offset, string value, Encoding encoding)
     {
+        ArgumentNullException.ThrowIfNull(value);
+        ArgumentNullException.ThrowIfNull(encoding);
         byte[] bytes = encoding.GetBytes(value);
         Write(offset, bytes);
         return bytes.Length;
@@ -144,12 +202,24 @@ public abstract class SharedMemory : IDisposable
     internal T ReadValue<T>(long offset) where T : unmanaged
     {
         Span<byte> buffer = stackalloc byte[Marshal.SizeOf<T>()];
-        ReadExact(offset, buffer);
+        try
+        {
+            ThrowIfClosed();
+            ReadExact(offset, buffer);
+        }
+        catch (Exception e) when (IsUntranslated(e))
+        {
+            throw ErrorHelper.Translate(e, this);
+        }
         return MemoryMarshal.Read<T>(buffer);
     }
 
     internal void WriteValue<T>(long offset, T value) where T : unmanaged =>
-        Write(offset, MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in value)));
+        WriteChecked(offset, MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in value)));
+
+    /// <summary>Failures that have not yet become a SharedMemoryException (argument errors of a method call stay as they are).</summary>
+    private protected static bool IsUntranslated(Exception e) =>
+        e is Native.NativeException or IOException or ObjectDisposedException or UnauthorizedAccessException;
 
     internal void ReadExact(long offset, Span<byte> buffer)
     {
@@ -178,16 +248,33 @@ public abstract class SharedMemory : IDisposable
         }
     }
 
-    /// <summary>Copies <paramref name="length"/> bytes from a stream in chunks, reporting progress.</summary>
-    internal void WriteFrom(long offset, Stream source, long length, Action<long>? progress)
+    /// <summary>
+    /// Copies what a stream gives, to its end but never past <paramref name="limit"/> bytes (an endless
+    /// input such as /dev/zero stops there), in chunks, reporting progress; returns the count written
+    /// and whether input was left over. <paramref name="readChunk"/> returns 0 at the end of the input.
+    /// </summary>
+    internal long WriteFrom(long offset, long limit, Func<byte[], int, int> readChunk, Action<long>? progress, out bool truncated)
     {
-        CheckRange(offset, length, writing: true);
-        byte[] chunk = new byte[(int)Math.Min(length, 1 << 20)];
+        CheckRange(offset, 0, writing: true);
+        long room = LiveSize - offset;
+        limit = Math.Min(limit, room);
+        byte[] chunk = new byte[(int)Math.Clamp(limit + 1, 1, 1 << 20)];
         long done = 0;
-        while (done < length)
+        truncated = false;
+        while (true)
         {
-            int n = source.Read(chunk, 0, (int)Math.Min(chunk.Length, length - done));
-            if (n == 0) break;
+            int want = (int)Math.Min(chunk.Length, limit - done);
+            if (want == 0)
+            {
+                // Full: one more byte of input means the input was longer than the room.
+                truncated = readChunk(chunk, 1) > 0;
+                return done;
+            }
+            int n = readChunk(chunk, want);
+            if (n == 0)
+            {
+                return done;
+            }
             Write(offset + done, (ReadOnlySpan<byte>)chunk.AsSpan(0, n));
             done += n;
             progress?.Invoke(done);
@@ -220,6 +307,58 @@ public abstract class SharedMemory : IDisposable
         {
             throw ErrorHelper.OffsetOutOfRange(this, offset, count, size);
         }
+        if (writing)
+        {
+            CheckWriteLimit(offset + count);
+        }
+    }
+
+    /// <summary>Refuses, before anything is written, a write that would end past a limit of the kind (RLIMIT_FSIZE for files).</summary>
+    private protected virtual void CheckWriteLimit(long end) { }
+
+    #endregion
+
+    #region Lifetime
+
+    private int _closed;
+
+    /// <summary>True after Close() or Dispose(): the methods refuse to work, cmdlets still take the object as an identity.</summary>
+    internal bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    private protected void ThrowIfClosed()
+    {
+        if (IsClosed)
+        {
+            throw ErrorHelper.Closed(this);
+        }
+    }
+
+    /// <summary>True while the object holds a descriptor or an attachment.</summary>
+    internal abstract bool HoldsResources { get; }
+
+    /// <summary>Releases descriptors and attachments; the object stays usable and opens them again when needed.</summary>
+    internal abstract void ReleaseResources();
+
+    /// <summary>
+    /// A cmdlet's use of the object: what the cmdlet opens is released when the scope ends, unless
+    /// the object already held it (a script's methods keep theirs until Close()).
+    /// </summary>
+    internal CommandUse BeginCommand() => new(this, HoldsResources);
+
+    internal readonly struct CommandUse : IDisposable
+    {
+        private readonly SharedMemory _shm;
+        private readonly bool _heldBefore;
+
+        public CommandUse(SharedMemory shm, bool heldBefore) => (_shm, _heldBefore) = (shm, heldBefore);
+
+        public void Dispose()
+        {
+            if (!_heldBefore || _shm.IsClosed)
+            {
+                _shm.ReleaseResources();
+            }
+        }
     }
 
     #endregion
@@ -227,21 +366,48 @@ public abstract class SharedMemory : IDisposable
     #region Backend
 
     /// <summary>Re-reads size, mode, owner and times from the kernel.</summary>
-    public abstract void Refresh();
+    public void Refresh()
+    {
+        try
+        {
+            RefreshCore();
+        }
+        catch (Exception e) when (IsUntranslated(e))
+        {
+            throw ErrorHelper.Translate(e, this);
+        }
+    }
+
+    internal abstract void RefreshCore();
 
     /// <summary>Makes written data durable where the kind has a backing store; otherwise nothing.</summary>
-    public virtual void Flush() { }
+    public void Flush()
+    {
+        try
+        {
+            ThrowIfClosed();
+            FlushCore();
+        }
+        catch (Exception e) when (IsUntranslated(e))
+        {
+            throw ErrorHelper.Translate(e, this);
+        }
+    }
 
-    /// <summary>Releases what this object holds open (descriptors, attachments). It removes nothing.</summary>
+    internal virtual void FlushCore() { }
+
+    /// <summary>
+    /// Releases what this object holds open (descriptors, attachments) and ends the use of its
+    /// methods. It removes nothing; cmdlets still accept the object as the identity of what it names.
+    /// </summary>
     public void Close() => Dispose();
 
     public void Dispose()
     {
-        Dispose(true);
+        Interlocked.Exchange(ref _closed, 1);
+        ReleaseResources();
         GC.SuppressFinalize(this);
     }
-
-    protected virtual void Dispose(bool disposing) { }
 
     /// <summary>The size right now, read from the kernel (through a writable handle when about to write).</summary>
     private protected abstract long CurrentSize(bool writing);

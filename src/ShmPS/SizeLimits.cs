@@ -7,7 +7,7 @@ namespace ShmPS;
 internal static class SizeLimits
 {
     public static SharedMemoryException DirectoryNotFound(string directory) =>
-        new("DirectoryNotFound", System.Management.Automation.ErrorCategory.ObjectNotFound,
+        new(ErrorIds.DirectoryNotFound, System.Management.Automation.ErrorCategory.ObjectNotFound,
             $"The directory '{directory}' does not exist.", directory,
             "Create the directory first (New-Item -ItemType Directory), or choose a path in an existing one.");
 
@@ -18,10 +18,9 @@ internal static class SizeLimits
         {
             throw ErrorHelper.InvalidSize(size, "the size must be at least 1 byte.");
         }
-        ulong fileLimit = Libc.GetFileSizeLimit();
-        if ((ulong)size > fileLimit)
+        if ((ulong)size > FileSizeLimit)
         {
-            throw ErrorHelper.InsufficientSpace(what, size, "RLIMIT_FSIZE (ulimit -f)", (long)fileLimit);
+            throw ErrorHelper.FileSizeLimitExceeded(what, size, (long)FileSizeLimit);
         }
         if (!sparse)
         {
@@ -32,12 +31,38 @@ internal static class SizeLimits
     /// <summary>Checks that <paramref name="bytes"/> more can be reserved beside an existing object.</summary>
     public static void CheckReservation(SharedMemory shm, string directory, long bytes)
     {
-        ulong fileLimit = Libc.GetFileSizeLimit();
-        if ((ulong)(shm.Size + bytes) > fileLimit)
-        {
-            throw ErrorHelper.InsufficientSpace(shm.Name, shm.Size + bytes, "RLIMIT_FSIZE (ulimit -f)", (long)fileLimit);
-        }
+        CheckFileSizeLimit(shm, shm.Size + bytes);
         CheckFreeSpace(shm.Name, directory, bytes);
+    }
+
+    /// <summary>
+    /// RLIMIT_FSIZE, read again at most every second: a write or resize past it would raise SIGXFSZ
+    /// (ignored since import, so EFBIG) after writing part of the data, so it is refused up front.
+    /// </summary>
+    public static ulong FileSizeLimit
+    {
+        get
+        {
+            long now = System.Environment.TickCount64;
+            if (now - s_limitReadAt > 1000 || s_limitReadAt == 0)
+            {
+                s_fileSizeLimit = Libc.GetFileSizeLimit();
+                s_limitReadAt = now;
+            }
+            return s_fileSizeLimit;
+        }
+    }
+
+    private static ulong s_fileSizeLimit = ulong.MaxValue;
+    private static long s_limitReadAt;
+
+    /// <summary>Refuses a write or a size that would end at or past RLIMIT_FSIZE.</summary>
+    public static void CheckFileSizeLimit(SharedMemory shm, long end)
+    {
+        if (end > 0 && (ulong)end > FileSizeLimit)
+        {
+            throw ErrorHelper.FileSizeLimitExceeded($"{shm.KindDescription} '{shm.Name}'", end, (long)FileSizeLimit);
+        }
     }
 
     private static void CheckFreeSpace(string what, string directory, long bytes)

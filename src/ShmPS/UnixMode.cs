@@ -78,8 +78,22 @@ public static class UnixMode
     /// <summary>'0640'.</summary>
     public static string ToOctal(UnixFileMode mode) => "0" + Convert.ToString((int)mode & 0xFFF, 8).PadLeft(3, '0');
 
+    /// <summary>
+    /// Refuses setuid, setgid and sticky bits (and anything above them): on shared memory they mean
+    /// nothing useful, and on a file mapping a setuid bit would make a file that runs as its owner.
+    /// </summary>
+    public static void RequirePermissionBitsOnly(UnixFileMode mode)
+    {
+        if (((int)mode & ~0x1FF) != 0)
+        {
+            throw new SharedMemoryException(ErrorIds.InvalidMode, ErrorCategory.InvalidArgument,
+                $"Mode {ToOctal(mode & (UnixFileMode)0xFFF)}{(((int)mode & ~0xFFF) != 0 ? " (with bits outside 07777)" : "")} has setuid, setgid or sticky bits, which ShmPS does not set.",
+                mode, "Give only read, write and execute bits, such as 0640 or 'rw-r-----'.");
+        }
+    }
+
     private static SharedMemoryException Invalid(string text) =>
-        new("InvalidMode", ErrorCategory.InvalidArgument,
+        new(ErrorIds.InvalidMode, ErrorCategory.InvalidArgument,
             $"'{text}' is not a valid mode.", text,
             "Give an octal mode such as '0640' or a symbolic one such as 'rw-r-----'.");
 }
@@ -100,7 +114,7 @@ public sealed class UnixModeTransformationAttribute : ArgumentTransformationAttr
                 _ => throw new ArgumentTransformationMetadataException($"Cannot convert '{value}' to a mode."),
             };
         }
-        catch (SharedMemoryException e)
+        catch (Exception e) when (e is SharedMemoryException or OverflowException or InvalidCastException)
         {
             throw new ArgumentTransformationMetadataException(e.Message, e);
         }

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -75,6 +77,15 @@ int main(void)
     FIELD(sembuf, sem_op);
     FIELD(sembuf, sem_flg);
 
+    SIZE(pollfd);
+    FIELD(pollfd, fd);
+    FIELD(pollfd, events);
+    FIELD(pollfd, revents);
+
+    SIZE(iovec);
+    FIELD(iovec, iov_base);
+    FIELD(iovec, iov_len);
+
     SIZE(timespec);
     FIELD(timespec, tv_sec);
     FIELD(timespec, tv_nsec);
@@ -85,6 +96,10 @@ int main(void)
 
     /* ShmPS.Native.Libc */
     CONST(O_RDONLY);
+    CONST(O_DIRECTORY);
+    CONST(O_TMPFILE);
+    CONST(AT_SYMLINK_FOLLOW);
+    CONST(POLLIN);
     CONST(O_RDWR);
     CONST(O_CREAT);
     CONST(O_EXCL);
@@ -152,5 +167,9 @@ int main(void)
     CONST(EOVERFLOW);
     CONST(EOPNOTSUPP);
     CONST(EDQUOT);
+    CONST(ESRCH);
+    CONST(ENXIO);
+    CONST(EFAULT);
+    CONST(ENOSYS);
     return 0;
 }

@@ -40,7 +40,7 @@ static int fail(const char *call)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: sysv attach ID ro|rw | read ID OFFSET COUNT | write ID OFFSET HEX | hold ID | lock ID | unlock ID\n");
+    fprintf(stderr, "usage: sysv hugetlb-noreserve KEY SIZE | attach ID ro|rw | read ID OFFSET COUNT | write ID OFFSET HEX | hold ID | lock ID | unlock ID\n");
     return 64;
 }
 
@@ -48,6 +48,13 @@ int main(int argc, char **argv)
 {
     if (argc < 3) return usage();
     const char *cmd = argv[1];
+    if (strcmp(cmd, "hugetlb-noreserve") == 0 && argc == 4) {
+        /* A segment in huge pages without a reservation: with no huge page free, touching it faults (SIGBUS). */
+        int hid = shmget((key_t)strtoul(argv[2], NULL, 0), strtoul(argv[3], NULL, 0), 0666 | IPC_CREAT | IPC_EXCL | SHM_HUGETLB | SHM_NORESERVE);
+        if (hid == -1) return fail("shmget");
+        printf("%d\n", hid);
+        return 0;
+    }
     int id = atoi(argv[2]);
 
     if (strcmp(cmd, "attach") == 0 && argc == 4) {

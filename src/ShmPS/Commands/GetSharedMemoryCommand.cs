@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
@@ -32,7 +33,7 @@ public sealed class GetSharedMemoryCommand : SharedMemoryIdentityCommandBase
             // File mappings are files anywhere: they are listed only by path, never by "list everything".
             ?? finder.ResolveNames(Name ?? new[] { "*" },
                 Name is null ? kinds.Where(k => k != SharedMemoryKind.File).ToList() : kinds, Id);
-        foreach (SharedMemory shm in found)
+        foreach (SharedMemory shm in finder.Guarded(found, null))
         {
             WriteObject(shm);
         }
@@ -44,9 +45,9 @@ public sealed class GetSharedMemoryCommand : SharedMemoryIdentityCommandBase
         {
             try
             {
-                shm.Refresh();
+                shm.RefreshCore();
             }
-            catch (SharedMemoryException e)
+            catch (Exception e) when (ErrorHelper.IsTranslatable(e))
             {
                 WriteError(ErrorHelper.ToErrorRecord(e, shm));
                 continue;

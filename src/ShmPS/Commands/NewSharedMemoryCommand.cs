@@ -1,3 +1,4 @@
+using System;
 using System.IO;
 using System.Management.Automation;
 
@@ -20,6 +21,11 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
     [Parameter(Position = 0, ParameterSetName = PosixSet, ValueFromPipelineByPropertyName = true)]
     [AllowEmptyString]
     public string? Name { get; set; }
+
+    /// <summary>Name of the POSIX object used as given, with only the system's own rules (for names other programs chose).</summary>
+    [Parameter(ParameterSetName = PosixSet)]
+    [ValidateNotNullOrEmpty]
+    public string? LiteralName { get; set; }
 
     /// <summary>System V key (hex literals welcome); generated from a CSPRNG when omitted.</summary>
     [Parameter(ParameterSetName = SystemVSet, ValueFromPipelineByPropertyName = true)]
@@ -81,38 +87,46 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
         {
             ThrowTerminatingError(new ErrorRecord(new System.ArgumentException(
                 $"-Kind {Kind} contradicts the other parameters, which describe a {kind} object."),
-                "KindConflict", ErrorCategory.InvalidArgument, Kind));
+                ErrorIds.KindConflict, ErrorCategory.InvalidArgument, Kind));
         }
         try
         {
             Create(kind);
         }
-        catch (SharedMemoryException e)
+        catch (Exception e) when (ErrorHelper.IsTranslatable(e))
         {
-            WriteError(ErrorHelper.ToErrorRecord(e, e.Target));
+            WriteError(ErrorHelper.ToErrorRecord(e, e is SharedMemoryException sme ? sme.Target : Name ?? LiteralName ?? Path));
         }
     }
 
     private void Create(SharedMemoryKind kind)
     {
+        if (Name is not null && LiteralName is not null)
+        {
+            throw new SharedMemoryException(ErrorIds.KindConflict, ErrorCategory.InvalidArgument,
+                "-Name and -LiteralName both name the object: give one of them.", Name);
+        }
+        bool literal = LiteralName is not null;
+        string? name = LiteralName ?? Name;
         int? key = kind == SharedMemoryKind.SystemV ? ResolveKey() : null;
         string target = kind switch
         {
-            SharedMemoryKind.File when ParameterSetName == FileSet => SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path),
+            SharedMemoryKind.File when ParameterSetName == FileSet =>
+                SessionState.Path.GetUnresolvedProviderPathFromPSPath(PathRules.Check(Path)),
             SharedMemoryKind.SystemV when key == 0 => "a private System V segment",
             SharedMemoryKind.SystemV when key is not null => $"System V segment with key {SystemVSharedMemory.FormatKey(key.Value)}",
             SharedMemoryKind.SystemV => "a System V segment with a generated key",
-            _ when Name is not null => PosixSharedMemory.NormalizeName(Name),
+            _ when name is not null => PosixSharedMemory.NormalizeName(name, literal),
             _ => "a POSIX shared memory object with a generated name",
         };
-        if (kind == SharedMemoryKind.SystemV && Name is not null)
+        if (kind == SharedMemoryKind.SystemV && name is not null)
         {
-            throw new SharedMemoryException("KindConflict", ErrorCategory.InvalidArgument,
+            throw new SharedMemoryException(ErrorIds.KindConflict, ErrorCategory.InvalidArgument,
                 "System V segments are named by a key: give -Key instead of -Name.", Name);
         }
         if (kind == SharedMemoryKind.File && ParameterSetName != FileSet)
         {
-            throw new SharedMemoryException("PathRequired", ErrorCategory.InvalidArgument,
+            throw new SharedMemoryException(ErrorIds.PathRequired, ErrorCategory.InvalidArgument,
                 "A shared file mapping needs the file: give -Path.", Name);
         }
         if (!ShouldProcess(target, $"Create {Size} bytes, mode {UnixMode.ToOctal(Mode)}"))
@@ -125,8 +139,10 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
         {
             SharedMemoryKind.File => FileSharedMemory.Create(target, Size, Mode, Sparse, Force, out created),
             SharedMemoryKind.SystemV => SystemVSharedMemory.Create(key, Size, Mode, Force, HugePages, out created),
-            _ => PosixSharedMemory.Create(Name, Size, Mode, Sparse, Force, out created),
+            _ => PosixSharedMemory.Create(name, Size, Mode, Sparse, Force, out created, literal),
         };
+        // Nothing is held behind the user's back: the object opens what its methods need when they are used.
+        shm.ReleaseResources();
         if (!created)
         {
             WarnAboutExisting(shm);
@@ -139,11 +155,11 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
     {
         if ((Private ? 1 : 0) + (Key is null ? 0 : 1) + (KeyPath is null ? 0 : 1) > 1)
         {
-            throw new SharedMemoryException("KeyConflict", ErrorCategory.InvalidArgument,
+            throw new SharedMemoryException(ErrorIds.KeyConflict, ErrorCategory.InvalidArgument,
                 "-Key, -KeyPath and -Private each choose the key: give one of them.", Key);
         }
         return Private ? 0
-            : KeyPath is not null ? SystemVSharedMemory.KeyFromPath(SessionState.Path.GetUnresolvedProviderPathFromPSPath(KeyPath), ProjectId)
+            : KeyPath is not null ? SystemVSharedMemory.KeyFromPath(SessionState.Path.GetUnresolvedProviderPathFromPSPath(PathRules.Check(KeyPath)), ProjectId)
             : Key;
     }
 

@@ -5,12 +5,6 @@ using System.Text;
 
 namespace ShmPS.Commands;
 
-/// <summary>The little-endian number types that Read-/Write-SharedMemory -As understand.</summary>
-public enum SharedMemoryNumberType
-{
-    Byte, SByte, Int16, UInt16, Int32, UInt32, Int64, UInt64, Single, Double,
-}
-
 /// <summary>Reads bytes, text or numbers from a shared memory object.</summary>
 [Cmdlet(VerbsCommunications.Read, "SharedMemory", DefaultParameterSetName = NameSet)]
 [OutputType(typeof(byte[]), typeof(string), typeof(long), typeof(double))]
@@ -45,13 +39,13 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
         {
             ThrowTerminatingError(new ErrorRecord(
                 new ArgumentException("-OutFile copies bytes: it does not take -Encoding or -As."),
-                "OutFileConflict", ErrorCategory.InvalidArgument, OutFile));
+                ErrorIds.OutFileConflict, ErrorCategory.InvalidArgument, OutFile));
         }
         if (Encoding is not null && As is not null)
         {
             ThrowTerminatingError(new ErrorRecord(
                 new ArgumentException("-Encoding reads text and -As reads numbers: give one of them."),
-                "EncodingAndAsConflict", ErrorCategory.InvalidArgument, null));
+                ErrorIds.EncodingAndAsConflict, ErrorCategory.InvalidArgument, null));
         }
     }
 
@@ -60,6 +54,10 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
     private void Read(SharedMemory shm)
     {
         long size = shm.LiveSize;
+        if (Count < 0)
+        {
+            throw ErrorHelper.OffsetOutOfRange(shm, Offset, Count.Value, size);
+        }
         if (OutFile is not null)
         {
             long length = Count ?? size - Offset;
@@ -67,7 +65,8 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
             {
                 throw ErrorHelper.OffsetOutOfRange(shm, Offset, length, size); // before the file is touched
             }
-            string path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutFile);
+            string path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(PathRules.Check(OutFile));
+            RefuseSource(shm, path);
             using FileStream destination = OpenOutFile(path);
             ProgressReporter.Copy(this, $"Reading {shm.Name} to {path}", length,
                 report => shm.ReadTo(Offset, destination, length, report));
@@ -93,6 +92,19 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
         else
         {
             WriteObject(ReadBytes(shm, size, Count ?? size - Offset), enumerateCollection: false);
+        }
+    }
+
+    /// <summary>Opening -OutFile truncates it: if it is the object's own file, the data would be gone before it is read.</summary>
+    private static void RefuseSource(SharedMemory shm, string path)
+    {
+        if (shm is DescriptorSharedMemory file && Native.Libc.TryStatxFollow(path, out Native.Statx target)
+            && Native.Libc.TryStatx(file.Path, out Native.Statx source)
+            && (target.DevMajor, target.DevMinor, target.Inode) == (source.DevMajor, source.DevMinor, source.Inode))
+        {
+            throw new SharedMemoryException(ErrorIds.OutFileIsSource, ErrorCategory.InvalidArgument,
+                $"-OutFile '{path}' is the file of {shm.KindDescription} '{shm.Name}' itself: writing it would empty it before it is read.",
+                path, "Give another file for -OutFile.");
         }
     }
 
@@ -122,7 +134,7 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
         }
         if (count > Array.MaxLength)
         {
-            throw new SharedMemoryException("ReadTooLarge", ErrorCategory.LimitsExceeded,
+            throw new SharedMemoryException(ErrorIds.ReadTooLarge, ErrorCategory.LimitsExceeded,
                 $"{count} bytes do not fit in one array.", shm,
                 "Read in parts with -Offset and -Count, or into a file with -OutFile.");
         }

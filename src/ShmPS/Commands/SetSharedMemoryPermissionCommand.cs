@@ -36,7 +36,7 @@ public sealed class SetSharedMemoryPermissionCommand : SharedMemoryCommandBase
         if (Mode is null && Owner is null && Group is null)
         {
             ThrowTerminatingError(new ErrorRecord(new System.ArgumentException("Give -Mode, -Owner or -Group."),
-                "NothingToChange", ErrorCategory.InvalidArgument, null));
+                ErrorIds.NothingToChange, ErrorCategory.InvalidArgument, null));
         }
         try
         {

@@ -39,7 +39,11 @@ public abstract class SharedMemoryCommandBase : SharedMemoryIdentityCommandBase
         {
             foreach (SharedMemory shm in InputObject)
             {
-                Invoke(shm, action);
+                // The object is the caller's: what this cmdlet opens on it is released when done.
+                using (shm.BeginCommand())
+                {
+                    Invoke(shm, action);
+                }
             }
             return;
         }
@@ -47,15 +51,16 @@ public abstract class SharedMemoryCommandBase : SharedMemoryIdentityCommandBase
         if (ParameterSetName == NameSet && Name.Length == 0 && Id.Length == 0)
         {
             ThrowTerminatingError(new ErrorRecord(new ArgumentException(
-                "Name the shared memory object: -Name, -Key, -Id, -Path, -LiteralPath or -InputObject (from the pipeline)."),
-                "IdentityRequired", ErrorCategory.InvalidArgument, null));
+                "Name the shared memory object: -Name, -LiteralName, -Key, -Id, -Path, -LiteralPath or -InputObject (from the pipeline)."),
+                ErrorIds.IdentityRequired, ErrorCategory.InvalidArgument, null));
         }
         IEnumerable<SharedMemory> found = ResolveIdentity(finder, nameGiven: Name.Length > 0)
             ?? finder.ResolveNames(Name, new[] { Kind }, Id);
-        foreach (SharedMemory shm in found)
+        foreach (SharedMemory shm in finder.Guarded(found, null))
         {
-            // Objects found here are this command's own: release their descriptors when done.
-            using (shm)
+            // Objects found here are this command's own: release their descriptors when done (they stay
+            // usable, since -PassThru hands them on).
+            using (shm.BeginCommand())
             {
                 Invoke(shm, action);
             }
@@ -68,8 +73,9 @@ public abstract class SharedMemoryCommandBase : SharedMemoryIdentityCommandBase
         {
             action(shm);
         }
-        catch (Exception e) when (e is SharedMemoryException or NativeException)
+        catch (Exception e) when (ErrorHelper.IsTranslatable(e))
         {
+            // Every failure on one object is that object's error record, with a ShmPS id.
             WriteError(ErrorHelper.ToErrorRecord(e, shm));
         }
     }
@@ -102,7 +108,7 @@ public abstract class SharedMemoryCommandBase : SharedMemoryIdentityCommandBase
         catch (PSInvalidOperationException e)
         {
             // A non-interactive host cannot ask.
-            throw new SharedMemoryException("ConfirmationRequired", ErrorCategory.InvalidOperation,
+            throw new SharedMemoryException(ErrorIds.ConfirmationRequired, ErrorCategory.InvalidOperation,
                 $"{action} on {target} needs confirmation, and this session cannot prompt.", target,
                 "Add -Force (or -Confirm:$false) to go ahead without a prompt.", e);
         }

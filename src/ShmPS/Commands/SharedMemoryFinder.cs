@@ -32,9 +32,9 @@ internal sealed class SharedMemoryFinder
                 IEnumerable<SharedMemory> found = kind switch
                 {
                     SharedMemoryKind.File => ResolvePaths(new[] { name }, literal: !wildcard),
-                    SharedMemoryKind.SystemV when wildcard => FindSystemV(name),
+                    SharedMemoryKind.SystemV when wildcard => Listing(name, () => FindSystemV(name)),
                     SharedMemoryKind.SystemV => Lookup(name, () => FindSystemV(name, ids)),
-                    _ when wildcard => FindPosix(name),
+                    _ when wildcard => Listing(name, () => FindPosix(name)),
                     _ => Lookup(name, () => PosixSharedMemory.Find(name)),
                 };
                 foreach (SharedMemory shm in found)
@@ -51,6 +51,9 @@ internal sealed class SharedMemoryFinder
         return key == 0 && ids.Count == 1 ? SystemVSharedMemory.FindById(ids[0]) : SystemVSharedMemory.FindByKey(key);
     }
 
+    public IEnumerable<SharedMemory> ResolveLiteralNames(IEnumerable<string> names) =>
+        names.SelectMany(name => Lookup(name, () => PosixSharedMemory.Find(name, literal: true)));
+
     public IEnumerable<SharedMemory> ResolveKeys(IEnumerable<int> keys) =>
         keys.SelectMany(key => Lookup(SystemVSharedMemory.FormatKey(key), () => SystemVSharedMemory.FindByKey(key)));
 
@@ -62,6 +65,12 @@ internal sealed class SharedMemoryFinder
     {
         foreach (string path in paths)
         {
+            if (PathRules.Reason(path) is string reason)
+            {
+                // Checked before PowerShell resolves it: a NUL would cut the path at the system call.
+                _cmdlet.WriteError(ErrorHelper.ToErrorRecord(ErrorHelper.InvalidPath(path, reason), path));
+                continue;
+            }
             IEnumerable<string> resolved = literal || !WildcardPattern.ContainsWildcardCharacters(path)
                 ? new[] { _cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path) }
                 : ExpandWildcard(path);
@@ -87,23 +96,62 @@ internal sealed class SharedMemoryFinder
         }
     }
 
+    /// <summary>A listing whose pattern is checked now: a bad one is that name's error, and the other names go on.</summary>
+    private IEnumerable<SharedMemory> Listing(string pattern, Func<IEnumerable<SharedMemory>> list)
+    {
+        try
+        {
+            return Guarded(list(), pattern);
+        }
+        catch (Exception e) when (ErrorHelper.IsTranslatable(e))
+        {
+            _cmdlet.WriteError(ErrorHelper.ToErrorRecord(e, pattern));
+            return Array.Empty<SharedMemory>();
+        }
+    }
+
     private IEnumerable<SharedMemory> Lookup(string identity, Func<SharedMemory> find)
     {
         try
         {
             return new[] { find() };
         }
-        catch (SharedMemoryException e)
+        catch (Exception e) when (ErrorHelper.IsTranslatable(e))
         {
             _cmdlet.WriteError(ErrorHelper.ToErrorRecord(e, identity));
             return Array.Empty<SharedMemory>();
         }
     }
 
+    /// <summary>
+    /// Enumerates what a lookup or listing finds; a failure while listing (no descriptor left for
+    /// /proc/sysvipc/shm, say) becomes an error record and ends that listing, not the pipeline.
+    /// </summary>
+    public IEnumerable<SharedMemory> Guarded(IEnumerable<SharedMemory> found, object? target)
+    {
+        using IEnumerator<SharedMemory> e = found.GetEnumerator();
+        while (true)
+        {
+            try
+            {
+                if (!e.MoveNext())
+                {
+                    yield break;
+                }
+            }
+            catch (Exception ex) when (ErrorHelper.IsTranslatable(ex))
+            {
+                _cmdlet.WriteError(ErrorHelper.ToErrorRecord(ex, target));
+                yield break;
+            }
+            yield return e.Current;
+        }
+    }
+
     /// <summary>System V segments whose name (0x%08x key) matches a wildcard pattern, ordered by id.</summary>
     public static IEnumerable<SharedMemory> FindSystemV(string pattern)
     {
-        var wildcard = new WildcardPattern(pattern, WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant);
+        WildcardPattern wildcard = Pattern(pattern, WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant);
         return SystemVSharedMemory.EnumerateAll().Where(shm => wildcard.IsMatch(shm.Name)).OrderBy(shm => shm.Id);
     }
 
@@ -111,9 +159,24 @@ internal sealed class SharedMemoryFinder
     public static IEnumerable<SharedMemory> FindPosix(string pattern)
     {
         string withSlash = pattern.StartsWith('/') ? pattern : "/" + pattern;
-        var wildcard = new WildcardPattern(withSlash, WildcardOptions.CultureInvariant);
+        WildcardPattern wildcard = Pattern(withSlash, WildcardOptions.CultureInvariant);
         return PosixSharedMemory.EnumerateAll()
             .Where(shm => wildcard.IsMatch(shm.Name))
             .OrderBy(shm => shm.Name, StringComparer.Ordinal);
+    }
+
+    /// <summary>A wildcard pattern, parsed now: one that does not parse ('/x[') is the name's error, before anything is listed.</summary>
+    private static WildcardPattern Pattern(string pattern, WildcardOptions options)
+    {
+        var wildcard = new WildcardPattern(pattern, options);
+        try
+        {
+            wildcard.IsMatch("");
+        }
+        catch (WildcardPatternException e)
+        {
+            throw ErrorHelper.InvalidName(pattern, $"it is not a valid wildcard pattern ({e.Message}); use -LiteralName for a name with '['.");
+        }
+        return wildcard;
     }
 }

@@ -12,11 +12,20 @@ namespace ShmPS.Commands;
 public abstract class SharedMemoryIdentityCommandBase : PSCmdlet
 {
     protected const string NameSet = "Name";
+    protected const string LiteralNameSet = "LiteralName";
     protected const string KeySet = "Key";
     protected const string IdSet = "Id";
     protected const string PathSet = "Path";
     protected const string LiteralPathSet = "LiteralPath";
     protected const string InputObjectSet = "InputObject";
+
+    /// <summary>
+    /// Name of a POSIX object used exactly as given: no wildcards, and only the system's own rules
+    /// (so objects other programs named with spaces, '*', '[' or a "sem." prefix can be reached).
+    /// </summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralNameSet)]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralName { get; set; } = Array.Empty<string>();
 
     /// <summary>Key of a System V segment; PowerShell hex literals (0x0000abcd, 0xdeadbeef) work.</summary>
     [Parameter(Mandatory = true, ParameterSetName = KeySet, ValueFromPipelineByPropertyName = true)]
@@ -78,6 +87,7 @@ public abstract class SharedMemoryIdentityCommandBase : PSCmdlet
     /// </summary>
     private protected IEnumerable<SharedMemory>? ResolveIdentity(SharedMemoryFinder finder, bool nameGiven) => ParameterSetName switch
     {
+        LiteralNameSet => finder.ResolveLiteralNames(LiteralName),
         KeySet => finder.ResolveKeys(Key),
         IdSet => finder.ResolveIds(Id),
         NameSet when !nameGiven && Id.Length > 0 => finder.ResolveIds(Id),

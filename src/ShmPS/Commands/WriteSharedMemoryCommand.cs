@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Management.Automation;
 using System.Text;
+using System.Threading;
 
 namespace ShmPS.Commands;
 
@@ -11,7 +12,7 @@ namespace ShmPS.Commands;
 [Cmdlet(VerbsCommunications.Write, "SharedMemory", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low,
     DefaultParameterSetName = NameSet)]
 [OutputType(typeof(SharedMemory))]
-public sealed class WriteSharedMemoryCommand : SharedMemoryCommandBase
+public sealed class WriteSharedMemoryCommand : SharedMemoryCommandBase, IDisposable
 {
     /// <summary>What to write: byte[], a string, a number, or an array of them.</summary>
     [Parameter(Position = 1)]
@@ -45,6 +46,7 @@ public sealed class WriteSharedMemoryCommand : SharedMemoryCommandBase
 
     private byte[]? _data;
     private string? _inputPath;
+    private readonly CancellationTokenSource _stopping = new();
 
     protected override void BeginProcessing()
     {
@@ -52,84 +54,88 @@ public sealed class WriteSharedMemoryCommand : SharedMemoryCommandBase
         if (hasValue == (InputFile is not null))
         {
             ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give either -Value or -InputFile."),
-                "ValueOrInputFileRequired", ErrorCategory.InvalidArgument, null));
+                ErrorIds.ValueOrInputFileRequired, ErrorCategory.InvalidArgument, null));
         }
         if (InputFile is not null)
         {
+            if (PathRules.Reason(InputFile) is string reason)
+            {
+                ThrowTerminatingError(ErrorHelper.ToErrorRecord(ErrorHelper.InvalidPath(InputFile, reason), InputFile));
+            }
             _inputPath = SessionState.Path.GetUnresolvedProviderPathFromPSPath(InputFile);
-            if (!File.Exists(_inputPath))
+            if (!File.Exists(_inputPath) && !Native.Libc.TryStatxFollow(_inputPath, out _))
             {
                 ThrowTerminatingError(new ErrorRecord(new FileNotFoundException($"The input file '{_inputPath}' does not exist.", _inputPath),
-                    "InputFileNotFound", ErrorCategory.ObjectNotFound, InputFile));
+                    ErrorIds.InputFileNotFound, ErrorCategory.ObjectNotFound, InputFile));
             }
             return;
         }
         try
         {
-            _data = ToBytes(Value);
+            _data = ValueEncoder.ToBytes(Value, As, Encoding);
         }
-        catch (Exception e) when (e is PSInvalidCastException or InvalidCastException or OverflowException or ArgumentException)
+        catch (Exception e) when (e is PSInvalidCastException or InvalidCastException or OverflowException or ArgumentException or SharedMemoryException)
         {
-            ThrowTerminatingError(new ErrorRecord(e, "InvalidValue", ErrorCategory.InvalidArgument, Value));
+            ThrowTerminatingError(new ErrorRecord(e, ErrorIds.InvalidValue, ErrorCategory.InvalidArgument, Value));
         }
     }
 
     protected override void ProcessRecord() => ForEachTarget(shm =>
     {
-        long length = _data?.Length ?? new FileInfo(_inputPath!).Length;
-        if (!ShouldProcess(shm.Name, $"Write {length} bytes at offset {Offset}"))
-        {
-            return;
-        }
         if (_data is not null)
         {
-            shm.Write(Offset, _data);
+            if (!ShouldProcess(shm.Name, $"Write {_data.Length} bytes at offset {Offset}"))
+            {
+                return;
+            }
+            shm.Write(Offset, (ReadOnlySpan<byte>)_data);
         }
         else
         {
-            WriteFile(shm, length);
+            using var input = new InputFileReader(_inputPath!, _stopping.Token);
+            string size = input.KnownLength is long n ? $"{n} bytes" : "everything";
+            if (!ShouldProcess(shm.Name, $"Write {size} from {_inputPath} at offset {Offset}"))
+            {
+                return;
+            }
+            WriteFile(shm, input);
         }
         if (Flush)
         {
-            shm.Flush();
+            shm.FlushCore();
         }
         if (PassThru)
         {
-            shm.Refresh();
+            shm.RefreshCore();
             WriteObject(shm);
         }
     });
 
-    private void WriteFile(SharedMemory shm, long length)
+    private void WriteFile(SharedMemory shm, InputFileReader input)
     {
-        using var source = new FileStream(_inputPath!, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
-        ProgressReporter.Copy(this, $"Writing {_inputPath} to {shm.Name}", length,
-            report => shm.WriteFrom(Offset, source, length, report));
+        long limit = long.MaxValue;
+        if (input.KnownLength is long length)
+        {
+            shm.CheckRange(Offset, length, writing: true); // all or nothing: refused before a byte is written
+            limit = length;
+        }
+        bool truncated = false;
+        try
+        {
+            ProgressReporter.Copy(this, $"Writing {_inputPath} to {shm.Name}", input.KnownLength ?? 0,
+                report => shm.WriteFrom(Offset, limit, input.Read, report, out truncated));
+        }
+        catch (OperationCanceledException)
+        {
+            throw new PipelineStoppedException();
+        }
+        if (truncated)
+        {
+            WriteWarning($"{_inputPath} goes on past the end of {shm.Name}: only the {shm.LiveSize - Offset} bytes from offset {Offset} to the end were written.");
+        }
     }
 
-    private byte[] ToBytes(object? value)
-    {
-        value = value is PSObject pso ? pso.BaseObject : value;
-        switch (value)
-        {
-            case null:
-                throw new ArgumentException("-Value is null: give bytes, a string or a number.");
-            case byte[] bytes:
-                return bytes;
-            case string s when As is null:
-                return (Encoding ?? Encoding.UTF8).GetBytes(s);
-            case char c when As is null:
-                return (Encoding ?? Encoding.UTF8).GetBytes(c.ToString());
-            case IEnumerable items and not string:
-                var all = new List<byte>();
-                foreach (object? item in items)
-                {
-                    all.AddRange(ToBytes(item));
-                }
-                return all.ToArray();
-        }
-        SharedMemoryNumberType type = As ?? NumberCodec.TypeOf(value)
-            ?? throw new ArgumentException($"Cannot write a {value.GetType().Name}: give bytes, a string or a number (-As sets the number type).");
-        return NumberCodec.Encode(type, value);
-    }
+    protected override void StopProcessing() => _stopping.Cancel();
+
+    public void Dispose() => _stopping.Dispose();
 }

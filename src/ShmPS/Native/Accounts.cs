@@ -28,7 +28,7 @@ internal static class Accounts
         : Libc.GetGroupId(group) ?? throw Unknown("group", group);
 
     private static SharedMemoryException Unknown(string what, string name) =>
-        new($"Unknown{(what == "user" ? "User" : "Group")}", ErrorCategory.ObjectNotFound,
+        new(what == "user" ? ErrorIds.UnknownUser : ErrorIds.UnknownGroup, ErrorCategory.ObjectNotFound,
             $"There is no {what} named '{name}'.", name,
             $"Give an existing {what} name or a numeric id (see getent {(what == "user" ? "passwd" : "group")}).");
 }

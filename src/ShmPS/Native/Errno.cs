@@ -3,16 +3,19 @@ using System.Runtime.InteropServices;
 namespace ShmPS.Native;
 
 /// <summary>errno values; identical on x86_64 and aarch64 (asm-generic/errno-base.h, errno.h).</summary>
-internal static partial class Errno
+internal static class Errno
 {
     public const int EPERM = 1;
     public const int ENOENT = 2;
+    public const int ESRCH = 3;
     public const int EINTR = 4;
+    public const int ENXIO = 6;
     public const int EBADF = 9;
     public const int EAGAIN = 11;
     public const int EWOULDBLOCK = EAGAIN;
     public const int ENOMEM = 12;
     public const int EACCES = 13;
+    public const int EFAULT = 14;
     public const int EEXIST = 17;
     public const int ENOTDIR = 20;
     public const int EISDIR = 21;
@@ -24,6 +27,7 @@ internal static partial class Errno
     public const int EROFS = 30;
     public const int ERANGE = 34;
     public const int ENAMETOOLONG = 36;
+    public const int ENOSYS = 38;
     public const int ELOOP = 40;
     public const int EIDRM = 43;
     public const int EOVERFLOW = 75;
@@ -34,6 +38,10 @@ internal static partial class Errno
     {
         EPERM => "EPERM",
         ENOENT => "ENOENT",
+        ESRCH => "ESRCH",
+        ENXIO => "ENXIO",
+        EFAULT => "EFAULT",
+        ENOSYS => "ENOSYS",
         EINTR => "EINTR",
         EBADF => "EBADF",
         EAGAIN => "EAGAIN",
@@ -58,10 +66,7 @@ internal static partial class Errno
         _ => $"errno {errno}",
     };
 
-    [LibraryImport("libc", EntryPoint = "strerror")]
-    private static partial nint strerror(int errnum);
-
-    /// <summary>"Permission denied (EACCES)".</summary>
+    /// <summary>"Permission denied (EACCES)". The runtime's message, not strerror (which is not thread-safe).</summary>
     public static string Describe(int errno) =>
-        $"{Marshal.PtrToStringUTF8(strerror(errno))} ({Name(errno)})";
+        $"{Marshal.GetPInvokeErrorMessage(errno)} ({Name(errno)})";
 }

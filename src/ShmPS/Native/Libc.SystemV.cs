@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.InteropServices;
+using System.Threading;
 
 namespace ShmPS.Native;
 
@@ -37,7 +38,7 @@ internal static unsafe partial class Libc
     /// <summary>ftok: a key from a file's inode and device and the low 8 bits of a project id.</summary>
     public static int FTok(string path, int projectId)
     {
-        int key = ftok(path, projectId);
+        int key = ftok(CString(path, "ftok"), projectId);
         int errno = Marshal.GetLastPInvokeError();
         return key == -1 ? throw new NativeException("ftok", errno) : key;
     }
@@ -54,7 +55,7 @@ internal static unsafe partial class Libc
     /// needed read permission), so every access is bounds-checked against the real size. shmat fails
     /// with (void*)-1, not NULL.
     /// </summary>
-    public static SafeAttachmentHandle ShmAttach(int id, bool readOnly)
+    public static SafeAttachmentHandle ShmAttach(int id, bool readOnly, out ShmidDs attached)
     {
         nint address = shmat(id, 0, readOnly ? SHM_RDONLY : 0);
         int errno = Marshal.GetLastPInvokeError();
@@ -65,7 +66,8 @@ internal static unsafe partial class Libc
         var attachment = new SafeAttachmentHandle(address, readOnly);
         try
         {
-            attachment.Initialize(ShmStat(id).SegmentSize);
+            attached = ShmStat(id);
+            attachment.Initialize(attached.SegmentSize);
         }
         catch
         {
@@ -87,11 +89,78 @@ internal static unsafe partial class Libc
 
     public static bool ShmDetach(nint address) => shmdt(address) == 0;
 
+    /// <summary>struct iovec, 16 bytes.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct IoVec
+    {
+        public void* Base;
+        public nuint Length;
+    }
+
+    [LibraryImport(Lib, EntryPoint = "process_vm_readv", SetLastError = true)]
+    private static partial nint process_vm_readv(int pid, IoVec* local, nuint liovcnt, IoVec* remote, nuint riovcnt, nuint flags);
+
+    [LibraryImport(Lib, EntryPoint = "process_vm_writev", SetLastError = true)]
+    private static partial nint process_vm_writev(int pid, IoVec* local, nuint liovcnt, IoVec* remote, nuint riovcnt, nuint flags);
+
+    // 0 untried, 1 works, -1 refused (seccomp, or a kernel without it): copy directly then.
+    private static int s_vmCopy;
+
+    /// <summary>
+    /// Copies between this process's memory and an attachment through the kernel (process_vm_readv or
+    /// process_vm_writev on this process), so that a page the kernel cannot provide (a huge-page
+    /// segment created with SHM_NORESERVE when no huge page is free) fails the call with EFAULT
+    /// instead of raising SIGBUS, which would kill PowerShell. Returns false where the kernel refuses
+    /// these calls; the caller then copies directly.
+    /// </summary>
+    public static bool TryCopyThroughKernel(byte* destination, byte* source, nuint count, bool fromAttachment)
+    {
+        if (Volatile.Read(ref s_vmCopy) < 0)
+        {
+            return false;
+        }
+        nuint done = 0;
+        while (done < count)
+        {
+            var local = new IoVec { Base = (fromAttachment ? destination : source) + done, Length = count - done };
+            var remote = new IoVec { Base = (fromAttachment ? source : destination) + done, Length = count - done };
+            nint n = fromAttachment
+                ? process_vm_readv(Environment.ProcessId, &local, 1, &remote, 1, 0)
+                : process_vm_writev(Environment.ProcessId, &local, 1, &remote, 1, 0);
+            int errno = Marshal.GetLastPInvokeError();
+            if (n > 0)
+            {
+                done += (nuint)n;
+                continue;
+            }
+            if (n == -1 && errno is Errno.ENOSYS or Errno.EPERM && done == 0 && Volatile.Read(ref s_vmCopy) == 0)
+            {
+                Volatile.Write(ref s_vmCopy, -1);
+                return false;
+            }
+            if (n == -1 && errno == Errno.EINTR)
+            {
+                continue;
+            }
+            // A partial copy stops at the first page that cannot be had; the next call reports why.
+            throw new NativeException(fromAttachment ? "process_vm_readv" : "process_vm_writev", n == 0 ? Errno.EFAULT : errno);
+        }
+        Volatile.Write(ref s_vmCopy, 1);
+        return true;
+    }
+
     public static ShmidDs ShmStat(int id)
     {
         ShmidDs ds;
         Check(shmctl(id, IPC_STAT, &ds), "shmctl(IPC_STAT)");
         return ds;
+    }
+
+    /// <summary>IPC_STAT, or an all-zero description where the segment cannot be read (gone or no permission).</summary>
+    public static ShmidDs ShmStatOrDefault(int id)
+    {
+        ShmidDs ds;
+        return shmctl(id, IPC_STAT, &ds) == -1 ? default : ds;
     }
 
     /// <summary>IPC_SET changes uid, gid and the permission bits of mode; nothing else.</summary>

@@ -25,7 +25,16 @@ internal static unsafe partial class Libc
     public static readonly int O_NOFOLLOW =
         RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x8000 : 0x20000;
 
+    // O_DIRECTORY differs as O_NOFOLLOW does: 0200000 on x86_64, 040000 on aarch64. O_TMPFILE is
+    // __O_TMPFILE (020000000, the same on both) with O_DIRECTORY.
+    public static readonly int O_DIRECTORY =
+        RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x4000 : 0x10000;
+    public static readonly int O_TMPFILE = 0x400000 | O_DIRECTORY;
+
     public const int SEEK_END = 2;
+
+    public const int AT_SYMLINK_FOLLOW = 0x400;
+    public const short POLLIN = 0x1;
 
     public const int AT_FDCWD = -100;
     public const int AT_SYMLINK_NOFOLLOW = 0x100;
@@ -49,12 +58,12 @@ internal static unsafe partial class Libc
 
     public static SafeFdHandle ShmOpen(string name, int flags, uint mode)
     {
-        int fd = shm_open(name, flags, mode);
+        int fd = shm_open(CString(name, "shm_open"), flags, mode);
         int errno = Marshal.GetLastPInvokeError();
         return fd == -1 ? throw new NativeException("shm_open", errno) : new SafeFdHandle(fd);
     }
 
-    public static void ShmUnlink(string name) => Check(shm_unlink(name), "shm_unlink");
+    public static void ShmUnlink(string name) => Check(shm_unlink(CString(name, "shm_unlink")), "shm_unlink");
 
     #endregion
 
@@ -68,6 +77,30 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Lib, EntryPoint = "unlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int unlink(string path);
+
+    [LibraryImport(Lib, EntryPoint = "openat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int openat(SafeFdHandle dirfd, string path, int flags, uint mode);
+
+    [LibraryImport(Lib, EntryPoint = "unlinkat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int unlinkat(SafeFdHandle dirfd, string path, int flags);
+
+    [LibraryImport(Lib, EntryPoint = "linkat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int linkat(int olddirfd, string oldpath, int newdirfd, string newpath, int flags);
+
+    [LibraryImport(Lib, EntryPoint = "read", SetLastError = true)]
+    private static partial nint read(SafeFdHandle fd, byte* buf, nuint count);
+
+    [LibraryImport(Lib, EntryPoint = "poll", SetLastError = true)]
+    private static partial int poll(PollFd* fds, nuint nfds, int timeout);
+
+    /// <summary>struct pollfd, 8 bytes.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short ReturnedEvents;
+    }
 
     [LibraryImport(Lib, EntryPoint = "ftruncate", SetLastError = true)]
     private static partial int ftruncate(SafeFdHandle fd, long length);
@@ -114,12 +147,31 @@ internal static unsafe partial class Libc
 
     public static SafeFdHandle Open(string path, int flags, uint mode)
     {
-        int fd = open(path, flags, mode);
+        int fd = open(CString(path, "open"), flags, mode);
         int errno = Marshal.GetLastPInvokeError();
         return fd == -1 ? throw new NativeException("open", errno) : new SafeFdHandle(fd);
     }
 
-    public static void Unlink(string path) => Check(unlink(path), "unlink");
+    /// <summary>openat(2): a name relative to an open directory; the name must be one component.</summary>
+    public static SafeFdHandle OpenAt(SafeFdHandle directory, string name, int flags, uint mode)
+    {
+        int fd = openat(directory, CString(name, "openat"), flags, mode);
+        int errno = Marshal.GetLastPInvokeError();
+        return fd == -1 ? throw new NativeException("openat", errno) : new SafeFdHandle(fd);
+    }
+
+    public static void Unlink(string path) => Check(unlink(CString(path, "unlink")), "unlink");
+
+    /// <summary>unlinkat(2): removes a name in an open directory, whatever has happened to the directory's path since.</summary>
+    public static void UnlinkAt(SafeFdHandle directory, string name) =>
+        Check(unlinkat(directory, CString(name, "unlinkat"), 0), "unlinkat");
+
+    /// <summary>
+    /// Gives an unnamed file (O_TMPFILE) a name, failing with EEXIST if the name exists: the file
+    /// appears at once complete, with its size and mode. linkat through /proc/self/fd needs no capability.
+    /// </summary>
+    public static void LinkDescriptor(SafeFdHandle fd, string path) =>
+        Check(linkat(AT_FDCWD, $"/proc/self/fd/{fd.Fd}", AT_FDCWD, CString(path, "linkat"), AT_SYMLINK_FOLLOW), "linkat");
 
     public static void FTruncate(SafeFdHandle fd, long length) => Check(ftruncate(fd, length), "ftruncate");
 
@@ -152,6 +204,33 @@ internal static unsafe partial class Libc
             }
         }
         return done;
+    }
+
+    /// <summary>
+    /// Waits up to <paramref name="milliseconds"/> for data (or end of input) on a descriptor opened
+    /// with O_NONBLOCK, then reads what is there: the count, 0 at the end, or -1 when nothing came in
+    /// time (so a caller can look for Ctrl+C and wait again; a FIFO without a writer waits here).
+    /// </summary>
+    public static int ReadAvailable(SafeFdHandle fd, Span<byte> buffer, int milliseconds)
+    {
+        var pfd = new PollFd { Fd = fd.Fd, Events = POLLIN };
+        int ready = poll(&pfd, 1, milliseconds);
+        int errno = Marshal.GetLastPInvokeError();
+        if (ready == -1)
+        {
+            return errno == Errno.EINTR ? -1 : throw new NativeException("poll", errno);
+        }
+        if (ready == 0)
+        {
+            return -1;
+        }
+        fixed (byte* p = buffer)
+        {
+            nint n = read(fd, p, (nuint)buffer.Length);
+            errno = Marshal.GetLastPInvokeError();
+            if (n >= 0) return (int)n;
+            return errno is Errno.EAGAIN or Errno.EINTR ? -1 : throw new NativeException("read", errno);
+        }
     }
 
     /// <summary>Writes all of <paramref name="buffer"/>.</summary>
@@ -203,11 +282,35 @@ internal static unsafe partial class Libc
     public static bool TryStatx(string path, out Statx result)
     {
         Statx buf;
-        int rc = statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &buf);
+        int rc = statx(AT_FDCWD, CString(path, "statx"), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &buf);
         int errno = Marshal.GetLastPInvokeError();
         result = buf;
         if (rc == 0) return true;
         if (errno == Errno.ENOENT || errno == Errno.ENOTDIR) return false;
+        throw new NativeException("statx", errno);
+    }
+
+    /// <summary>statx of a path following symbolic links; false if nothing is there.</summary>
+    public static bool TryStatxFollow(string path, out Statx result)
+    {
+        Statx buf;
+        int rc = statx(AT_FDCWD, CString(path, "statx"), 0, STATX_BASIC_STATS, &buf);
+        int errno = Marshal.GetLastPInvokeError();
+        result = buf;
+        if (rc == 0) return true;
+        if (errno == Errno.ENOENT || errno == Errno.ENOTDIR) return false;
+        throw new NativeException("statx", errno);
+    }
+
+    /// <summary>statx of a name in an open directory, not following a final symlink; false if it does not exist.</summary>
+    public static bool TryStatxAt(SafeFdHandle directory, string name, out Statx result)
+    {
+        Statx buf;
+        int rc = statx(directory, CString(name, "statx"), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &buf);
+        int errno = Marshal.GetLastPInvokeError();
+        result = buf;
+        if (rc == 0) return true;
+        if (errno == Errno.ENOENT) return false;
         throw new NativeException("statx", errno);
     }
 
@@ -262,11 +365,11 @@ internal static unsafe partial class Libc
 
     /// <summary>uid for a user name, or null when there is no such user.</summary>
     public static uint? GetUserId(string name) =>
-        LookupId((entry, buf, len, res) => getpwnam_r(name, entry, buf, len, res), PasswdSize);
+        LookupId((entry, buf, len, res) => getpwnam_r(CString(name, "getpwnam_r"), entry, buf, len, res), PasswdSize);
 
     /// <summary>gid for a group name, or null when there is no such group.</summary>
     public static uint? GetGroupId(string name) =>
-        LookupId((entry, buf, len, res) => getgrnam_r(name, entry, buf, len, res), GroupSize);
+        LookupId((entry, buf, len, res) => getgrnam_r(CString(name, "getgrnam_r"), entry, buf, len, res), GroupSize);
 
     private delegate int EntryLookup(byte* entry, byte* buf, nuint buflen, byte** result);
 
@@ -304,6 +407,13 @@ internal static unsafe partial class Libc
     }
 
     #endregion
+
+    /// <summary>
+    /// A string for libc: C strings end at the first NUL, so a name or path holding one would silently
+    /// name another object. Refused here, under every call, whatever the layers above checked.
+    /// </summary>
+    private static string CString(string value, string function) =>
+        value.Contains('\0') ? throw new NativeException(function, Errno.EINVAL, nulInArgument: true) : value;
 
     private static void Check(int rc, string function)
     {

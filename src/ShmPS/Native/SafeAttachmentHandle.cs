@@ -17,7 +17,10 @@ internal sealed class SafeAttachmentHandle : SafeBuffer
     /// <summary>Attached with SHM_RDONLY: writing through it would fault, so ShmPS never does.</summary>
     public bool IsReadOnly { get; }
 
-    /// <summary>Copies from the segment; SafeBuffer's own ReadSpan moves one element per call, which is slow.</summary>
+    /// <summary>
+    /// Copies from the segment through the kernel, so that a page fault becomes an error (EFAULT), not
+    /// a signal; SafeBuffer's own ReadSpan moves one element per call, which is slow.
+    /// </summary>
     public unsafe void CopyTo(long offset, Span<byte> destination)
     {
         CheckBounds(offset, destination.Length);
@@ -25,7 +28,13 @@ internal sealed class SafeAttachmentHandle : SafeBuffer
         AcquirePointer(ref pointer);
         try
         {
-            new ReadOnlySpan<byte>(pointer + offset, destination.Length).CopyTo(destination);
+            fixed (byte* to = destination)
+            {
+                if (!Libc.TryCopyThroughKernel(to, pointer + offset, (nuint)destination.Length, fromAttachment: true))
+                {
+                    new ReadOnlySpan<byte>(pointer + offset, destination.Length).CopyTo(destination);
+                }
+            }
         }
         finally
         {
@@ -45,7 +54,13 @@ internal sealed class SafeAttachmentHandle : SafeBuffer
         AcquirePointer(ref pointer);
         try
         {
-            source.CopyTo(new Span<byte>(pointer + offset, source.Length));
+            fixed (byte* from = source)
+            {
+                if (!Libc.TryCopyThroughKernel(pointer + offset, from, (nuint)source.Length, fromAttachment: false))
+                {
+                    source.CopyTo(new Span<byte>(pointer + offset, source.Length));
+                }
+            }
         }
         finally
         {

@@ -23,125 +23,114 @@ public sealed class PosixSharedMemory : DescriptorSharedMemory
 
     private protected override SharedMemoryException NotFound() => ErrorHelper.NotFound(KindDescription, Name);
 
-    internal override void Remove()
-    {
-        Unlink(Name);
-        ReleaseDescriptor();
-    }
+    /// <summary>shm_unlink, as glibc does it (unlink in /dev/shm), but only of the object described.</summary>
+    internal override void Remove() => RemoveVerified();
 
     #region Backend
 
     /// <summary>
-    /// Validates a name in managed code (glibc's errno for bad names is not portable) and returns it
-    /// with the leading slash: "foo" and "/foo" are the same object.
+    /// Validates a name for creating or looking up an object and returns it with the leading slash:
+    /// "foo" and "/foo" are the same object. Names are checked in managed code (glibc's errno for bad
+    /// names is not portable). <paramref name="literal"/> applies only the system's own rules, so that
+    /// objects other programs named (with spaces, wildcard characters, "sem." ...) can be reached.
     /// </summary>
-    public static string NormalizeName(string name)
+    public static string NormalizeName(string name, bool literal = false)
     {
         ArgumentNullException.ThrowIfNull(name);
         string bare = name.StartsWith('/') ? name[1..] : name;
-        string? reason =
-            bare.Length == 0 ? "the name is empty."
-            : bare.Contains('\0') ? "it contains a NUL character."
-            : bare.Contains('/') ? "it has more than one path component ('/' may only lead)."
-            : bare is "." or ".." ? "'.' and '..' are not object names."
-            : Encoding.UTF8.GetByteCount(bare) > 255 ? $"it is {Encoding.UTF8.GetByteCount(bare)} bytes long; the limit is 255."
-            : null;
+        string? reason = SystemReason(bare) ?? (literal ? null : ShmPSReason(bare));
         return reason is null ? "/" + bare : throw ErrorHelper.InvalidName(name, reason);
     }
 
-    /// <summary>The existing object with this name, described without opening it (so unreadable ones show too).</summary>
-    public static PosixSharedMemory Find(string name)
+    /// <summary>What the system itself refuses, or what would make the name another object's (a NUL cuts it).</summary>
+    private static string? SystemReason(string bare)
     {
-        var shm = new PosixSharedMemory(NormalizeName(name));
+        if (bare.Length == 0) return "the name is empty.";
+        if (bare.Contains('\0')) return "it contains a NUL character, where the system would cut it.";
+        if (bare.Contains('/')) return "it has more than one path component ('/' may only lead).";
+        if (bare is "." or "..") return "'.' and '..' are not object names.";
+        for (int i = 0; i < bare.Length; i++)
+        {
+            if (char.IsSurrogate(bare[i]) && !(char.IsHighSurrogate(bare[i]) && i + 1 < bare.Length && char.IsLowSurrogate(bare[++i])))
+            {
+                return "it contains a lone surrogate, which has no UTF-8 form.";
+            }
+        }
+        int bytes = Encoding.UTF8.GetByteCount(bare);
+        return bytes > 255 ? $"it is {bytes} bytes long; the limit is 255." : null;
+    }
+
+    /// <summary>What ShmPS refuses in names it creates or looks up by -Name, so that every name can be typed back.</summary>
+    private static string? ShmPSReason(string bare)
+    {
+        foreach (char c in bare)
+        {
+            if (char.IsControl(c)) return $"it contains the control character U+{(int)c:X4}.";
+            if (c is '*' or '?' or '[' or ']') return $"it contains the wildcard character '{c}' (use -LiteralName for objects other programs named so).";
+            if (char.IsWhiteSpace(c) && c != ' ') return $"it contains the white-space character U+{(int)c:X4}.";
+        }
+        if (bare != bare.Trim()) return "it starts or ends with a space.";
+        if (bare.StartsWith("sem.", StringComparison.Ordinal)) return "names starting with 'sem.' are POSIX semaphores (sem_open) in /dev/shm.";
+        return null;
+    }
+
+    /// <summary>The existing object with this name, described without opening it (so unreadable ones show too).</summary>
+    public static PosixSharedMemory Find(string name, bool literal = false)
+    {
+        var shm = new PosixSharedMemory(NormalizeName(name, literal));
         shm.DescribeExisting();
         return shm;
     }
 
-    /// <summary>Opens an existing object read-write; never passes O_CREAT.</summary>
-    public static PosixSharedMemory Open(string name)
-    {
-        var shm = new PosixSharedMemory(NormalizeName(name));
-        try
-        {
-            shm.Attach(Libc.ShmOpen(shm.Name, Libc.O_RDWR | Libc.O_NOFOLLOW | Libc.O_CLOEXEC | Libc.O_NONBLOCK, 0), writable: true);
-        }
-        catch (NativeException e) when (e.Errno == Errno.ENOENT)
-        {
-            throw ErrorHelper.NotFound(shm.KindDescription, shm.Name);
-        }
-        catch (NativeException e)
-        {
-            throw ErrorHelper.FromNative(e, shm);
-        }
-        return shm;
-    }
-
     /// <summary>
-    /// Creates a new object exclusively (O_CREAT|O_EXCL), with exactly <paramref name="mode"/> and, unless
-    /// sparse, its memory reserved. With <paramref name="openExisting"/>, an existing object is opened as it is.
-    /// Without a name, one is drawn from a CSPRNG and redrawn on collision.
+    /// Creates a new object exclusively, with exactly <paramref name="mode"/> and, unless sparse, its
+    /// memory reserved; it appears complete (see TryCreate). With <paramref name="openExisting"/>, an
+    /// existing object is opened as it is. Without a name, one is drawn from a CSPRNG and redrawn on collision.
     /// </summary>
     public static PosixSharedMemory Create(string? name, long size, UnixFileMode mode, bool sparse, bool openExisting,
-        out bool created)
+        out bool created, bool literal = false)
     {
-        string? normalized = name is null ? null : NormalizeName(name);
+        UnixMode.RequirePermissionBitsOnly(mode);
+        string? normalized = name is null ? null : NormalizeName(name, literal);
         SizeLimits.CheckNewFile(normalized ?? "a new POSIX shared memory object", Directory, size, sparse);
-        for (int attempt = 0; ; attempt++)
+        SafeFdHandle? unnamed = null;
+        try
         {
-            var shm = new PosixSharedMemory(normalized ?? GenerateName());
-            try
+            for (int attempt = 0; ; attempt++)
             {
-                SafeFdHandle fd = Libc.ShmOpen(shm.Name,
-                    Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, (uint)mode & 0x1FF);
-                shm.Initialize(fd, size, mode, sparse, () => Unlink(shm.Name));
-                created = true;
-                return shm;
-            }
-            catch (NativeException e) when (e.Errno == Errno.EEXIST && normalized is null && attempt < 100)
-            {
-                continue;
-            }
-            catch (NativeException e) when (e.Errno == Errno.EEXIST && openExisting)
-            {
-                try
+                var shm = new PosixSharedMemory(normalized ?? GenerateName());
+                if (shm.TryCreate(ref unnamed, size, mode, sparse,
+                        (flags, createMode) => Libc.ShmOpen(shm.Name, flags, createMode), () => Libc.ShmUnlink(shm.Name)))
                 {
-                    created = false;
-                    return Open(shm.Name);
+                    created = true;
+                    return shm;
                 }
-                catch (SharedMemoryException notFound) when (notFound.ErrorId == "SharedMemoryNotFound")
+                if (normalized is null && attempt < CreateAttempts)
                 {
-                    continue; // removed between the two calls: try to create it again
+                    continue; // a generated name that exists: draw another
                 }
-            }
-            catch (NativeException e) when (e.Errno == Errno.EEXIST)
-            {
+                if (openExisting)
+                {
+                    try
+                    {
+                        shm.OpenExisting();
+                        created = false;
+                        return shm;
+                    }
+                    catch (NativeException e) when (e.Errno == Errno.ENOENT && attempt < CreateAttempts)
+                    {
+                        continue; // removed between the two calls: create it again
+                    }
+                }
                 // O_EXCL does not follow a symbolic link either; say what stands there.
                 throw Libc.TryStatx(shm.Path, out Statx st) && st.IsSymbolicLink
                     ? ErrorHelper.SymbolicLinkRefused(shm.KindDescription, shm.Name)
                     : ErrorHelper.Exists(shm.KindDescription, shm.Name);
             }
-            catch (NativeException e)
-            {
-                throw ErrorHelper.FromNative(e, shm);
-            }
         }
-    }
-
-    /// <summary>shm_unlink. The memory is freed when the last process closes or unmaps it.</summary>
-    public static void Unlink(string name)
-    {
-        string normalized = NormalizeName(name);
-        try
+        finally
         {
-            Libc.ShmUnlink(normalized);
-        }
-        catch (NativeException e) when (e.Errno == Errno.ENOENT)
-        {
-            throw ErrorHelper.NotFound("POSIX shared memory object", normalized);
-        }
-        catch (NativeException e)
-        {
-            throw ErrorHelper.FromNative(e, normalized);
+            unnamed?.Dispose();
         }
     }
 
@@ -176,7 +165,7 @@ public sealed class PosixSharedMemory : DescriptorSharedMemory
     }
 
     /// <summary>The object's metadata without opening it; null if it is gone or is not a regular file.</summary>
-    public static PosixSharedMemory? TryDescribe(string name)
+    internal static PosixSharedMemory? TryDescribe(string name)
     {
         var shm = new PosixSharedMemory(name);
         if (!Libc.TryStatx(shm.Path, out Statx st) || !st.IsRegularFile)

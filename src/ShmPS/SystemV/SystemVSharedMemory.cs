@@ -77,25 +77,54 @@ public sealed class SystemVSharedMemory : SharedMemory
 
     private protected override int ReadCore(long offset, Span<byte> buffer)
     {
-        if (_kept is not null)
+        try
         {
-            _kept.CopyTo(offset, buffer);
+            SafeAttachmentHandle? kept = _kept;
+            if (kept is not null && !kept.IsClosed)
+            {
+                try
+                {
+                    kept.CopyTo(offset, buffer);
+                    return buffer.Length;
+                }
+                catch (ObjectDisposedException)
+                {
+                    // Detached by another thread meanwhile: attach for this copy instead.
+                }
+            }
+            using SafeAttachmentHandle attachment = AttachForOperation(readOnly: true, offset, buffer.Length);
+            attachment.CopyTo(offset, buffer);
             return buffer.Length;
         }
-        using SafeAttachmentHandle attachment = AttachForOperation(readOnly: true, offset, buffer.Length);
-        attachment.CopyTo(offset, buffer);
-        return buffer.Length;
+        catch (NativeException e)
+        {
+            throw Failure(e);
+        }
     }
 
     private protected override void WriteCore(long offset, ReadOnlySpan<byte> data)
     {
-        if (_kept is { IsReadOnly: false })
+        try
         {
-            _kept.CopyFrom(offset, data);
-            return;
+            SafeAttachmentHandle? kept = _kept;
+            if (kept is { IsReadOnly: false, IsClosed: false })
+            {
+                try
+                {
+                    kept.CopyFrom(offset, data);
+                    return;
+                }
+                catch (ObjectDisposedException)
+                {
+                }
+            }
+            using SafeAttachmentHandle attachment = AttachForOperation(readOnly: false, offset, data.Length);
+            attachment.CopyFrom(offset, data);
         }
-        using SafeAttachmentHandle attachment = AttachForOperation(readOnly: false, offset, data.Length);
-        attachment.CopyFrom(offset, data);
+        catch (NativeException e)
+        {
+            throw Failure(e);
+        }
     }
 
     /// <summary>
@@ -106,35 +135,48 @@ public sealed class SystemVSharedMemory : SharedMemory
     /// </summary>
     public void Attach()
     {
-        if (_kept is not null)
-        {
-            return;
-        }
         try
         {
-            _kept = AttachChecked(readOnly: false);
+            ThrowIfClosed();
+            lock (_sync)
+            {
+                if (_kept is not null)
+                {
+                    return;
+                }
+                try
+                {
+                    _kept = AttachChecked(readOnly: false);
+                }
+                catch (NativeException e) when (e.Errno is Errno.EACCES or Errno.EPERM)
+                {
+                    _kept = AttachChecked(readOnly: true);
+                }
+            }
         }
-        catch (SharedMemoryException e) when (e.ErrorId == "PermissionDenied")
+        catch (NativeException e)
         {
-            _kept = AttachChecked(readOnly: true);
+            throw Failure(e);
         }
     }
 
     /// <summary>Releases the attachment kept by Attach(), if any (shmdt).</summary>
-    public void Detach()
-    {
-        _kept?.Dispose();
-        _kept = null;
-    }
+    public void Detach() => ReleaseResources();
 
     /// <summary>True while Attach() keeps the segment attached.</summary>
     public bool IsAttached => _kept is not null;
 
-    protected override void Dispose(bool disposing)
+    private readonly object _sync = new();
+
+    internal override bool HoldsResources => _kept is not null;
+
+    internal override void ReleaseResources()
     {
-        if (disposing)
+        lock (_sync)
         {
-            Detach();
+            // A copy still running on another thread holds the attachment until it is done (SafeBuffer).
+            _kept?.Dispose();
+            _kept = null;
         }
     }
 
@@ -149,52 +191,85 @@ public sealed class SystemVSharedMemory : SharedMemory
         return attachment;
     }
 
+    /// <summary>
+    /// Attaches the segment and checks that it is the one described: ids are reused after removal, and
+    /// while attached the segment cannot go, so a check made now holds for the whole attachment.
+    /// </summary>
     private SafeAttachmentHandle AttachChecked(bool readOnly)
     {
-        try
+        // The segment's size cannot change while it exists, and an attachment keeps it alive even
+        // if it is removed meanwhile, so a copy bounds-checked against the attached size cannot fault.
+        SafeAttachmentHandle attachment = Libc.ShmAttach(Id, readOnly, out ShmidDs ds);
+        if (!IsThisSegment(ds))
         {
-            // The segment's size cannot change while it exists, and an attachment keeps it alive even
-            // if it is removed meanwhile, so a copy bounds-checked against the attached size cannot fault.
-            SafeAttachmentHandle attachment = Libc.ShmAttach(Id, readOnly);
-            if ((long)attachment.ByteLength != Size)
-            {
-                // The id now names another segment (ids are reused after removal).
-                attachment.Dispose();
-                throw ErrorHelper.NotFound(KindDescription, $"{Name} (id {Id}, {Size} bytes)");
-            }
-            return attachment;
+            attachment.Dispose();
+            throw Gone();
         }
-        catch (NativeException e)
-        {
-            throw Failure(e);
-        }
+        return attachment;
     }
+
+    // What stays the same for a segment's whole life, beside its id: who created it (process, user,
+    // group) and its size. A new segment that got the same id differs in at least one of them in
+    // practice; its key differs too unless this one was private or has been removed (key 0).
+    private (int Pid, uint Uid, uint Gid) _creator;
+
+    private bool IsThisSegment(in ShmidDs ds) => IsThisSegment(ds.CreatorPid, ds.Perm.CreatorUid, ds.Perm.CreatorGid,
+        (long)ds.SegmentSize, ds.Perm.Key);
+
+    private bool IsThisSegment(int cpid, uint cuid, uint cgid, long size, int key) =>
+        (cpid, cuid, cgid) == _creator && size == Size && (key == Key || key == Libc.IPC_PRIVATE);
+
+    private SharedMemoryException Gone() => ErrorHelper.NotFound(KindDescription, $"{Name} (id {Id})");
 
     #endregion
 
     /// <summary>A failed call on this segment's id: EINVAL and EIDRM both mean the segment is gone.</summary>
     private SharedMemoryException Failure(NativeException e) => e.Errno is Errno.EINVAL or Errno.EIDRM
-        ? ErrorHelper.NotFound(KindDescription, $"{Name} (id {Id})")
+        ? Gone()
         : ErrorHelper.FromNative(e, this);
 
     #region Management
 
-    public override void Refresh()
+    internal override void RefreshCore()
     {
-        if (!TryDescribe(Id, out ProcRow row))
+        if (!TryDescribe(Id, out ProcRow row) || !IsThisSegment(row.CreatorPid, row.CreatorUid, row.CreatorGid, row.Size, row.Key))
         {
-            throw ErrorHelper.NotFound(KindDescription, $"id {Id}");
+            throw Gone();
         }
         Populate(row);
     }
 
+    /// <summary>
+    /// IPC_RMID of this segment, not of another that reuses its id: attached (where permitted) while
+    /// checking and removing, so the id cannot change hands in between.
+    /// </summary>
     internal override void Remove()
     {
         Detach();
-        SystemVSemaphoreLock.RemoveFor(this);
         try
         {
-            Libc.ShmRemove(Id);
+            SafeAttachmentHandle? guard = null;
+            try
+            {
+                try
+                {
+                    guard = AttachChecked(readOnly: true);
+                }
+                catch (NativeException e) when (e.Errno is Errno.EACCES or Errno.EPERM)
+                {
+                    // No read permission (the owner may still remove it): check without attaching.
+                    if (!IsThisSegment(Libc.ShmStatOrDefault(Id)))
+                    {
+                        throw Gone();
+                    }
+                }
+                SystemVSemaphoreLock.RemoveFor(this);
+                Libc.ShmRemove(Id);
+            }
+            finally
+            {
+                guard?.Dispose();
+            }
         }
         catch (NativeException e)
         {
@@ -213,7 +288,7 @@ public sealed class SystemVSharedMemory : SharedMemory
     internal override void Resize(long size, bool sparse) => EnsureResizable();
 
     internal override void EnsureResizable() =>
-        throw new SharedMemoryException("SystemVResizeNotSupported", ErrorCategory.InvalidOperation,
+        throw new SharedMemoryException(ErrorIds.SystemVResizeNotSupported, ErrorCategory.InvalidOperation,
             $"{KindDescription} '{Name}' (id {Id}) cannot be resized: System V segments have the size they were created with.",
             this, "Create a new segment of the size you need (New-SharedMemory -Kind SystemV), copy the data, and remove this one; or use a POSIX object, which can be resized.");
 
@@ -222,9 +297,17 @@ public sealed class SystemVSharedMemory : SharedMemory
 
     internal override void SetPermission(UnixFileMode? mode, uint? ownerId, uint? groupId)
     {
+        if (mode is not null)
+        {
+            UnixMode.RequirePermissionBitsOnly(mode.Value);
+        }
         try
         {
             ShmidDs ds = Libc.ShmStat(Id);
+            if (!IsThisSegment(ds))
+            {
+                throw Gone();
+            }
             if (ownerId is not null) ds.Perm.Uid = ownerId.Value;
             if (groupId is not null) ds.Perm.Gid = groupId.Value;
             if (mode is not null) ds.Perm.Mode = (ushort)((int)mode.Value & 0x1FF);
@@ -235,7 +318,7 @@ public sealed class SystemVSharedMemory : SharedMemory
         {
             throw Failure(e);
         }
-        Refresh();
+        RefreshCore();
     }
 
     #endregion
@@ -251,6 +334,7 @@ public sealed class SystemVSharedMemory : SharedMemory
         out bool created)
     {
         RequireKnownLayout();
+        UnixMode.RequirePermissionBitsOnly(mode);
         CheckSize(size);
         for (int attempt = 0; ; attempt++)
         {
@@ -293,7 +377,7 @@ public sealed class SystemVSharedMemory : SharedMemory
             }
             catch (NativeException e) when (e.Errno == Errno.ENOSPC)
             {
-                throw new SharedMemoryException("InsufficientSpace", ErrorCategory.LimitsExceeded,
+                throw new SharedMemoryException(ErrorIds.InsufficientSpace, ErrorCategory.LimitsExceeded,
                     $"Cannot create a System V segment: the system-wide limit on segments (kernel.shmmni) or on pages (kernel.shmall) is reached.",
                     FormatKey(k), "Remove segments that are no longer needed (Get-SharedMemory -Kind SystemV), or raise kernel.shmmni/shmall with sysctl.", e);
             }
@@ -328,7 +412,7 @@ public sealed class SystemVSharedMemory : SharedMemory
             else if (line.StartsWith("HugePages_Free:")) free = value;
             else if (line.StartsWith("Hugepagesize:")) pageSize = value;
         }
-        return new SharedMemoryException("HugePagesUnavailable", ErrorCategory.ResourceUnavailable,
+        return new SharedMemoryException(ErrorIds.HugePagesUnavailable, ErrorCategory.ResourceUnavailable,
             $"Cannot create a {size}-byte segment in huge pages ({Errno.Describe(e.Errno)}): the system has {total} huge pages of {pageSize}, {free} free.",
             size, "Reserve huge pages (sysctl vm.nr_hugepages=N), make the size a multiple of the huge page size, and check vm.hugetlb_shm_group; or omit -HugePages.", e);
     }
@@ -337,7 +421,7 @@ public sealed class SystemVSharedMemory : SharedMemory
     {
         if (key == Libc.IPC_PRIVATE)
         {
-            throw new SharedMemoryException("InvalidKey", ErrorCategory.InvalidArgument,
+            throw new SharedMemoryException(ErrorIds.InvalidKey, ErrorCategory.InvalidArgument,
                 "Key 0 is IPC_PRIVATE: private segments (and segments marked for removal) have no key to find them by.",
                 key, "Use -Id to name a private segment.");
         }
@@ -406,7 +490,7 @@ public sealed class SystemVSharedMemory : SharedMemory
     {
         if ((projectId & 0xFF) == 0)
         {
-            throw new SharedMemoryException("InvalidProjectId", ErrorCategory.InvalidArgument,
+            throw new SharedMemoryException(ErrorIds.InvalidProjectId, ErrorCategory.InvalidArgument,
                 $"Project id {projectId} has 0 in its low 8 bits; ftok uses only those bits and they must not be 0.",
                 projectId, "Give a project id from 1 to 255.");
         }
@@ -434,7 +518,7 @@ public sealed class SystemVSharedMemory : SharedMemory
         {
             return unchecked((int)dec);
         }
-        throw new SharedMemoryException("InvalidKey", ErrorCategory.InvalidArgument,
+        throw new SharedMemoryException(ErrorIds.InvalidKey, ErrorCategory.InvalidArgument,
             $"'{text}' is not a System V key.", text, "Give a key such as 0x0000abcd or a 32-bit number.");
     }
 
@@ -475,6 +559,7 @@ public sealed class SystemVSharedMemory : SharedMemory
         IsMarkedForDeletion = (row.Perms & Libc.SHM_DEST) != 0;
         IsLocked = (row.Perms & Libc.SHM_LOCKED) != 0;
         CreatorProcessId = row.CreatorPid;
+        _creator = (row.CreatorPid, row.CreatorUid, row.CreatorGid);
         LastProcessId = row.LastPid;
         _attachCount = row.AttachCount;
         OwnerId = row.Uid;
