@@ -33,7 +33,7 @@ BeforeAll {
     # operations depends on the seed only (what they find depends on the other process too).
     # It is written to a file and run by a child pwsh, because a crash (SIGBUS, stack overflow) kills it.
     $script:FuzzChild = {
-        param([int] $Seed, [int] $Ops, [string] $Dir, [string] $Prefix, [int[]] $Keys, [string] $LogPath, [string[]] $Exclude = @())
+        param([int] $Seed, [int] $Ops, [string] $Dir, [string] $Prefix, [int[]] $Keys, [string] $LogPath, [string] $Exclude = '')
         $ErrorActionPreference = 'Stop'
         $ConfirmPreference = 'None'
         $ProgressPreference = 'SilentlyContinue'
@@ -44,8 +44,8 @@ BeforeAll {
         $log = [IO.StreamWriter]::new($LogPath, $true)
         $log.AutoFlush = $true
         $rng = [Random]::new($Seed)
-        function R([int] $n) { $rng.Next($n) }
-        function P([object[]] $a) { , $a[$rng.Next($a.Count)] }
+        function Rnd([int] $n) { $rng.Next($n) }
+        function Pick([object[]] $a) { , $a[$rng.Next($a.Count)] }
 
         $slots = [object[]]::new(8)      # objects from New-/Get-SharedMemory, used by methods and -InputObject
         $locks = [object[]]::new(4)      # lock objects from Lock-SharedMemory and Lock()
@@ -98,26 +98,26 @@ BeforeAll {
         # ---- argument generators: all draws happen here, whatever the state -----------------------
         $u = [char]0xD800; $l = [char]0xDC00
         function GName {
-            $i = R 6
-            switch (R 34) {
+            $i = Rnd 6
+            switch (Rnd 34) {
                 { $_ -lt 12 } { return "/$Prefix-$i" }
                 12 { return "$Prefix-$i" }
                 13 { return '/' + $Prefix + '-' + ('x' * (254 - $Prefix.Length)) }  # 255 bytes: the longest valid
                 14 { return '/' + $Prefix + '-' + ('x' * (255 - $Prefix.Length)) }  # 256 bytes
-                15 { return '/' + $Prefix + ('y' * (R 5000)) }
+                15 { return '/' + $Prefix + ('y' * (Rnd 5000)) }
                 16 { return "/$Prefix-$i`0tail" }
                 17 { return "/$Prefix-`t$i" }
                 18 { return "/$Prefix-$i`n" }
                 19 { return "/$Prefix-$([char]0x7f)$([char]0x1b)" }
-                20 { return P @("/$Prefix-*", "/$Prefix-[0-2]", "/$Prefix-?", "/$Prefix-[", "/$Prefix*`]", "/$Prefix-``*") }
-                21 { return P @('/.', '/..', '.', '..', '/', '', '//', "/$Prefix-$i/", "/$Prefix/x", "//$Prefix-$i") }
+                20 { return Pick @("/$Prefix-*", "/$Prefix-[0-2]", "/$Prefix-?", "/$Prefix-[", "/$Prefix*`]", "/$Prefix-``*") }
+                21 { return Pick @('/.', '/..', '.', '..', '/', '', '//', "/$Prefix-$i/", "/$Prefix/x", "//$Prefix-$i") }
                 22 { return "/sem.$Prefix-$i" }
                 23 { return "/$Prefix-$u" }
                 24 { return "/$Prefix-$l$u-x" }
                 25 { return "/$Prefix-üñí€😀$i" }
                 26 { return "/$Prefix-$([char]0x202e)$([char]0x3000)$([char]0xfeff)" }
                 27 { return $null }
-                28 { return , [string[]]@("/$Prefix-$i", "/$Prefix-$((R 6))") }
+                28 { return , [string[]]@("/$Prefix-$i", "/$Prefix-$((Rnd 6))") }
                 29 { return "/$Prefix- '`"$i" }
                 30 { return , [string[]]@() }
                 31 { return , [string[]]@("/$Prefix-$i", $null) }
@@ -126,8 +126,8 @@ BeforeAll {
             }
         }
         function GPath {
-            $i = R 6
-            switch (R 30) {
+            $i = Rnd 6
+            switch (Rnd 30) {
                 { $_ -lt 10 } { return "$Dir/f$i" }
                 10 { return "f$i" }
                 11 { return "./sub/../f$i" }
@@ -136,65 +136,65 @@ BeforeAll {
                 14 { return "$Dir/link0" }
                 15 { return "$Dir/dlink/f$i" }
                 16 { return "$Dir/null" }
-                17 { return P @("$Dir/f*", "$Dir/f[0-2]", "$Dir/br[1]", "$Dir/?$i", "$Dir/f[") }
+                17 { return Pick @("$Dir/f*", "$Dir/f[0-2]", "$Dir/br[1]", "$Dir/?$i", "$Dir/f[") }
                 18 { return "$Dir/f$i`0x" }
                 19 { return "$Dir/f`n$i" }
                 20 { return "$Dir/" + ('a' * 300) }
                 21 { return "$Dir/" + (('b' * 200 + '/') * 25) + 'c' }
-                22 { return P @('', $null, ' ') }
+                22 { return Pick @('', $null, ' ') }
                 23 { return "$Dir/üñí€😀$i" }
                 24 { return "$Dir/x$u$i" }
                 25 { return "$Dir/f$i/" }
                 26 { return "$Dir/sub" }
-                27 { return , [string[]]@("$Dir/f$i", "$Dir/f$((R 6))") }
+                27 { return , [string[]]@("$Dir/f$i", "$Dir/f$((Rnd 6))") }
                 28 { return "$Dir/ro/f$i" }
                 default { return "$Dir/f$i" }
             }
         }
         # Keys: only this run's keys where an operation changes something; reading any key is harmless.
         function GKey([bool] $safe) {
-            $k = $Keys[(R $Keys.Count)]
-            $other = P @(0, -1, [int]::MinValue, [int]::MaxValue, 'zz', '0xZZ', '', $null, 1.5, '0x5eed', [long]::MaxValue)
-            if ($safe -and ($other -is [int] -or $other -is [long] -or $other -eq '0x5eed')) { $other = P @('zz', '', $null, 'key') }
-            if ((R 5) -lt 4) { $k } else { , $other }
+            $k = $Keys[(Rnd $Keys.Count)]
+            $other = Pick @(0, -1, [int]::MinValue, [int]::MaxValue, 'zz', '0xZZ', '', $null, 1.5, '0x5eed', [long]::MaxValue)
+            if ($safe -and ($other -is [int] -or $other -is [long] -or $other -eq '0x5eed')) { $other = Pick @('zz', '', $null, 'key') }
+            if ((Rnd 5) -lt 4) { $k } else { , $other }
         }
         function GId([bool] $safe) {
-            $n = R 10
-            $junk = P @(-1, [int]::MinValue, 'x', $null, '', 0, 1, [int]::MaxValue)
+            $n = Rnd 10
+            $junk = Pick @(-1, [int]::MinValue, 'x', $null, '', 0, 1, [int]::MaxValue)
             if ($safe -and ($junk -is [int] -and $junk -ge 0)) { $junk = -1 }
             if ($n -lt 7) {
-                $j = R 64
+                $j = Rnd 64
                 if ($ownIds.Count) { return $ownIds[$j % $ownIds.Count] } else { return -1 }
             }
             , $junk
         }
         function GSize([bool] $mayBeLarge) {
-            $v = P @(0, -1, 1, 7, 4095, 4096, 4097, 65536, 100000, 1MB, 3GB, 1PB, [long]::MaxValue, [long]::MinValue, 'abc', '1MB', 1.5, [double]::NaN, $null, '0x10', [decimal]::MaxValue, 8)
+            $v = Pick @(0, -1, 1, 7, 4095, 4096, 4097, 65536, 100000, 1MB, 3GB, 1PB, [long]::MaxValue, [long]::MinValue, 'abc', '1MB', 1.5, [double]::NaN, $null, '0x10', [decimal]::MaxValue, 8)
             if ($v -is [long] -and $v -eq 3GB -and -not $mayBeLarge) { $v = 1PB }   # never reserve gigabytes for real
             , $v
         }
-        function GOffset { , (P @(0, 0, 0, 1, 7, 8, 4095, 4096, 65528, 65536, 100000, 1MB, -1, -8, [long]::MinValue, [long]::MaxValue, ([long]::MaxValue - 7), 2147483647L, 2147483648L, 4294967296L, 3GB, 1PB, 'abc', 1.5, $null)) }
-        function GCount { , (P @(0, 1, 8, 8, 100, 4096, 65536, -1, [long]::MinValue, [long]::MaxValue, 2147483647L, 2147483648L, 1.5, 'x', $null)) }
-        function GMode { , (P @('0600', '0644', '0000', '0777', '4755', '2755', '1777', '6777', '07777', 'rw-r-----', 'rwsr-xr-x', 'rwxrwxrwt', 'junk', '', $null, -1, 0, 384, 4095, 65535, 99999, 'u=rw', [IO.UnixFileMode]'UserRead,UserWrite', [IO.UnixFileMode]::SetUser, '0o600', '600', '0x180', 'rw-')) }
-        function GUser { , (P @('root', '0', 'nobody', '65534', "nosuchuser$Prefix", '', $null, '-1', '4294967295', "ro`0ot", 'root:root', '99999999999', '4294967294', 'daemon')) }
-        function GEncoding { , (P @('utf8', 'ascii', 'unicode', 'utf32', 'bigendianunicode', 'bigendianutf32', 'latin1', 'utf7', 'utf8BOM', 'utf8NoBOM', 'oem', 'default', 'ansi', 'foo', 65001, 1252, 437, 0, -1, $null, '', [Text.Encoding]::UTF8)) }
-        function GAs { , (P @('Byte', 'SByte', 'Int16', 'UInt16', 'Int32', 'UInt32', 'Int64', 'UInt64', 'Single', 'Double', 'Int128', 'Char', 'foo', 0, 9, 10, -1, $null, '')) }
-        function GTimeout { , (P @(0, 0.01, '0.02', '00:00:00.010', [timespan]::Zero, [timespan]::FromMilliseconds(30), -1, 'abc', $null, 1e308, 'NaN', -0.5)) }
-        function GKind { , (P @('Posix', 'SystemV', 'File', 'posix', 'Junk', '', $null, 3, -1, '*')) }
+        function GOffset { , (Pick @(0, 0, 0, 1, 7, 8, 4095, 4096, 65528, 65536, 100000, 1MB, -1, -8, [long]::MinValue, [long]::MaxValue, ([long]::MaxValue - 7), 2147483647L, 2147483648L, 4294967296L, 3GB, 1PB, 'abc', 1.5, $null)) }
+        function GCount { , (Pick @(0, 1, 8, 8, 100, 4096, 65536, -1, [long]::MinValue, [long]::MaxValue, 2147483647L, 2147483648L, 1.5, 'x', $null)) }
+        function GMode { , (Pick @('0600', '0644', '0000', '0777', '4755', '2755', '1777', '6777', '07777', 'rw-r-----', 'rwsr-xr-x', 'rwxrwxrwt', 'junk', '', $null, -1, 0, 384, 4095, 65535, 99999, 'u=rw', [IO.UnixFileMode]'UserRead,UserWrite', [IO.UnixFileMode]::SetUser, '0o600', '600', '0x180', 'rw-')) }
+        function GUser { , (Pick @('root', '0', 'nobody', '65534', "nosuchuser$Prefix", '', $null, '-1', '4294967295', "ro`0ot", 'root:root', '99999999999', '4294967294', 'daemon')) }
+        function GEncoding { , (Pick @('utf8', 'ascii', 'unicode', 'utf32', 'bigendianunicode', 'bigendianutf32', 'latin1', 'utf7', 'utf8BOM', 'utf8NoBOM', 'oem', 'default', 'ansi', 'foo', 65001, 1252, 437, 0, -1, $null, '', [Text.Encoding]::UTF8)) }
+        function GAs { , (Pick @('Byte', 'SByte', 'Int16', 'UInt16', 'Int32', 'UInt32', 'Int64', 'UInt64', 'Single', 'Double', 'Int128', 'Char', 'foo', 0, 9, 10, -1, $null, '')) }
+        function GTimeout { , (Pick @(0, 0.01, '0.02', '00:00:00.010', [timespan]::Zero, [timespan]::FromMilliseconds(30), -1, 'abc', $null, 1e308, 'NaN', -0.5)) }
+        function GKind { , (Pick @('Posix', 'SystemV', 'File', 'posix', 'Junk', '', $null, 3, -1, '*')) }
         function GValue {
-            switch (R 40) {
-                { $_ -lt 8 } { $b = [byte[]]::new((P @(0, 1, 7, 8, 100, 4096, 4097))); $rng.NextBytes($b); return , $b }
+            switch (Rnd 40) {
+                { $_ -lt 8 } { $b = [byte[]]::new((Pick @(0, 1, 7, 8, 100, 4096, 4097))); $rng.NextBytes($b); return , $b }
                 8 { return , [byte[]]::new(100KB) }
                 9 { return 'hello' }
                 10 { return "NUL`0inside" }
                 11 { return "lone $u surrogate $l" }
-                12 { return 'üñí€😀' * (R 50) }
+                12 { return 'üñí€😀' * (Rnd 50) }
                 13 { return '' }
                 14 { return 'z' * 70000 }
-                15 { return (R 1000000) }
-                16 { return (P @([long]::MaxValue, [long]::MinValue, [int]::MinValue, 0L)) }
-                17 { return (P @([double]::NaN, [double]::PositiveInfinity, -0.0, 1.5, [single]3.25)) }
-                18 { return (P @([decimal]::MaxValue, [bigint]::Pow(2, 100), [byte]255, [sbyte]-1, [char]'x', $true, [uint64]::MaxValue)) }
+                15 { return (Rnd 1000000) }
+                16 { return (Pick @([long]::MaxValue, [long]::MinValue, [int]::MinValue, 0L)) }
+                17 { return (Pick @([double]::NaN, [double]::PositiveInfinity, -0.0, 1.5, [single]3.25)) }
+                18 { return (Pick @([decimal]::MaxValue, [bigint]::Pow(2, 100), [byte]255, [sbyte]-1, [char]'x', $true, [uint64]::MaxValue)) }
                 19 { return $null }
                 20 { return , @() }
                 21 { return , @(1, 2, 3) }
@@ -221,7 +221,7 @@ BeforeAll {
         function GIdentity([bool] $safe) {
             # An identity parameter set, as a splat; objects come from the slots (this run's objects only).
             $h = @{}
-            switch (R 14) {
+            switch (Rnd 14) {
                 { $_ -lt 5 } { $h.Name = GName }
                 5 { $h.Key = GKey $safe }
                 6 { $h.Key = GKey $safe }
@@ -229,100 +229,100 @@ BeforeAll {
                 8 { $h.Path = GPath }
                 9 { $h.Path = GPath }
                 10 { $h.LiteralPath = GPath }
-                11 { $h.InputObject = $slots[(R 8)] }
-                12 { $h.InputObject = $slots[(R 8)] }
+                11 { $h.InputObject = $slots[(Rnd 8)] }
+                12 { $h.InputObject = $slots[(Rnd 8)] }
                 13 { if ($safe) { $h.WhatIf = $true } }   # no identity at all
             }
-            if ((R 6) -eq 0) { $h.Kind = GKind }
+            if ((Rnd 6) -eq 0) { $h.Kind = GKind }
             $h
         }
 
         # ---- operations: each returns @(description, scriptblock) or $null to skip ----------------
         $operations = [ordered]@{
             New = {
-                $h = @{ Size = $null }; $sparse = (R 3) -eq 0
-                switch (R 6) {
+                $h = @{ Size = $null }; $sparse = (Rnd 3) -eq 0
+                switch (Rnd 6) {
                     { $_ -lt 2 } { $h.Name = GName }
                     2 { $h.Key = GKey $true }
                     3 { $h.Path = GPath }
                     4 { $h.Path = GPath }
-                    5 { if ((R 2) -eq 0) { $h.Private = $true } else { $h.KeyPath = GPath; $h.ProjectId = P @(1, 0, -1, 255, 256, 'x') } }
+                    5 { if ((Rnd 2) -eq 0) { $h.Private = $true } else { $h.KeyPath = GPath; $h.ProjectId = Pick @(1, 0, -1, 255, 256, 'x') } }
                 }
                 $h.Size = GSize ($sparse -or $h.ContainsKey('Key') -or $h.ContainsKey('Private'))
                 if ($sparse) { $h.Sparse = $true }
-                if ((R 2) -eq 0) { $h.Mode = GMode }
-                if ((R 3) -eq 0 -and -not $h.ContainsKey('KeyPath')) { $h.Force = $true }
-                if ((R 8) -eq 0) { $h.Kind = GKind }
-                if ((R 10) -eq 0) { $h.HugePages = $true }
-                if ((R 20) -eq 0) { $h.WhatIf = $true }
-                $slot = R 8
+                if ((Rnd 2) -eq 0) { $h.Mode = GMode }
+                if ((Rnd 3) -eq 0 -and -not $h.ContainsKey('KeyPath')) { $h.Force = $true }
+                if ((Rnd 8) -eq 0) { $h.Kind = GKind }
+                if ((Rnd 10) -eq 0) { $h.HugePages = $true }
+                if ((Rnd 20) -eq 0) { $h.WhatIf = $true }
+                $slot = Rnd 8
                 if (-not (Go ((ShowSplat New-SharedMemory $h)))) { return 'excluded' }
                 Keep (New-SharedMemory @h) $slot
             }
             NewGenerated = {
-                $h = @{ Size = P @(1, 4096, 0, -1) }; if ((R 2) -eq 0) { $h.Kind = P @('Posix', 'SystemV', 'File') }
-                $slot = R 8
+                $h = @{ Size = Pick @(1, 4096, 0, -1) }; if ((Rnd 2) -eq 0) { $h.Kind = Pick @('Posix', 'SystemV', 'File') }
+                $slot = Rnd 8
                 if (-not (Go ((ShowSplat New-SharedMemory $h)))) { return 'excluded' }
                 Keep (New-SharedMemory @h) $slot
             }
             Get = {
-                $h = GIdentity $false; $slot = R 8
+                $h = GIdentity $false; $slot = Rnd 8
                 if (-not (Go ((ShowSplat Get-SharedMemory $h)))) { return 'excluded' }
                 Keep (Get-SharedMemory @h) $slot
             }
             Read = {
                 $h = GIdentity $false
-                if ((R 2) -eq 0) { $h.Offset = GOffset }
-                if ((R 3) -ne 0) { $h.Count = GCount }
-                switch (R 4) { 0 { $h.Encoding = GEncoding } 1 { $h.As = GAs } }
-                if ((R 10) -eq 0) { $h.Encoding = GEncoding; $h.As = GAs }
-                if ((R 6) -eq 0) { $h.OutFile = P @("$Dir/out$(R 3)", "$Dir/f$(R 6)", "$Dir/sub", "$Dir/nodir/out", "$Dir/out`0x", '', "$Dir/link0"); $h.Count = P @(0, 1, 100, 4096, -1, 65536) }
+                if ((Rnd 2) -eq 0) { $h.Offset = GOffset }
+                if ((Rnd 3) -ne 0) { $h.Count = GCount }
+                switch (Rnd 4) { 0 { $h.Encoding = GEncoding } 1 { $h.As = GAs } }
+                if ((Rnd 10) -eq 0) { $h.Encoding = GEncoding; $h.As = GAs }
+                if ((Rnd 6) -eq 0) { $h.OutFile = Pick @("$Dir/out$(Rnd 3)", "$Dir/f$(Rnd 6)", "$Dir/sub", "$Dir/nodir/out", "$Dir/out`0x", '', "$Dir/link0"); $h.Count = Pick @(0, 1, 100, 4096, -1, 65536) }
                 if (-not (Go ((ShowSplat Read-SharedMemory $h)))) { return 'excluded' }
                 $null = Read-SharedMemory @h
             }
             Write = {
                 $h = GIdentity $true
-                switch (R 8) {
+                switch (Rnd 8) {
                     { $_ -lt 5 } { $h.Value = GValue }
-                    5 { $h.InputFile = P @("$Dir/in", "$Dir/nosuch", "$Dir/sub", "$Dir/null", "$Dir/link0", "$Dir/in`0", '', $null, "$Dir/f$(R 6)") }
+                    5 { $h.InputFile = Pick @("$Dir/in", "$Dir/nosuch", "$Dir/sub", "$Dir/null", "$Dir/link0", "$Dir/in`0", '', $null, "$Dir/f$(Rnd 6)") }
                     6 { $h.Value = GValue; $h.InputFile = "$Dir/in" }
                     7 { }
                 }
-                if ((R 2) -eq 0) { $h.Offset = GOffset }
-                switch (R 4) { 0 { $h.Encoding = GEncoding } 1 { $h.As = GAs } }
-                if ((R 8) -eq 0) { $h.Flush = $true }
-                if ((R 8) -eq 0) { $h.PassThru = $true }
+                if ((Rnd 2) -eq 0) { $h.Offset = GOffset }
+                switch (Rnd 4) { 0 { $h.Encoding = GEncoding } 1 { $h.As = GAs } }
+                if ((Rnd 8) -eq 0) { $h.Flush = $true }
+                if ((Rnd 8) -eq 0) { $h.PassThru = $true }
                 if (-not (Go ((ShowSplat Write-SharedMemory $h)))) { return 'excluded' }
                 $null = Write-SharedMemory @h
             }
             Resize = {
-                $h = GIdentity $true; $sparse = (R 2) -eq 0
+                $h = GIdentity $true; $sparse = (Rnd 2) -eq 0
                 $h.Size = GSize $sparse
                 if ($sparse) { $h.Sparse = $true }
-                if ((R 4) -ne 0) { $h.Force = $true }
-                if ((R 6) -eq 0) { $h.PassThru = $true }
+                if ((Rnd 4) -ne 0) { $h.Force = $true }
+                if ((Rnd 6) -eq 0) { $h.PassThru = $true }
                 if (-not (Go ((ShowSplat Resize-SharedMemory $h)))) { return 'excluded' }
                 $null = Resize-SharedMemory @h -Confirm:$false
             }
             Remove = {
                 $h = GIdentity $true
-                if ((R 3) -ne 0) { $h.Force = $true }
+                if ((Rnd 3) -ne 0) { $h.Force = $true }
                 if (-not (Go ((ShowSplat Remove-SharedMemory $h)))) { return 'excluded' }
                 Remove-SharedMemory @h -Confirm:$false
             }
             SetPermission = {
                 $h = GIdentity $true
-                if ((R 4) -ne 0) { $h.Mode = GMode }
-                if ((R 4) -eq 0) { $h.Owner = GUser }
-                if ((R 4) -eq 0) { $h.Group = GUser }
-                if ((R 6) -eq 0) { $h.PassThru = $true }
+                if ((Rnd 4) -ne 0) { $h.Mode = GMode }
+                if ((Rnd 4) -eq 0) { $h.Owner = GUser }
+                if ((Rnd 4) -eq 0) { $h.Group = GUser }
+                if ((Rnd 6) -eq 0) { $h.PassThru = $true }
                 if (-not (Go ((ShowSplat Set-SharedMemoryPermission $h)))) { return 'excluded' }
                 $null = Set-SharedMemoryPermission @h -Confirm:$false
             }
             Lock = {
                 $h = GIdentity $true; $h.Remove('WhatIf'); $h.Timeout = GTimeout
-                if ((R 3) -eq 0) { $h.Shared = $true }
-                $block = switch (R 6) {
+                if ((Rnd 3) -eq 0) { $h.Shared = $true }
+                $block = switch (Rnd 6) {
                     0 { { $null = $_.Size } }
                     1 { { Write-SharedMemory -InputObject $_ -Value 1 } }
                     2 { { Lock-SharedMemory -InputObject $_ -Timeout 0 } }
@@ -330,19 +330,19 @@ BeforeAll {
                     default { $null }
                 }
                 if ($block) { $h.ScriptBlock = $block }
-                $slot = R 4
+                $slot = Rnd 4
                 if (-not (Go (ShowSplat Lock-SharedMemory $h))) { return 'excluded' }
                 $out = Lock-SharedMemory @h
                 foreach ($o in @($out)) { if ($o -is [ShmPS.SharedMemoryLock]) { $locks[$slot] = $o } }
             }
             Unlock = {
-                $slot = R 4
-                if ((R 2) -eq 0) { $h = @{ Lock = $locks[$slot] } } else { $h = GIdentity $true; $h.Remove('WhatIf') }
+                $slot = Rnd 4
+                if ((Rnd 2) -eq 0) { $h = @{ Lock = $locks[$slot] } } else { $h = GIdentity $true; $h.Remove('WhatIf') }
                 if (-not (Go ((ShowSplat Unlock-SharedMemory $h)))) { return 'excluded' }
                 Unlock-SharedMemory @h
             }
             Pipeline = {
-                $slot = R 8; $n = R 6; $count = GCount; $value = GValue; $i = R 6
+                $slot = Rnd 8; $n = Rnd 6; $count = GCount; $value = GValue; $i = Rnd 6
                 $what = ('Pipeline#{0} slot {1} -Count {2} -Value {3} i {4}' -f $n, $slot, (Show $count), (Show $value), $i)
                 if (-not (Go $what)) { return 'excluded' }
                 & {
@@ -357,14 +357,14 @@ BeforeAll {
                 }
             }
             MethodRead = {
-                $slot = R 8; $off = [long](P @(0, 1, 8, 4095, 4096, 65528, 65536, 1MB, -1, [long]::MinValue, [long]::MaxValue, ([long]::MaxValue - 3), 3GB, 2147483648L))
-                $cnt = [int](P @(0, 1, 8, 100, 4096, 65536, -1, [int]::MinValue, [int]::MaxValue, 1MB))
+                $slot = Rnd 8; $off = [long](Pick @(0, 1, 8, 4095, 4096, 65528, 65536, 1MB, -1, [long]::MinValue, [long]::MaxValue, ([long]::MaxValue - 3), 3GB, 2147483648L))
+                $cnt = [int](Pick @(0, 1, 8, 100, 4096, 65536, -1, [int]::MinValue, [int]::MaxValue, 1MB))
                 if (-not (Go ("`$slots[$slot].Read($off, $cnt)"))) { return 'excluded' }
                 $null = $slots[$slot].Read($off, $cnt)
             }
             MethodReadBuffer = {
-                $slot = R 8; $off = [long](P @(0, 8, 4096, 65536, -1, [long]::MaxValue))
-                $len = P @(0, 1, 16, 4096, -1); $index = [int](P @(0, 1, 15, 16, -1, [int]::MaxValue)); $cnt = [int](P @(0, 1, 16, 4096, -1, [int]::MaxValue, [int]::MinValue))
+                $slot = Rnd 8; $off = [long](Pick @(0, 8, 4096, 65536, -1, [long]::MaxValue))
+                $len = Pick @(0, 1, 16, 4096, -1); $index = [int](Pick @(0, 1, 15, 16, -1, [int]::MaxValue)); $cnt = [int](Pick @(0, 1, 16, 4096, -1, [int]::MaxValue, [int]::MinValue))
                 if (-not (Go ("`$slots[$slot].Read($off, <byte[$len]>, $index, $cnt)"))) { return 'excluded' }
                 & {
                     $buf = if ($len -ge 0) { [byte[]]::new($len) } else { $null }
@@ -372,8 +372,8 @@ BeforeAll {
                 }
             }
             MethodWrite = {
-                $slot = R 8; $off = [long](P @(0, 8, 4095, 4096, 65536, 1MB, -1, [long]::MinValue, [long]::MaxValue, ([long]::MaxValue - 3)))
-                $len = P @(0, 1, 8, 100, 4097, -1); $index = [int](P @(0, 1, 8, -1, [int]::MaxValue)); $cnt = [int](P @(0, 1, 8, -1, [int]::MaxValue)); $four = (R 2) -eq 0
+                $slot = Rnd 8; $off = [long](Pick @(0, 8, 4095, 4096, 65536, 1MB, -1, [long]::MinValue, [long]::MaxValue, ([long]::MaxValue - 3)))
+                $len = Pick @(0, 1, 8, 100, 4097, -1); $index = [int](Pick @(0, 1, 8, -1, [int]::MaxValue)); $cnt = [int](Pick @(0, 1, 8, -1, [int]::MaxValue)); $four = (Rnd 2) -eq 0
                 if (-not (Go ("`$slots[$slot].Write($off, <byte[$len]>$(if ($four) { ", $index, $cnt" }))"))) { return 'excluded' }
                 & {
                     $buf = if ($len -ge 0) { [byte[]]::new($len) } else { $null }
@@ -381,19 +381,21 @@ BeforeAll {
                 }
             }
             MethodNumber = {
-                $slot = R 8; $type = P @('Byte', 'SByte', 'Int16', 'UInt16', 'Int32', 'UInt32', 'Int64', 'UInt64', 'Single', 'Double')
-                $off = [long](P @(0, 1, 7, 8, 4093, 4095, 4096, 65535, 65536, 1MB, -1, [long]::MinValue, [long]::MaxValue, ([long]::MaxValue - 7), 3GB))
-                $write = (R 2) -eq 0
+                $slot = Rnd 8; $type = Pick @('Byte', 'SByte', 'Int16', 'UInt16', 'Int32', 'UInt32', 'Int64', 'UInt64', 'Single', 'Double')
+                $off = [long](Pick @(0, 1, 7, 8, 4093, 4095, 4096, 65535, 65536, 1MB, -1, [long]::MinValue, [long]::MaxValue, ([long]::MaxValue - 7), 3GB))
+                $write = (Rnd 2) -eq 0
                 if (-not (Go ("`$slots[$slot].$(if ($write) { 'Write' } else { 'Read' })$type($off$(if ($write) { ', 1' }))"))) { return 'excluded' }
                 & {
                     if ($write) { $slots[$slot]."Write$type"($off, 1) } else { $null = $slots[$slot]."Read$type"($off) }
                 }
             }
             MethodString = {
-                $slot = R 8; $off = [long](P @(0, 8, 4096, 65536, -1, [long]::MaxValue)); $cnt = [int](P @(0, 5, 100, 4096, -1, [int]::MaxValue))
-                $s = P @('hello', '', "lone $u", 'üñí€😀', "NUL`0", ('w' * 70000), $null); $enc = P @($null, [Text.Encoding]::UTF8, [Text.Encoding]::Unicode, [Text.Encoding]::ASCII, [Text.Encoding]::UTF32)
-                $write = (R 2) -eq 0; $withEnc = (R 2) -eq 0
-                if (-not (Go ("`$slots[$slot].$(if ($write) { "WriteString($off, $(Show $s)" } else { "ReadString($off, $cnt" })$(if ($withEnc) { ", $(Show $enc)" }))"))) { return 'excluded' }
+                $slot = Rnd 8; $off = [long](Pick @(0, 8, 4096, 65536, -1, [long]::MaxValue)); $cnt = [int](Pick @(0, 5, 100, 4096, -1, [int]::MaxValue))
+                $s = Pick @('hello', '', "lone $u", 'üñí€😀', "NUL`0", ('w' * 70000), $null); $enc = Pick @($null, [Text.Encoding]::UTF8, [Text.Encoding]::Unicode, [Text.Encoding]::ASCII, [Text.Encoding]::UTF32)
+                $write = (Rnd 2) -eq 0; $withEnc = (Rnd 2) -eq 0
+                $d = if ($write) { 'WriteString({0}, {1}' -f $off, (Show $s) } else { 'ReadString({0}, {1}' -f $off, $cnt }
+                if ($withEnc) { $d += ', ' + (Show $enc) }
+                if (-not (Go ('$slots[{0}].{1})' -f $slot, $d))) { return 'excluded' }
                 & {
                     if ($write) {
                         if ($withEnc) { $null = $slots[$slot].WriteString($off, $s, $enc) } else { $null = $slots[$slot].WriteString($off, $s) }
@@ -402,7 +404,7 @@ BeforeAll {
                 }
             }
             MethodState = {
-                $slot = R 8; $m = P @('Refresh', 'Refresh', 'Flush', 'Close', 'Dispose', 'Attach', 'Detach', 'Attach', 'ToString')
+                $slot = Rnd 8; $m = Pick @('Refresh', 'Refresh', 'Flush', 'Close', 'Dispose', 'Attach', 'Detach', 'Attach', 'ToString')
                 if (-not (Go ("`$slots[$slot].$m()"))) { return 'excluded' }
                 & {
                     $o = $slots[$slot]
@@ -411,8 +413,8 @@ BeforeAll {
                 }
             }
             MethodLock = {
-                $slot = R 8; $lslot = R 4; $shared = (R 3) -eq 0; $t = [timespan]::FromMilliseconds((P @(0, 0, 10, 30)))
-                $release = P @('Lock', 'Lock', 'Release', 'Dispose', 'Release')
+                $slot = Rnd 8; $lslot = Rnd 4; $shared = (Rnd 3) -eq 0; $t = [timespan]::FromMilliseconds((Pick @(0, 0, 10, 30)))
+                $release = Pick @('Lock', 'Lock', 'Release', 'Dispose', 'Release')
                 if (-not (Go ("$release slot $slot lock $lslot shared $shared timeout $t"))) { return 'excluded' }
                 & {
                     if ($release -eq 'Lock') { $locks[$lslot] = $slots[$slot].Lock($shared, $t) }
@@ -424,8 +426,8 @@ BeforeAll {
                 }
             }
             Static = {
-                $n = R 3; $s = P @('0x5eed', 'zz', '', $null, '0xFFFFFFFF', '0x100000000', '-1', '  12 ', "1`0"); $k = [int](P @(0, -1, [int]::MinValue, [int]::MaxValue))
-                $p = GPath; $proj = [int](P @(0, 1, 255, 256, -1))
+                $n = Rnd 3; $s = Pick @('0x5eed', 'zz', '', $null, '0xFFFFFFFF', '0x100000000', '-1', '  12 ', "1`0"); $k = [int](Pick @(0, -1, [int]::MinValue, [int]::MaxValue))
+                $p = GPath; $proj = [int](Pick @(0, 1, 255, 256, -1))
                 if (-not (Go ("Static#$n $(Show $s) $k $(Show $p) $proj"))) { return 'excluded' }
                 & {
                     switch ($n) {
@@ -444,7 +446,7 @@ BeforeAll {
         function Limit([string] $text) { $t = $text -replace '\s+', ' '; if ($t.Length -gt 160) { $t.Substring(0, 160) + '...' } else { $t } }
         function Go([string] $what) {
             # Logs the operation before it runs (a crash leaves it as the last line), unless excluded.
-            if ($name -in $Exclude) { return $false }
+            if ($Exclude -and $what -match $Exclude) { return $false }
             $script:what = $what
             $log.WriteLine("#$index $what")
             $true
@@ -460,7 +462,7 @@ BeforeAll {
         $sw = [Diagnostics.Stopwatch]::StartNew()
         try {
             for ($i = 0; $i -lt $Ops; $i++) {
-                $name = $wheel[(R $wheel.Count)]
+                $name = $wheel[(Rnd $wheel.Count)]
                 $isMethod = $name -like 'Method*' -or $name -eq 'Static'
                 $script:index = $i
                 $script:what = "(drawing the arguments of $name)"
@@ -524,13 +526,15 @@ BeforeAll {
         do {
             $base = (Get-Random -Minimum 0x10000 -Maximum 0x7fff0) * 0x1000
             $keys = 0..5 | ForEach-Object { $base + $_ }
-            $used = @(Get-Content /proc/sysvipc/shm, /proc/sysvipc/sem | Select-Object -Skip 1 |
+            $used = @('/proc/sysvipc/shm', '/proc/sysvipc/sem' | ForEach-Object { Get-Content $_ | Select-Object -Skip 1 } |
                 ForEach-Object { [int](($_.Trim() -split '\s+')[0]) } | Where-Object { $_ -in $keys })
         } while ($used.Count)
         $log = Join-Path $dir 'operations.log'
         $childScript = Join-Path $dir 'child.ps1'
         Set-Content $childScript $FuzzChild.ToString()
-        $exclude = if ($env:SHMPS_FUZZ_EXCLUDE) { "'" + ($env:SHMPS_FUZZ_EXCLUDE -split ',' -join "','") + "'" } else { "''" }
+        # Triage only: SHMPS_FUZZ_EXCLUDE is a regex; operations whose description matches it are drawn but not run,
+        # so that the rest of a seed's sequence can be looked at while one failure is being fixed.
+        $exclude = "'" + ([string]$env:SHMPS_FUZZ_EXCLUDE).Replace("'", "''") + "'"
         $targets = @(0..2 | ForEach-Object { "p:/$prefix-$_"; "f:$dir/f$_"; 'k:{0}' -f $keys[$_] })
         $churn = Start-Process (Get-NativeTool fuzz_churn) -ArgumentList (@($Seed, 3000, 300) + $targets) -PassThru
         try {
@@ -566,10 +570,10 @@ BeforeAll {
             $summary.Errors | Where-Object { -not (Test-ExpectedFuzzId $_.Id $_.Source $_.Binding) } |
                 ForEach-Object { "[{0}] {1} x{2}, e.g.`n      {3}" -f $_.Source, $_.Id, $_.Count, ($_.Examples -join "`n      ") }
         })
-        $ops = @($lines | Where-Object { $_ -like '#*' })
+        $opLines = @($lines | Where-Object { $_ -like '#*' })
         [pscustomobject]@{
             Seed = $Seed; Result = $result; Summary = $summary; Unexpected = $unexpected
-            LastOperations = ($ops | Select-Object -Last 3) -join "`n  "
+            LastOperations = ($opLines | Select-Object -Last 3) -join "`n  "
         }
     }
 
@@ -582,7 +586,7 @@ Describe 'Fuzzing every cmdlet and method with random arguments while another pr
     It 'never kills pwsh and reports only documented error ids (seed in the test name output)' {
         $run = Invoke-Fuzz -Seed $FuzzSeed -Ops $FuzzOps
         Write-Host ("Fuzz seed {0}: {1}" -f $FuzzSeed, $(if ($run.Summary) { "$($run.Summary.Ops) operations in $($run.Summary.Seconds) s, $($run.Summary.Succeeded) succeeded" } else { 'no summary' }))
-        $run.Result.ExitCode | Should -Be 0 -Because ("the child must not die (seed {0}; 128+n is signal n), last operations:`n  {1}`n{2}" -f $FuzzSeed, $run.LastOperations, ($run.Result.Error -split '\r?\n' | Select-Object -First 15) -join "`n")
+        $run.Result.ExitCode | Should -Be 0 -Because ("the child must not die (seed {0}; 128+n is signal n), last operations:`n  {1}`n{2}" -f $FuzzSeed, $run.LastOperations, (($run.Result.Error -split '\r?\n' | Select-Object -First 15) -join "`n"))
         $run.Summary | Should -Not -BeNullOrEmpty
         $run.Unexpected | Should -BeNullOrEmpty -Because ("every error id must be documented (seed {0}):`n  {1}" -f $FuzzSeed, ($run.Unexpected -join "`n  "))
     }
@@ -590,9 +594,9 @@ Describe 'Fuzzing every cmdlet and method with random arguments while another pr
     It 'never kills pwsh under RLIMIT_FSIZE 100 KiB and 256 descriptors, and reports only documented ids' {
         $seed = $FuzzSeed + 1
         $ops = [math]::Max(1, [int]($FuzzOps / 4))
-        $run = Invoke-Fuzz -Seed $seed -Ops $ops -Launcher 'bash', '-c', 'ulimit -f 100 -n 256 && exec "$0" "$@"'
+        $run = Invoke-Fuzz -Seed $seed -Ops $ops -Launcher 'env', 'DOTNET_EnableWriteXorExecute=0', 'bash', '-c', 'ulimit -f 100 -n 256 && exec "$0" "$@"'
         Write-Host ("Fuzz seed {0} under ulimit: {1}" -f $seed, $(if ($run.Summary) { "$($run.Summary.Ops) operations in $($run.Summary.Seconds) s" } else { 'no summary' }))
-        $run.Result.ExitCode | Should -Be 0 -Because ("the child must not die (seed {0}; 153 is SIGXFSZ), last operations:`n  {1}`n{2}" -f $seed, $run.LastOperations, ($run.Result.Error -split '\r?\n' | Select-Object -First 15) -join "`n")
+        $run.Result.ExitCode | Should -Be 0 -Because ("the child must not die (seed {0}; 153 is SIGXFSZ), last operations:`n  {1}`n{2}" -f $seed, $run.LastOperations, (($run.Result.Error -split '\r?\n' | Select-Object -First 15) -join "`n"))
         $run.Summary | Should -Not -BeNullOrEmpty
         $run.Unexpected | Should -BeNullOrEmpty -Because ("every error id must be documented (seed {0}):`n  {1}" -f $seed, ($run.Unexpected -join "`n  "))
     }
