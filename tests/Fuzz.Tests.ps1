@@ -41,7 +41,7 @@ BeforeAll {
         $InformationPreference = 'SilentlyContinue'
         Set-Location $Dir
         "SEED $Seed PID $PID"
-        $log = [IO.StreamWriter]::new($LogPath, $true)
+        $log = [IO.StreamWriter]::new($LogPath, $true, [Text.UTF8Encoding]::new($false, $false))  # lone surrogates become U+FFFD
         $log.AutoFlush = $true
         $rng = [Random]::new($Seed)
         function Rnd([int] $n) { $rng.Next($n) }
@@ -459,6 +459,7 @@ BeforeAll {
             if ($s.Examples.Count -lt 3) { $s.Examples.Add("#$index $what") }
         }
 
+        $timing = @{}
         $sw = [Diagnostics.Stopwatch]::StartNew()
         try {
             for ($i = 0; $i -lt $Ops; $i++) {
@@ -466,6 +467,7 @@ BeforeAll {
                 $isMethod = $name -like 'Method*' -or $name -eq 'Static'
                 $script:index = $i
                 $script:what = "(drawing the arguments of $name)"
+                $t0 = $sw.Elapsed.TotalMilliseconds
                 try {
                     $r = & $operations[$name]
                     if ($r -eq 'excluded' -or $r -eq 'skip') { $skipped++ } else { $succeeded++ }
@@ -492,6 +494,7 @@ BeforeAll {
                         Record $id ($(if ($isMethod) { 'M' } else { 'C' })) $binding $what $i
                     }
                 }
+                $timing[$name] = [double]$timing[$name] + $sw.Elapsed.TotalMilliseconds - $t0
             }
         }
         finally {
@@ -502,7 +505,7 @@ BeforeAll {
         }
         [pscustomobject]@{
             Seed = $Seed; Ops = $Ops; Succeeded = $succeeded; Skipped = $skipped; Seconds = [math]::Round($elapsed, 1)
-            Created = @($created); OwnIds = @($ownIds | Select-Object -Unique)
+            Milliseconds = $timing; Created = @($created); OwnIds = @($ownIds | Select-Object -Unique)
             Errors = @($stats.Values | ForEach-Object { [pscustomobject]$_ })
         } | ConvertTo-Json -Depth 4 -Compress
     }
@@ -512,7 +515,7 @@ BeforeAll {
         Runs the fuzz child for a seed while another process churns the objects it works on; returns the
         child's result (ExitCode, Output, Error), its parsed summary and the last operations it logged.
         #>
-        param([int] $Seed, [int] $Ops, [int] $TimeoutSeconds = 150, [string[]] $Launcher = @())
+        param([int] $Seed, [int] $Ops, [int] $TimeoutSeconds = 150, [string] $Limits)
         $prefix = "shmps-fuzz-$env:SHMPS_TEST_RUN-$Seed"
         $dir = Join-Path ([IO.Path]::GetTempPath()) "$prefix-$([Guid]::NewGuid().ToString('N').Substring(0, 8))"
         New-Item -ItemType Directory $dir, "$dir/sub", "$dir/ro" | Out-Null
@@ -536,9 +539,19 @@ BeforeAll {
         # so that the rest of a seed's sequence can be looked at while one failure is being fixed.
         $exclude = "'" + ([string]$env:SHMPS_FUZZ_EXCLUDE).Replace("'", "''") + "'"
         $targets = @(0..2 | ForEach-Object { "p:/$prefix-$_"; "f:$dir/f$_"; 'k:{0}' -f $keys[$_] })
+        $launcher = @()
+        if ($Limits) {
+            # Under a small RLIMIT_FSIZE, the runtime and pwsh themselves die before and after any ShmPS code
+            # runs: with W^X on, .NET sizes a memfd for its double-mapped code heap at startup (so
+            # DOTNET_EnableWriteXorExecute=0), and pwsh writes its startup JIT profile (about 100 KiB) to its
+            # cache folder at exit (so a private cache folder where that file is a link to /dev/null).
+            New-Item -ItemType Directory "$dir-cache/powershell" | Out-Null
+            ln -s /dev/null "$dir-cache/powershell/StartupProfileData-NonInteractive"
+            $launcher = 'env', "XDG_CACHE_HOME=$dir-cache", 'DOTNET_EnableWriteXorExecute=0', 'bash', '-c', "$Limits && exec `"`$0`" `"`$@`""
+        }
         $churn = Start-Process (Get-NativeTool fuzz_churn) -ArgumentList (@($Seed, 3000, 300) + $targets) -PassThru
         try {
-            $result = Invoke-ChildPwsh -TimeoutSeconds $TimeoutSeconds -Launcher $Launcher @"
+            $result = Invoke-ChildPwsh -TimeoutSeconds $TimeoutSeconds -Launcher $launcher @"
 & '$childScript' -Seed $Seed -Ops $Ops -Dir '$dir' -Prefix '$prefix' -Keys $($keys -join ',') -LogPath '$log' -Exclude $exclude
 "@
         }
@@ -563,6 +576,7 @@ BeforeAll {
                 if ([int]$f[0] -in $keys) { ipcrm -s $f[1] 2>$null }
             }
             Remove-Item $dir -Recurse -Force -ErrorAction SilentlyContinue
+            if (Test-Path "$dir-cache") { rm -rf -- "$dir-cache" }
         }
         $summaryLine = $result.Output -split '\r?\n' | Where-Object { $_ -like '{*' } | Select-Object -Last 1
         $summary = if ($summaryLine) { $summaryLine | ConvertFrom-Json } else { $null }
@@ -585,6 +599,7 @@ BeforeAll {
 Describe 'Fuzzing every cmdlet and method with random arguments while another process churns the objects' -Tag Fuzz, Robustness {
     It 'never kills pwsh and reports only documented error ids (seed in the test name output)' {
         $run = Invoke-Fuzz -Seed $FuzzSeed -Ops $FuzzOps
+        if ($run.Summary) { Write-Host ($run.Summary.Milliseconds | ConvertTo-Json -Compress) }
         Write-Host ("Fuzz seed {0}: {1}" -f $FuzzSeed, $(if ($run.Summary) { "$($run.Summary.Ops) operations in $($run.Summary.Seconds) s, $($run.Summary.Succeeded) succeeded" } else { 'no summary' }))
         $run.Result.ExitCode | Should -Be 0 -Because ("the child must not die (seed {0}; 128+n is signal n), last operations:`n  {1}`n{2}" -f $FuzzSeed, $run.LastOperations, (($run.Result.Error -split '\r?\n' | Select-Object -First 15) -join "`n"))
         $run.Summary | Should -Not -BeNullOrEmpty
@@ -594,7 +609,7 @@ Describe 'Fuzzing every cmdlet and method with random arguments while another pr
     It 'never kills pwsh under RLIMIT_FSIZE 100 KiB and 256 descriptors, and reports only documented ids' {
         $seed = $FuzzSeed + 1
         $ops = [math]::Max(1, [int]($FuzzOps / 4))
-        $run = Invoke-Fuzz -Seed $seed -Ops $ops -Launcher 'env', 'DOTNET_EnableWriteXorExecute=0', 'bash', '-c', 'ulimit -f 100 -n 256 && exec "$0" "$@"'
+        $run = Invoke-Fuzz -Seed $seed -Ops $ops -Limits 'ulimit -f 100 -n 256'
         Write-Host ("Fuzz seed {0} under ulimit: {1}" -f $seed, $(if ($run.Summary) { "$($run.Summary.Ops) operations in $($run.Summary.Seconds) s" } else { 'no summary' }))
         $run.Result.ExitCode | Should -Be 0 -Because ("the child must not die (seed {0}; 153 is SIGXFSZ), last operations:`n  {1}`n{2}" -f $seed, $run.LastOperations, (($run.Result.Error -split '\r?\n' | Select-Object -First 15) -join "`n"))
         $run.Summary | Should -Not -BeNullOrEmpty
