@@ -5,7 +5,8 @@ BeforeAll {
     # kinds, through cmdlets, pipelines and methods, then what it holds and what is left on the system,
     # measured before and after (once without forcing a garbage collection, once after one).
     $script:LeakChild = {
-        param([int] $Cycles, [string] $Dir, [string] $Prefix, [int[]] $Keys)
+        param([int] $Cycles, [string] $Dir, [string] $Prefix, [int] $KeyBase, [int] $KeyCount)
+        $Keys = [int[]]@(0..($KeyCount - 1) | ForEach-Object { $KeyBase + $_ })
         $ErrorActionPreference = 'Stop'
         $ConfirmPreference = 'None'
         $ProgressPreference = 'SilentlyContinue'
@@ -60,7 +61,7 @@ BeforeAll {
             }
             {   # System V through cmdlets and pipelines, dropped without Close()
                 param($i)
-                $k = $Keys[$i % $Keys.Count]
+                $k = $Keys[[math]::Floor($i / $scenarios.Count) % $Keys.Count]
                 New-SharedMemory -Key $k -Size 64KB | Write-SharedMemory -Value $bytes -PassThru | Read-SharedMemory -Count 8 | Out-Null
                 Write-SharedMemory -Key $k -Offset 8 -Value 7L
                 $null = Read-SharedMemory -Key $k -Count 16
@@ -71,7 +72,7 @@ BeforeAll {
             }
             {   # System V through methods, attached and detached, closed
                 param($i)
-                $o = New-SharedMemory -Key $Keys[$i % $Keys.Count] -Size 64KB
+                $o = New-SharedMemory -Key $Keys[[math]::Floor($i / $scenarios.Count) % $Keys.Count] -Size 64KB
                 $o.Attach(); $o.WriteInt64(0, $i); $null = $o.ReadInt64(0); $o.Detach()
                 $o.Write(8, $bytes); $null = $o.Read(8, 64)
                 $l = $o.Lock(); $l.Release()
@@ -102,6 +103,18 @@ BeforeAll {
                 Remove-SharedMemory -InputObject $o -Force
                 $o.Close()
             }
+            {   # Objects used through methods, then removed through the pipeline and dropped without Close():
+                # removal must not leave their memory held until the garbage collector runs
+                param($i)
+                $k = $Keys[[math]::Floor($i / $scenarios.Count) % $Keys.Count]
+                $objects = @(
+                    New-SharedMemory -Name "/$Prefix-r$($i % 7)" -Size 1MB
+                    New-SharedMemory -Path (Join-Path $Dir "r$($i % 7)") -Size 64KB
+                    New-SharedMemory -Key $k -Size 64KB
+                )
+                foreach ($o in $objects) { $o.WriteInt64(0, $i); $null = $o.Read(0, 8); $o.Lock().Release() }
+                $objects | Remove-SharedMemory -Force
+            }
             {   # Lock objects from the cmdlets, and Get-SharedMemory listings piped on
                 param($i)
                 $n = "/$Prefix-l$($i % 7)"
@@ -125,10 +138,13 @@ BeforeAll {
             }
         }
 
-        # Warm up (JIT, module state, the runtime's own descriptors), then measure.
+        # What is on the system before anything runs; then a warm-up (JIT, module state, the runtime's own
+        # descriptors) before the descriptors of the process itself are measured.
+        $initial = Measure-Held
         for ($i = 0; $i -lt 2 * $scenarios.Count; $i++) { Invoke-Cycle $i }
         [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
         $before = Measure-Held
+        foreach ($m in @($before.Keys)) { if ($m -ne 'Descriptors') { $before[$m] = $initial[$m] } }
         $sw = [Diagnostics.Stopwatch]::StartNew()
         for ($i = 0; $i -lt $Cycles; $i++) { Invoke-Cycle $i }
         $seconds = $sw.Elapsed.TotalSeconds
@@ -147,7 +163,7 @@ Describe 'Nothing is held or left behind after 10,000 cycles of every operation'
         New-Item -ItemType Directory $dir | Out-Null
         do {
             $base = (Get-Random -Minimum 0x10000 -Maximum 0x7fff0) * 0x1000
-            $keys = @(0..15 | ForEach-Object { $base + $_ })
+            $keys = @(0..1023 | ForEach-Object { $base + $_ })   # a fresh key for every System V cycle, 1,024 in turn
             $used = @('/proc/sysvipc/shm', '/proc/sysvipc/sem' | ForEach-Object { Get-Content $_ | Select-Object -Skip 1 } |
                 ForEach-Object { [int](($_.Trim() -split '\s+')[0]) } | Where-Object { $_ -in $keys })
         } while ($used.Count)
@@ -156,7 +172,7 @@ Describe 'Nothing is held or left behind after 10,000 cycles of every operation'
         $cycles = if ($env:SHMPS_LEAK_CYCLES) { [int]$env:SHMPS_LEAK_CYCLES } else { 10000 }
         $sw = [Diagnostics.Stopwatch]::StartNew()
         $result = try {
-            Invoke-ChildPwsh -TimeoutSeconds 240 "& '$childScript' -Cycles $cycles -Dir '$dir' -Prefix '$prefix' -Keys $($keys -join ',')"
+            Invoke-ChildPwsh -TimeoutSeconds 240 "& '$childScript' -Cycles $cycles -Dir '$dir' -Prefix '$prefix' -KeyBase $base -KeyCount $($keys.Count)"
         }
         catch { [pscustomobject]@{ ExitCode = -1; Output = ''; Error = "$_" } }
         Write-Host "Leak child: exit code $($result.ExitCode) after $([math]::Round($sw.Elapsed.TotalSeconds, 1)) s"
@@ -181,10 +197,9 @@ Describe 'Nothing is held or left behind after 10,000 cycles of every operation'
             $f = $row.Trim() -split '\s+'
             if ([int]$f[0] -in $keys -or ($childPid -and $f[4] -eq $childPid)) { ipcrm -m $f[1] 2>$null }
         }
-        foreach ($row in Get-Content /proc/sysvipc/sem | Select-Object -Skip 1) {
-            $f = $row.Trim() -split '\s+'
-            if ([int]$f[0] -in $keys) { ipcrm -s $f[1] 2>$null }
-        }
+        $semIds = @(Get-Content /proc/sysvipc/sem | Select-Object -Skip 1 | ForEach-Object { , ($_.Trim() -split '\s+') } |
+            Where-Object { [int]$_[0] -in $keys } | ForEach-Object { '-s'; $_[1] })
+        if ($semIds) { ipcrm @semIds 2>$null }
         Remove-Item $dir, $childScript -Recurse -Force -ErrorAction SilentlyContinue
     }
 
