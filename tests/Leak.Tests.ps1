@@ -150,7 +150,7 @@ BeforeAll {
         $seconds = $sw.Elapsed.TotalSeconds
         $afterNoGc = Measure-Held
         # What the extra descriptors are, so that a failure names them.
-        $targets = @(Get-ChildItem "/proc/$PID/fd" | ForEach-Object { $_.LinkTarget }) | Group-Object -NoElement | ForEach-Object { "$($_.Count) x $($_.Name)" }
+        $targets = @(Get-ChildItem "/proc/$PID/fd" | ForEach-Object { $_.LinkTarget } | Where-Object { $_ -notlike "*.dll" }) | Group-Object -NoElement | ForEach-Object { "$($_.Count) x $($_.Name)" }
         [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
         $afterGc = Measure-Held
         [pscustomobject]@{ Cycles = $Cycles; Seconds = [math]::Round($seconds, 1); Before = $before; AfterNoGc = $afterNoGc; AfterGc = $afterGc; Errors = $errors; DescriptorsNoGc = @($targets) } |
