@@ -94,7 +94,7 @@ Describe 'Error ids' -Tag Conventions {
     It 'lists every error id in the table of about_ShmPS, and no other' {
         $Ids.Count | Should -BeGreaterThan 30
         foreach ($id in $Ids) { $About | Should -Match "``$id``" -Because "$id is an id ShmPS writes" }
-        $table = [regex]::Matches(($About -split '## NOTE')[1], '`([A-Z][A-Za-z]+)`').Groups |
+        $table = [regex]::Matches((($About -split '## NOTE')[1] -split '\n## ')[0], '`([A-Z][A-Za-z]+)`').Groups |
             Where-Object Name -EQ 1 | ForEach-Object Value | Where-Object { $_ -cmatch '^[A-Z][a-z]+[A-Z]' } | Sort-Object -Unique
         $table | Where-Object { $_ -notin $Ids -and $_ -notmatch '^(FullyQualifiedErrorId|ErrorId)$' } | Should -BeNullOrEmpty
     }

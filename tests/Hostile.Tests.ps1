@@ -5,6 +5,7 @@
 
 BeforeAll {
     . $PSScriptRoot/common.ps1
+    . $PSScriptRoot/Processes.ps1
     $script:Posix = Get-NativeTool posix
     $script:Sysv = Get-NativeTool sysv
     $script:Watch = Get-NativeTool watch
@@ -43,13 +44,13 @@ AfterAll {
 
 Describe 'RLIMIT_FSIZE (ulimit -f): FileSizeLimitExceeded, never SIGXFSZ, nothing half-written' -Tag Robustness {
     It 'refuses <Case> in a child under ulimit -f 100 (100 KiB)' -TestCases @(
-        @{ Case = 'a cmdlet write past the limit in a 1 MiB file'; Block = 'Write-SharedMemory -LiteralPath $f -Offset 512KB -Value 1uy' }
+        @{ Case = 'a cmdlet write past the limit in a 1 MiB file'; Block = 'Write-SharedMemory -LiteralPath $f -Offset 512KB -Value 1uy -ErrorAction Stop' }
         @{ Case = 'a method write past the limit'; Block = '$o.WriteInt64(600KB, 42)' }
-        @{ Case = 'an -InputFile larger than the limit'; Block = 'Write-SharedMemory -LiteralPath $f -InputFile $big' }
-        @{ Case = 'Resize-SharedMemory -Sparse past the limit'; Block = 'Resize-SharedMemory -LiteralPath $f -Size 4MB -Sparse' }
-        @{ Case = 'Resize-SharedMemory past the limit'; Block = 'Resize-SharedMemory -LiteralPath $f -Size 4MB' }
-        @{ Case = 'a new object larger than the limit'; Block = 'New-SharedMemory -Path "$f.new" -Size 1MB' }
-        @{ Case = 'a POSIX object write past the limit'; Block = 'Write-SharedMemory -Name $n -Offset 200KB -Value 7uy' }
+        @{ Case = 'an -InputFile larger than the limit'; Block = 'Write-SharedMemory -LiteralPath $f -InputFile $big -ErrorAction Stop' }
+        @{ Case = 'Resize-SharedMemory -Sparse past the limit'; Block = 'Resize-SharedMemory -LiteralPath $f -Size 4MB -Sparse -ErrorAction Stop' }
+        @{ Case = 'Resize-SharedMemory past the limit'; Block = 'Resize-SharedMemory -LiteralPath $f -Size 4MB -ErrorAction Stop' }
+        @{ Case = 'a new object larger than the limit'; Block = 'New-SharedMemory -Path "$f.new" -Size 1MB -ErrorAction Stop' }
+        @{ Case = 'a POSIX object write past the limit'; Block = 'Write-SharedMemory -Name $n -Offset 200KB -Value 7uy -ErrorAction Stop' }
     ) {
         param($Case, $Block)
         $f = Join-Path $Root "limit-$(Get-Random).bin"
@@ -62,7 +63,7 @@ Describe 'RLIMIT_FSIZE (ulimit -f): FileSizeLimitExceeded, never SIGXFSZ, nothin
         $out = Invoke-Child -Launcher $FileLimit @"
 `$f = '$f'; `$big = '$big'; `$n = '$n'
 `$o = Get-SharedMemory -LiteralPath `$f
-Get-Id { $Block -ErrorAction Stop }
+Get-Id { $Block }
 "@
         ($out -split "`n")[0].Trim() | Should -Be 'FileSizeLimitExceeded'
         ConvertTo-Hex ([IO.File]::ReadAllBytes($f)) | Should -Be (ConvertTo-Hex $before) -Because 'nothing is half-written'
@@ -144,7 +145,7 @@ Describe 'Descriptors, attachments and memory held behind the user''s back' -Tag
 `$before = @(Get-ChildItem /proc/`$PID/fd).Count
 `$objects = @(Get-SharedMemory -Name '$prefix*')
 `$objects | Write-SharedMemory -Value 7uy
-`$sum = (`$objects | Read-SharedMemory -Count 1 | Measure-Object -Sum).Sum
+`$sum = (`$objects | Read-SharedMemory -Count 1 | ForEach-Object { `$_[0] } | Measure-Object -Sum).Sum
 `$objects | Write-SharedMemory -Value 8uy -PassThru | Out-Null
 `$after = @(Get-ChildItem /proc/`$PID/fd).Count
 `$objects | Remove-SharedMemory
@@ -269,7 +270,7 @@ Describe 'The object that was described, and no other' -Tag Security {
 `$old = New-SharedMemory -Key 0x0bad0001 -Size 4096
 `$old.WriteInt64(0, 1)
 ipcrm -m `$old.Id
-Set-Content /proc/sys/kernel/shm_next_id `$old.Id
+bash -c "echo `$(`$old.Id) > /proc/sys/kernel/shm_next_id"
 $Make
 `$new = Get-SharedMemory -Id `$old.Id
 `$new.WriteInt64(8, 77)
@@ -341,10 +342,12 @@ Describe 'Failures that are error records with ShmPS ids' -Tag Robustness {
         $private = Join-Path $Root "private-$(Get-Random)"
         New-Item -ItemType Directory $private | Out-Null
         chmod 700 $private
+        chown 65534:65534 $private
         $script = "`$ErrorActionPreference = 'Continue'; $($Call -replace '__LOOP__', $loop -replace '__NAME__', $n -replace '__PRIVATE__', $private) -ErrorAction SilentlyContinue -ErrorVariable e; 'continued'; (`$e[0].FullyQualifiedErrorId -split ',')[0]"
         if ($Nobody) {
             if (-not $IsRoot) { Set-ItResult -Skipped -Because 'needs root to become another user'; return }
-            $r = Invoke-ChildPwsh -Script $script -Launcher 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'
+            # Root without the capabilities that bypass permissions: another user's 0700 directory is closed to it.
+            $r = Invoke-ChildPwsh -Script $script -Launcher 'setpriv', '--bounding-set=-dac_override,-dac_read_search'
             $r.ExitCode | Should -Be 0 -Because $r.Error
             $out = $r.Output
         }

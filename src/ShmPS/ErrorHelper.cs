@@ -136,6 +136,11 @@ internal static class ErrorHelper
             $"{Subject(target)}this object was closed (Close() or Dispose()), so its methods cannot be used any more.", target,
             "Get a new object with Get-SharedMemory; cmdlets still accept the closed one as the identity.");
 
+    public static SharedMemoryException ReadTooLarge(SharedMemory shm, long count, Exception? inner) =>
+        new(ErrorIds.ReadTooLarge, ErrorCategory.LimitsExceeded,
+            $"{Subject(shm)}{count} bytes do not fit in one array (or in memory).", shm,
+            "Read in parts with -Offset and -Count, into an existing buffer, or into a file with -OutFile.", inner);
+
     public static SharedMemoryException InvalidPath(string path, string reason) =>
         new(ErrorIds.InvalidPath, ErrorCategory.InvalidArgument,
             $"'{Printable(path)}' is not a valid path: {reason}", path, PathAction);

@@ -91,6 +91,10 @@ public abstract class SharedMemory : IDisposable
             CheckRange(offset, count);
             return ReadArray(offset, count);
         }
+        catch (OutOfMemoryException e)
+        {
+            throw ErrorHelper.ReadTooLarge(this, count, e);
+        }
         catch (Exception e) when (IsUntranslated(e))
         {
             throw ErrorHelper.Translate(e, this);
@@ -100,6 +104,10 @@ public abstract class SharedMemory : IDisposable
     /// <summary>A new array read from a range already checked against the size.</summary>
     internal byte[] ReadArray(long offset, int count)
     {
+        if (count > Array.MaxLength)
+        {
+            throw ErrorHelper.ReadTooLarge(this, count, null);
+        }
         // Every byte is overwritten by the read, so zeroing the array first would only cost time.
         byte[] data = GC.AllocateUninitializedArray<byte>(count);
         ReadChecked(offset, data);

@@ -134,9 +134,7 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
         }
         if (count > Array.MaxLength)
         {
-            throw new SharedMemoryException(ErrorIds.ReadTooLarge, ErrorCategory.LimitsExceeded,
-                $"{count} bytes do not fit in one array.", shm,
-                "Read in parts with -Offset and -Count, or into a file with -OutFile.");
+            throw ErrorHelper.ReadTooLarge(shm, count, null);
         }
         return shm.ReadArray(Offset, (int)count);
     }

@@ -20,15 +20,15 @@ internal static class Accounts
     /// <summary>A user name or a numeric uid.</summary>
     public static uint ResolveUser(string user) =>
         uint.TryParse(user, NumberStyles.None, CultureInfo.InvariantCulture, out uint id) ? id
-        : Libc.GetUserId(user) ?? throw Unknown("user", user);
+        : user.Contains('\0') ? throw Unknown("user", user) : Libc.GetUserId(user) ?? throw Unknown("user", user);
 
     /// <summary>A group name or a numeric gid.</summary>
     public static uint ResolveGroup(string group) =>
         uint.TryParse(group, NumberStyles.None, CultureInfo.InvariantCulture, out uint id) ? id
-        : Libc.GetGroupId(group) ?? throw Unknown("group", group);
+        : group.Contains('\0') ? throw Unknown("group", group) : Libc.GetGroupId(group) ?? throw Unknown("group", group);
 
     private static SharedMemoryException Unknown(string what, string name) =>
         new(what == "user" ? ErrorIds.UnknownUser : ErrorIds.UnknownGroup, ErrorCategory.ObjectNotFound,
-            $"There is no {what} named '{name}'.", name,
+            $"There is no {what} named '{ErrorHelper.Printable(name)}'.", name,
             $"Give an existing {what} name or a numeric id (see getent {(what == "user" ? "passwd" : "group")}).");
 }
