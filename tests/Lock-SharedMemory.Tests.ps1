@@ -213,7 +213,7 @@ Describe 'Lock-SharedMemory' -Tag 'Lock' {
                 Test-LockFree $shm | Should -BeFalse -Because 'two readers hold the lock'
                 Stop-TrackedProcess $holder
                 Test-LockFree $shm | Should -BeFalse -Because "this session's shared lock still holds"
-                if ($Kind -eq 'SystemV') { Get-SemaphoreValues $shm | Should -Be @(0, 1) }
+                if ($Kind -eq 'SystemV') { Get-SemaphoreValues $shm | Should -Be @(0, 2) }
             } finally {
                 $held | Unlock-SharedMemory
             }
@@ -238,12 +238,12 @@ Describe 'Lock-SharedMemory' -Tag 'Lock' {
             try {
                 Test-LockFree $shm -Shared | Should -BeFalse
                 Test-LockFree $shm | Should -BeFalse
-                if ($Kind -eq 'SystemV') { Get-SemaphoreValues $shm | Should -Be @(1, 0) }
+                if ($Kind -eq 'SystemV') { Get-SemaphoreValues $shm | Should -Be @(0, 0) }
             } finally {
                 $held | Unlock-SharedMemory
             }
             Test-LockFree $shm | Should -BeTrue
-            if ($Kind -eq 'SystemV') { Get-SemaphoreValues $shm | Should -Be @(0, 0) }
+            if ($Kind -eq 'SystemV') { Get-SemaphoreValues $shm | Should -Be @(1, 0) }
         }
     }
 
@@ -259,7 +259,7 @@ Describe 'Lock-SharedMemory' -Tag 'Lock' {
             $failure[0].TargetObject.Name | Should -Be $shm.Name
             Stop-TrackedProcess $holder
             Test-LockFree $shm | Should -BeTrue
-            if ($Kind -eq 'SystemV') { Get-SemaphoreValues $shm | Should -Be @(0, 0) }
+            if ($Kind -eq 'SystemV') { Get-SemaphoreValues $shm | Should -Be @(1, 0) }
             { Unlock-SharedMemory -InputObject $shm -ErrorAction Stop } | Should -Throw -ErrorId 'LockNotHeld,ShmPS.Commands.UnlockSharedMemoryCommand'
             $held = Lock-SharedMemory -InputObject $shm -Timeout 5
             $held.IsHeld | Should -BeTrue
@@ -341,7 +341,7 @@ Describe 'Lock-SharedMemory' -Tag 'Lock' {
             $shm = New-LockTarget SystemV
             $held = Lock-SharedMemory -InputObject $shm
             try {
-                Get-SemaphoreValues $shm | Should -Be @(1, 0)
+                Get-SemaphoreValues $shm | Should -Be @(0, 0)
                 & $LockTool try sysv ('0x{0:x8}' -f $shm.Key) ex
                 $LASTEXITCODE | Should -Be 1
             } finally {
@@ -351,10 +351,10 @@ Describe 'Lock-SharedMemory' -Tag 'Lock' {
             $LASTEXITCODE | Should -Be 0
 
             $holder = Start-LockHolder $shm
-            Get-SemaphoreValues $shm | Should -Be @(1, 0)
+            Get-SemaphoreValues $shm | Should -Be @(0, 0)
             { Lock-SharedMemory -InputObject $shm -Timeout 0.3 -ErrorAction Stop } | Should -Throw -ErrorId $LockTimeoutId
             Stop-TrackedProcess $holder
-            Get-SemaphoreValues $shm | Should -Be @(0, 0) -Because 'SEM_UNDO gives back what the killed holder took'
+            Get-SemaphoreValues $shm | Should -Be @(1, 0) -Because 'SEM_UNDO gives back what the killed holder took'
             $held = Lock-SharedMemory -InputObject $shm -Timeout 5
             $held | Unlock-SharedMemory
         }
@@ -372,16 +372,18 @@ Describe 'Lock-SharedMemory' -Tag 'Lock' {
             $count | Should -Be 2
         }
 
-        It 'refuses a key whose semaphore set belongs to another program (LockConflict)' {
+        It 'refuses a key whose semaphore set of another program has 3 semaphores (LockConflict) and leaves it unchanged' {
             $key = 0x5a000000 + (Get-Random -Maximum 0xffffff)
             $LockSemaphoreKeys.Add($key)
             $shm = New-SharedMemory -Kind SystemV -Key $key -Size 4096
             $LockTargets.Add($shm)
-            & $LockTool semset ('0x{0:x8}' -f $key) 1
+            & $LockTool semset ('0x{0:x8}' -f $key) 3
             $LASTEXITCODE | Should -Be 0
+            $before = Get-SemaphoreValues -Key $key -OperationTime
             $failure = { Lock-SharedMemory -InputObject $shm -Timeout 1 -ErrorAction Stop } |
                 Should -Throw -ErrorId 'LockConflict,ShmPS.Commands.LockSharedMemoryCommand' -PassThru
             $failure.CategoryInfo.Category | Should -Be 'ResourceExists'
+            Get-SemaphoreValues -Key $key -OperationTime | Should -Be $before
         }
     }
 
@@ -534,7 +536,7 @@ Describe 'Lock-SharedMemory' -Tag 'Lock' {
                 Stop-TrackedProcess $holder
                 Start-Sleep -Milliseconds 200
                 Test-LockFree $shm | Should -BeTrue -Because 'the cancelled wait must not take the lock later'
-                if ($Kind -eq 'SystemV') { Get-SemaphoreValues $shm | Should -Be @(0, 0) }
+                if ($Kind -eq 'SystemV') { Get-SemaphoreValues $shm | Should -Be @(1, 0) }
             } finally {
                 $ps.Stop()
                 $ps.Runspace.Dispose()

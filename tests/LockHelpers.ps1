@@ -135,11 +135,16 @@ function Test-LockFree {
 }
 
 function Get-SemaphoreValues {
-    <# The two semaphores of a System V segment's lock: exclusive holders, shared holders. #>
-    param([Parameter(Mandatory)] $Shm)
-    $out = & $LockTool values ('0x{0:x8}' -f $Shm.Key)
+    <#
+    The values of the semaphore set with a System V segment's key (or -Key). ShmPS's own set has two:
+    semaphore 0, the binary semaphore (1 = free, 0 = taken), and semaphore 1 (0, or 1 + the number of
+    readers). With -OperationTime, sem_otime follows the values.
+    #>
+    param($Shm, [int] $Key = $Shm.Key, [switch] $OperationTime)
+    $out = & $LockTool values ('0x{0:x8}' -f $Key)
     if ($LASTEXITCODE) { throw "lock values failed ($LASTEXITCODE)" }
-    [int[]]($out -split ' ')
+    $numbers = [long[]](-split $out)
+    if ($OperationTime) { $numbers } else { [int[]]($numbers | Select-Object -SkipLast 1) }
 }
 
 function Wait-Until {
