@@ -545,6 +545,78 @@ Describe 'Lock-SharedMemory' -Tag 'Lock' {
         }
     }
 
+    Context 'Stop() while the Lock() method waits' {
+        It 'stops a <Kind> $shm.Lock() without a timeout within 2 s, and it never takes the lock afterwards' -TestCases $LockKinds {
+            $shm = New-LockTarget $Kind
+            $holder = Start-LockHolder $shm
+            $ready = [Threading.ManualResetEventSlim]::new()
+            $ps = New-RunspacePowerShell '$held = $args[0].Lock(); "acquired"' $shm $ready
+            try {
+                $waiting = $ps.BeginInvoke()
+                $ready.Wait(30000) | Should -BeTrue
+                Start-Sleep -Milliseconds 300
+                $waiting.IsCompleted | Should -BeFalse -Because 'the lock is held elsewhere and there is no timeout'
+                $clock = [Diagnostics.Stopwatch]::StartNew()
+                $ps.Stop()
+                $clock.Elapsed.TotalSeconds | Should -BeLessThan 2
+                $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+                $ps.Streams.Information + $ps.Streams.Warning | Should -BeNullOrEmpty
+                Stop-TrackedProcess $holder
+                Start-Sleep -Milliseconds 300
+                Test-LockFree $shm | Should -BeTrue -Because 'the stopped wait must not take the lock later'
+                if ($Kind -eq 'SystemV') { Get-SemaphoreValues $shm | Should -Be @(1, 0) }
+                # Nothing is left in that runspace's registry either: it can lock again.
+                $ps.Commands.Clear()
+                $null = $ps.AddScript('$args[0].Lock($false, [TimeSpan]::FromSeconds(5)).Dispose(); "again"').AddArgument($shm)
+                $ps.Invoke() | Should -Be 'again'
+            } finally {
+                $ps.Runspace.Dispose()
+                $ps.Dispose()
+            }
+        }
+
+        It 'stops a $shm.Lock() that waits for a lock another runspace of this process holds' {
+            $shm = New-LockTarget SystemV
+            $held = Lock-SharedMemory -InputObject $shm
+            $ready = [Threading.ManualResetEventSlim]::new()
+            $ps = New-RunspacePowerShell '$held = $args[0].Lock($true); "acquired"' $shm $ready
+            try {
+                $waiting = $ps.BeginInvoke()
+                $ready.Wait(30000) | Should -BeTrue
+                Start-Sleep -Milliseconds 300
+                $waiting.IsCompleted | Should -BeFalse
+                $clock = [Diagnostics.Stopwatch]::StartNew()
+                $ps.Stop()
+                $clock.Elapsed.TotalSeconds | Should -BeLessThan 2
+            } finally {
+                $held | Unlock-SharedMemory
+                $ps.Runspace.Dispose()
+                $ps.Dispose()
+            }
+            Start-Sleep -Milliseconds 300
+            Test-LockFree $shm | Should -BeTrue -Because 'another process can take the lock'
+            Get-SemaphoreValues $shm | Should -Be @(1, 0)
+        }
+
+        It 'releases a <Kind> lock that comes free just as the wait is stopped, and keeps no record of it' -TestCases $LockKinds {
+            # SharedMemoryLock.Acquire asks whether the pipeline stops before each wait and once more after
+            # taking the lock: here the answer changes between the two.
+            $shm = New-LockTarget $Kind
+            $script:asked = 0
+            $stopping = [Func[bool]] { $script:asked++; $script:asked -gt 1 }
+            $acquire = [ShmPS.SharedMemoryLock].GetMethod('Acquire', [Reflection.BindingFlags]'NonPublic,Static')
+            $runspace = [Management.Automation.Runspaces.Runspace]::DefaultRunspace.InstanceId
+            $arguments = [object[]]@($shm.psobject.BaseObject, $false, $null, $runspace, [Threading.CancellationToken]::None, $stopping)
+            $failure = { $acquire.Invoke($null, $arguments) } |
+                Should -Throw -PassThru
+            $failure.Exception.InnerException | Should -BeOfType OperationCanceledException
+            $script:asked | Should -Be 2
+            Test-LockFree $shm | Should -BeTrue
+            $again = Lock-SharedMemory -InputObject $shm -Timeout 1
+            $again | Unlock-SharedMemory
+        }
+    }
+
     Context 'one session, several runspaces' {
         It 'refuses to lock a <Kind> object twice in one session (LockAlreadyHeld) and keeps the first lock' -TestCases $LockKinds {
             $shm = New-LockTarget $Kind
