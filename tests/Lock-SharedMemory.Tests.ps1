@@ -598,6 +598,22 @@ Describe 'Lock-SharedMemory' -Tag 'Lock' {
             Get-SemaphoreValues $shm | Should -Be @(1, 0)
         }
 
+        It 'ends a wait of the method form that takes a CancellationToken when the token is cancelled' {
+            # SharedMemoryLock.AcquireForMethod(shm, shared, timeout, token): what a Lock(shared, timeout, token) overload calls.
+            $shm = New-LockTarget SystemV
+            $null = Start-LockHolder $shm
+            $acquire = [ShmPS.SharedMemoryLock].GetMethods([Reflection.BindingFlags]'NonPublic,Static') |
+                Where-Object { $_.Name -eq 'AcquireForMethod' -and $_.GetParameters().Count -eq 4 }
+            $source = [Threading.CancellationTokenSource]::new([TimeSpan]::FromMilliseconds(300))
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            $arguments = [object[]]@($shm.psobject.BaseObject, $false, $null, $source.Token)
+            $failure = { $acquire.Invoke($null, $arguments) } | Should -Throw -PassThru
+            $failure.Exception.InnerException | Should -BeOfType OperationCanceledException
+            $clock.Elapsed.TotalSeconds | Should -BeLessThan 2
+            Stop-LockProcesses
+            Test-LockFree $shm | Should -BeTrue
+        }
+
         It 'releases a <Kind> lock that comes free just as the wait is stopped, and keeps no record of it' -TestCases $LockKinds {
             # SharedMemoryLock.Acquire asks whether the pipeline stops before each wait and once more after
             # taking the lock: here the answer changes between the two.
