@@ -213,7 +213,7 @@ Describe 'Lock-SharedMemory' -Tag 'Lock' {
                 Test-LockFree $shm | Should -BeFalse -Because 'two readers hold the lock'
                 Stop-TrackedProcess $holder
                 Test-LockFree $shm | Should -BeFalse -Because "this session's shared lock still holds"
-                if ($Kind -eq 'SystemV') { Get-SemaphoreValues $shm | Should -Be @(0, 1) }
+                if ($Kind -eq 'SystemV') { Get-SemaphoreValues $shm | Should -Be @(0, 2) }
             } finally {
                 $held | Unlock-SharedMemory
             }
@@ -238,12 +238,12 @@ Describe 'Lock-SharedMemory' -Tag 'Lock' {
             try {
                 Test-LockFree $shm -Shared | Should -BeFalse
                 Test-LockFree $shm | Should -BeFalse
-                if ($Kind -eq 'SystemV') { Get-SemaphoreValues $shm | Should -Be @(1, 0) }
+                if ($Kind -eq 'SystemV') { Get-SemaphoreValues $shm | Should -Be @(0, 0) }
             } finally {
                 $held | Unlock-SharedMemory
             }
             Test-LockFree $shm | Should -BeTrue
-            if ($Kind -eq 'SystemV') { Get-SemaphoreValues $shm | Should -Be @(0, 0) }
+            if ($Kind -eq 'SystemV') { Get-SemaphoreValues $shm | Should -Be @(1, 0) }
         }
     }
 
@@ -259,7 +259,7 @@ Describe 'Lock-SharedMemory' -Tag 'Lock' {
             $failure[0].TargetObject.Name | Should -Be $shm.Name
             Stop-TrackedProcess $holder
             Test-LockFree $shm | Should -BeTrue
-            if ($Kind -eq 'SystemV') { Get-SemaphoreValues $shm | Should -Be @(0, 0) }
+            if ($Kind -eq 'SystemV') { Get-SemaphoreValues $shm | Should -Be @(1, 0) }
             { Unlock-SharedMemory -InputObject $shm -ErrorAction Stop } | Should -Throw -ErrorId 'LockNotHeld,ShmPS.Commands.UnlockSharedMemoryCommand'
             $held = Lock-SharedMemory -InputObject $shm -Timeout 5
             $held.IsHeld | Should -BeTrue
@@ -341,7 +341,7 @@ Describe 'Lock-SharedMemory' -Tag 'Lock' {
             $shm = New-LockTarget SystemV
             $held = Lock-SharedMemory -InputObject $shm
             try {
-                Get-SemaphoreValues $shm | Should -Be @(1, 0)
+                Get-SemaphoreValues $shm | Should -Be @(0, 0)
                 & $LockTool try sysv ('0x{0:x8}' -f $shm.Key) ex
                 $LASTEXITCODE | Should -Be 1
             } finally {
@@ -351,10 +351,10 @@ Describe 'Lock-SharedMemory' -Tag 'Lock' {
             $LASTEXITCODE | Should -Be 0
 
             $holder = Start-LockHolder $shm
-            Get-SemaphoreValues $shm | Should -Be @(1, 0)
+            Get-SemaphoreValues $shm | Should -Be @(0, 0)
             { Lock-SharedMemory -InputObject $shm -Timeout 0.3 -ErrorAction Stop } | Should -Throw -ErrorId $LockTimeoutId
             Stop-TrackedProcess $holder
-            Get-SemaphoreValues $shm | Should -Be @(0, 0) -Because 'SEM_UNDO gives back what the killed holder took'
+            Get-SemaphoreValues $shm | Should -Be @(1, 0) -Because 'SEM_UNDO gives back what the killed holder took'
             $held = Lock-SharedMemory -InputObject $shm -Timeout 5
             $held | Unlock-SharedMemory
         }
@@ -372,16 +372,18 @@ Describe 'Lock-SharedMemory' -Tag 'Lock' {
             $count | Should -Be 2
         }
 
-        It 'refuses a key whose semaphore set belongs to another program (LockConflict)' {
+        It 'refuses a key whose semaphore set of another program has 3 semaphores (LockConflict) and leaves it unchanged' {
             $key = 0x5a000000 + (Get-Random -Maximum 0xffffff)
             $LockSemaphoreKeys.Add($key)
             $shm = New-SharedMemory -Kind SystemV -Key $key -Size 4096
             $LockTargets.Add($shm)
-            & $LockTool semset ('0x{0:x8}' -f $key) 1
+            & $LockTool semset ('0x{0:x8}' -f $key) 3
             $LASTEXITCODE | Should -Be 0
+            $before = Get-SemaphoreValues -Key $key -OperationTime
             $failure = { Lock-SharedMemory -InputObject $shm -Timeout 1 -ErrorAction Stop } |
                 Should -Throw -ErrorId 'LockConflict,ShmPS.Commands.LockSharedMemoryCommand' -PassThru
             $failure.CategoryInfo.Category | Should -Be 'ResourceExists'
+            Get-SemaphoreValues -Key $key -OperationTime | Should -Be $before
         }
     }
 
@@ -534,12 +536,100 @@ Describe 'Lock-SharedMemory' -Tag 'Lock' {
                 Stop-TrackedProcess $holder
                 Start-Sleep -Milliseconds 200
                 Test-LockFree $shm | Should -BeTrue -Because 'the cancelled wait must not take the lock later'
-                if ($Kind -eq 'SystemV') { Get-SemaphoreValues $shm | Should -Be @(0, 0) }
+                if ($Kind -eq 'SystemV') { Get-SemaphoreValues $shm | Should -Be @(1, 0) }
             } finally {
                 $ps.Stop()
                 $ps.Runspace.Dispose()
                 $ps.Dispose()
             }
+        }
+    }
+
+    Context 'Stop() while the Lock() method waits' {
+        It 'stops a <Kind> $shm.Lock() without a timeout within 2 s, and it never takes the lock afterwards' -TestCases $LockKinds {
+            $shm = New-LockTarget $Kind
+            $holder = Start-LockHolder $shm
+            $ready = [Threading.ManualResetEventSlim]::new()
+            $ps = New-RunspacePowerShell '$held = $args[0].Lock(); "acquired"' $shm $ready
+            try {
+                $waiting = $ps.BeginInvoke()
+                $ready.Wait(30000) | Should -BeTrue
+                Start-Sleep -Milliseconds 300
+                $waiting.IsCompleted | Should -BeFalse -Because 'the lock is held elsewhere and there is no timeout'
+                $clock = [Diagnostics.Stopwatch]::StartNew()
+                $ps.Stop()
+                $clock.Elapsed.TotalSeconds | Should -BeLessThan 2
+                $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+                $ps.Streams.Information + $ps.Streams.Warning | Should -BeNullOrEmpty
+                Stop-TrackedProcess $holder
+                Start-Sleep -Milliseconds 300
+                Test-LockFree $shm | Should -BeTrue -Because 'the stopped wait must not take the lock later'
+                if ($Kind -eq 'SystemV') { Get-SemaphoreValues $shm | Should -Be @(1, 0) }
+                # Nothing is left in that runspace's registry either: it can lock again.
+                $ps.Commands.Clear()
+                $null = $ps.AddScript('$args[0].Lock($false, [TimeSpan]::FromSeconds(5)).Dispose(); "again"').AddArgument($shm)
+                $ps.Invoke() | Should -Be 'again'
+            } finally {
+                $ps.Runspace.Dispose()
+                $ps.Dispose()
+            }
+        }
+
+        It 'stops a $shm.Lock() that waits for a lock another runspace of this process holds' {
+            $shm = New-LockTarget SystemV
+            $held = Lock-SharedMemory -InputObject $shm
+            $ready = [Threading.ManualResetEventSlim]::new()
+            $ps = New-RunspacePowerShell '$held = $args[0].Lock($true); "acquired"' $shm $ready
+            try {
+                $waiting = $ps.BeginInvoke()
+                $ready.Wait(30000) | Should -BeTrue
+                Start-Sleep -Milliseconds 300
+                $waiting.IsCompleted | Should -BeFalse
+                $clock = [Diagnostics.Stopwatch]::StartNew()
+                $ps.Stop()
+                $clock.Elapsed.TotalSeconds | Should -BeLessThan 2
+            } finally {
+                $held | Unlock-SharedMemory
+                $ps.Runspace.Dispose()
+                $ps.Dispose()
+            }
+            Start-Sleep -Milliseconds 300
+            Test-LockFree $shm | Should -BeTrue -Because 'another process can take the lock'
+            Get-SemaphoreValues $shm | Should -Be @(1, 0)
+        }
+
+        It 'ends a wait of the method form that takes a CancellationToken when the token is cancelled' {
+            # SharedMemoryLock.AcquireForMethod(shm, shared, timeout, token): what a Lock(shared, timeout, token) overload calls.
+            $shm = New-LockTarget SystemV
+            $null = Start-LockHolder $shm
+            $acquire = [ShmPS.SharedMemoryLock].GetMethods([Reflection.BindingFlags]'NonPublic,Static') |
+                Where-Object { $_.Name -eq 'AcquireForMethod' -and $_.GetParameters().Count -eq 4 }
+            $source = [Threading.CancellationTokenSource]::new([TimeSpan]::FromMilliseconds(300))
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            $arguments = [object[]]@($shm.psobject.BaseObject, $false, $null, $source.Token)
+            $failure = { $acquire.Invoke($null, $arguments) } | Should -Throw -PassThru
+            $failure.Exception.InnerException | Should -BeOfType OperationCanceledException
+            $clock.Elapsed.TotalSeconds | Should -BeLessThan 2
+            Stop-LockProcesses
+            Test-LockFree $shm | Should -BeTrue
+        }
+
+        It 'releases a <Kind> lock that comes free just as the wait is stopped, and keeps no record of it' -TestCases $LockKinds {
+            # SharedMemoryLock.Acquire asks whether the pipeline stops before each wait and once more after
+            # taking the lock: here the answer changes between the two.
+            $shm = New-LockTarget $Kind
+            $script:asked = 0
+            $stopping = [Func[bool]] { $script:asked++; $script:asked -gt 1 }
+            $acquire = [ShmPS.SharedMemoryLock].GetMethod('Acquire', [Reflection.BindingFlags]'NonPublic,Static')
+            $runspace = [Management.Automation.Runspaces.Runspace]::DefaultRunspace.InstanceId
+            $arguments = [object[]]@($shm.psobject.BaseObject, $false, $null, $runspace, [Threading.CancellationToken]::None, $stopping)
+            $failure = { $acquire.Invoke($null, $arguments) } |
+                Should -Throw -PassThru
+            $failure.Exception.InnerException | Should -BeOfType OperationCanceledException
+            $script:asked | Should -Be 2
+            Test-LockFree $shm | Should -BeTrue
+            $again = Lock-SharedMemory -InputObject $shm -Timeout 1
+            $again | Unlock-SharedMemory
         }
     }
 

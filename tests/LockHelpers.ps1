@@ -135,11 +135,120 @@ function Test-LockFree {
 }
 
 function Get-SemaphoreValues {
-    <# The two semaphores of a System V segment's lock: exclusive holders, shared holders. #>
-    param([Parameter(Mandatory)] $Shm)
-    $out = & $LockTool values ('0x{0:x8}' -f $Shm.Key)
+    <#
+    The values of the semaphore set with a System V segment's key (or -Key). ShmPS's own set has two:
+    semaphore 0, the binary semaphore (1 = free, 0 = taken), and semaphore 1 (0, or 1 + the number of
+    readers). With -OperationTime, sem_otime follows the values.
+    #>
+    param($Shm, [int] $Key = $Shm.Key, [switch] $OperationTime)
+    $out = & $LockTool values ('0x{0:x8}' -f $Key)
     if ($LASTEXITCODE) { throw "lock values failed ($LASTEXITCODE)" }
-    [int[]]($out -split ' ')
+    $numbers = [long[]](-split $out)
+    if ($OperationTime) { $numbers } else { [int[]]($numbers | Select-Object -SkipLast 1) }
+}
+
+function New-LockKey {
+    <# A random System V key for a test; Remove-LockTargets removes the semaphore set with it. #>
+    $key = 0x5a000000 + (Get-Random -Maximum 0xffffff)
+    $LockSemaphoreKeys.Add($key)
+    $key
+}
+
+function New-LockSegment {
+    <# A System V segment with a new key (New-LockKey) and no semaphore set yet, removed by Remove-LockTargets. #>
+    param([string] $Mode = '0600', [int] $Key = (New-LockKey))
+    $shm = New-SharedMemory -Kind SystemV -Key $Key -Size 4096 -Mode $Mode -WarningAction SilentlyContinue
+    $LockTargets.Add($shm)
+    $shm
+}
+
+function Get-SemaphoreSet {
+    <# The row of /proc/sysvipc/sem for a key (as ipcs -s shows it), or nothing if there is no such set. #>
+    param([Parameter(Mandatory)][int] $Key)
+    foreach ($line in Get-Content /proc/sysvipc/sem | Select-Object -Skip 1) {
+        $f = -split $line
+        if ([int]$f[0] -eq $Key) {
+            [pscustomobject]@{
+                Id = [int]$f[1]; Mode = $f[2]; Count = [int]$f[3]; Uid = [uint]$f[4]; Gid = [uint]$f[5]
+                CreatorUid = [uint]$f[6]; CreatorGid = [uint]$f[7]; OperationTime = [long]$f[8]
+            }
+        }
+    }
+}
+
+function Invoke-LockTool {
+    <# Runs tests/native/lock.c with arguments and returns its exit code (output and errors go to the verbose stream). #>
+    param([Parameter(ValueFromRemainingArguments)][string[]] $ArgumentList)
+    $out = & $LockTool @ArgumentList 2>&1
+    Write-Verbose "lock $ArgumentList -> $LASTEXITCODE $out"
+    $LASTEXITCODE
+}
+
+# A Python program that shares a segment the way sysv_ipc's demos do: one semaphore with the segment's
+# key, made with IPC_CREX and initial_value=1, taken and released with undo (SEM_UNDO).
+# Arguments: KEY create|open hold|try. try exits 1 if the semaphore is busy; hold prints "locked" and sleeps.
+$script:SysvIpcProgram = @'
+import sys, time, sysv_ipc
+key = int(sys.argv[1], 0)
+if sys.argv[2] == 'create':
+    sem = sysv_ipc.Semaphore(key, sysv_ipc.IPC_CREX, initial_value=1)
+else:
+    sem = sysv_ipc.Semaphore(key)
+sem.undo = True
+try:
+    sem.acquire(timeout=0 if sys.argv[3] == 'try' else None)
+except sysv_ipc.BusyError:
+    sys.exit(1)
+if sys.argv[3] == 'hold':
+    print('locked', flush=True)
+    time.sleep(60)
+sem.release()
+'@
+# sysv_ipc is installed for the system's Python (python3-sysv-ipc); the first python3 on PATH may lack it.
+$script:SystemPython = '/usr/bin/python3'
+
+function Invoke-SysvIpc {
+    <# Runs the sysv_ipc program: KEY create|open try. Returns its exit code: 0 took and released, 1 busy. #>
+    param([Parameter(Mandatory)][int] $Key, [ValidateSet('create', 'open')][string] $Open = 'open')
+    $out = & $SystemPython -c $SysvIpcProgram ('0x{0:x8}' -f $Key) $Open try 2>&1
+    Write-Verbose "sysv_ipc $Open try -> $LASTEXITCODE $out"
+    $LASTEXITCODE
+}
+
+function Start-SysvIpcHolder {
+    <# The sysv_ipc program holding the semaphore until killed. #>
+    param([Parameter(Mandatory)][int] $Key)
+    $p = Start-TrackedProcess $SystemPython @('-c', $SysvIpcProgram, ('0x{0:x8}' -f $Key), 'open', 'hold')
+    Wait-ProcessLine $p 'locked'
+    $p
+}
+
+function Invoke-PwshAs {
+    <#
+    Runs a script in a new pwsh with the module imported, as another user (root bypasses every IPC
+    permission check). The user keeps only CAP_DAC_READ_SEARCH, so that it can read PowerShell and the
+    module where they are installed; that capability plays no part in System V permission checks.
+    #>
+    param([Parameter(Mandatory)][uint] $Uid, [Parameter(Mandatory)][string] $Script, [int] $TimeoutSeconds = 60)
+    $homeDirectory = Join-Path ([IO.Path]::GetTempPath()) "shmps-test-home-$PID-$Uid"
+    New-Item -ItemType Directory $homeDirectory -Force | Out-Null
+    chmod 777 $homeDirectory
+    $psi = [Diagnostics.ProcessStartInfo]::new('setpriv')
+    $arguments = @("--reuid=$Uid", "--regid=$Uid", '--clear-groups', '--inh-caps=+dac_read_search', '--ambient-caps=+dac_read_search',
+        (Get-Command dotnet -CommandType Application | Select-Object -First 1).Source, (Join-Path $PSHOME 'pwsh.dll')) + @(Get-ChildPwshArgument $Script)
+    foreach ($a in $arguments) { $psi.ArgumentList.Add($a) }
+    $psi.Environment['HOME'] = $homeDirectory
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    $p = [Diagnostics.Process]::Start($psi)
+    $stdout = $p.StandardOutput.ReadToEndAsync()
+    $stderr = $p.StandardError.ReadToEndAsync()
+    if (-not $p.WaitForExit($TimeoutSeconds * 1000)) {
+        $p.Kill($true)
+        throw "The pwsh of uid $Uid did not finish in $TimeoutSeconds s."
+    }
+    $p.WaitForExit()
+    [pscustomobject]@{ ExitCode = $p.ExitCode; Output = $stdout.Result; Error = $stderr.Result }
 }
 
 function Wait-Until {
@@ -178,5 +287,6 @@ function Remove-LockTargets {
     }
     $LockSemaphoreKeys.Clear()
     Remove-Item $LockDirectory -Recurse -Force -ErrorAction SilentlyContinue
+    Remove-Item (Join-Path ([IO.Path]::GetTempPath()) "shmps-test-home-$PID-*") -Recurse -Force -ErrorAction SilentlyContinue
     Remove-TestObjects
 }

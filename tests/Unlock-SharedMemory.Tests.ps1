@@ -26,7 +26,7 @@ Describe 'Unlock-SharedMemory' -Tag 'Lock' {
             $out | Should -BeNullOrEmpty
             $held.IsHeld | Should -BeFalse
             Test-LockFree $shm | Should -BeTrue
-            if ($Kind -eq 'SystemV') { Get-SemaphoreValues $shm | Should -Be @(0, 0) }
+            if ($Kind -eq 'SystemV') { Get-SemaphoreValues $shm | Should -Be @(1, 0) }
         }
 
         It 'releases a shared <Kind> lock' -TestCases $LockKinds {
@@ -36,7 +36,7 @@ Describe 'Unlock-SharedMemory' -Tag 'Lock' {
             Unlock-SharedMemory -Lock $held
             $held.IsHeld | Should -BeFalse
             Test-LockFree $shm | Should -BeTrue
-            if ($Kind -eq 'SystemV') { Get-SemaphoreValues $shm | Should -Be @(0, 0) }
+            if ($Kind -eq 'SystemV') { Get-SemaphoreValues $shm | Should -Be @(1, 0) }
         }
 
         It 'releases several locks given by position' {
@@ -65,7 +65,7 @@ Describe 'Unlock-SharedMemory' -Tag 'Lock' {
             { $held.Dispose() } | Should -Not -Throw
             $held.IsHeld | Should -BeFalse
             Test-LockFree $shm | Should -BeFalse -Because 'the other process still holds its lock'
-            if ($Kind -eq 'SystemV') { Get-SemaphoreValues $shm | Should -Be @(1, 0) }
+            if ($Kind -eq 'SystemV') { Get-SemaphoreValues $shm | Should -Be @(0, 0) }
         }
 
         It 'releases a shared <Kind> lock twice without taking from the other shared holders' -TestCases $LockKinds {
@@ -75,7 +75,7 @@ Describe 'Unlock-SharedMemory' -Tag 'Lock' {
             $held | Unlock-SharedMemory
             $held | Unlock-SharedMemory
             Test-LockFree $shm | Should -BeFalse -Because 'the other reader still holds its lock'
-            if ($Kind -eq 'SystemV') { Get-SemaphoreValues $shm | Should -Be @(0, 1) }
+            if ($Kind -eq 'SystemV') { Get-SemaphoreValues $shm | Should -Be @(0, 2) }
         }
 
         It 'releases a lock taken in another runspace when given the lock object' {
@@ -178,7 +178,7 @@ Describe 'Unlock-SharedMemory' -Tag 'Lock' {
             $null = Start-LockHolder $shm
             { Unlock-SharedMemory -InputObject $shm -ErrorAction Stop } | Should -Throw -ErrorId $LockNotHeldId
             Test-LockFree $shm | Should -BeFalse
-            if ($Kind -eq 'SystemV') { Get-SemaphoreValues $shm | Should -Be @(1, 0) }
+            if ($Kind -eq 'SystemV') { Get-SemaphoreValues $shm | Should -Be @(0, 0) }
         }
 
         It 'reports LockNotHeld for a <Kind> lock another runspace of this process holds, and leaves it held' -TestCases $LockKinds {

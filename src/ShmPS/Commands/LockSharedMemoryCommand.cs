@@ -39,11 +39,20 @@ public sealed class LockSharedMemoryCommand : SharedMemoryCommandBase, IDisposab
         }
         catch (OperationCanceledException)
         {
-            return; // Ctrl+C while waiting: nothing is held
+            return; // Ctrl+C while waiting: nothing is held, even if the lock came free just then
         }
         if (ScriptBlock is null)
         {
-            WriteObject(held);
+            try
+            {
+                WriteObject(held);
+            }
+            catch
+            {
+                // The pipeline is stopping (or failing): nobody would ever get this lock back.
+                try { held.Release(); } catch (SharedMemoryException) { }
+                throw;
+            }
             return;
         }
         using (held)

@@ -50,12 +50,15 @@ public sealed class SharedMemoryLock : IDisposable
 
     /// <summary>
     /// Waits for the lock up to <paramref name="timeout"/> (null: no limit), or until
-    /// <paramref name="cancel"/> is signalled (Ctrl+C), and returns it held.
+    /// <paramref name="cancel"/> is signalled or <paramref name="stopping"/> says so (Ctrl+C), and returns
+    /// it held. A stopped wait throws OperationCanceledException and holds nothing, even if the lock
+    /// came free at the same moment.
     /// </summary>
     internal static SharedMemoryLock Acquire(SharedMemory shm, bool shared, TimeSpan? timeout, Guid runspace,
-        CancellationToken cancel)
+        CancellationToken cancel, Func<bool>? stopping = null)
     {
         LockHandle handle = shm.OpenLock(shared);
+        bool acquired = false;
         try
         {
             if (s_held.ContainsKey((runspace, handle.Identity)))
@@ -64,53 +67,97 @@ public sealed class SharedMemoryLock : IDisposable
                     $"This session already holds a lock on {shm.KindDescription} '{shm.Name}'; locks are not reentrant.",
                     shm, "Release the lock you hold (Unlock-SharedMemory) before locking again, or use the lock you have.");
             }
-            WaitFor(handle, shm, timeout, cancel);
+            WaitFor(handle, shm, timeout, cancel, stopping);
+            acquired = true;
+            if (cancel.IsCancellationRequested || stopping?.Invoke() == true)
+            {
+                throw new OperationCanceledException(cancel);
+            }
             var held = new SharedMemoryLock(shm, handle, shared, runspace);
             s_held[(runspace, handle.Identity)] = held;
             return held;
         }
-        catch
+        catch (Exception e)
         {
+            if (acquired)
+            {
+                ReleaseQuietly(handle);
+            }
             handle.Dispose();
+            if (e is NativeException native)
+            {
+                throw ErrorHelper.FromNative(native, shm);
+            }
             throw;
         }
     }
 
-    /// <summary>SharedMemory.Lock(): the lock for a script's method call, in the calling runspace.</summary>
+    /// <summary>
+    /// SharedMemory.Lock(): the lock for a script's method call, in the calling runspace. There is no
+    /// cancellation token, so the wait watches the pipeline that runs the call: when it is stopped
+    /// (Ctrl+C, PowerShell.Stop()), the wait ends with PipelineStoppedException and takes nothing.
+    /// </summary>
     internal static SharedMemoryLock AcquireForMethod(SharedMemory shm, bool shared, TimeSpan? timeout) =>
-        Acquire(shm, shared, timeout,
-            System.Management.Automation.Runspaces.Runspace.DefaultRunspace?.InstanceId ?? Guid.Empty,
-            CancellationToken.None);
+        AcquireForMethod(shm, shared, timeout, CancellationToken.None);
 
-    private static void WaitFor(LockHandle handle, SharedMemory shm, TimeSpan? timeout, CancellationToken cancel)
+    /// <summary>As AcquireForMethod, and also ends (OperationCanceledException) when <paramref name="cancel"/> is signalled.</summary>
+    internal static SharedMemoryLock AcquireForMethod(SharedMemory shm, bool shared, TimeSpan? timeout, CancellationToken cancel)
+    {
+        Func<bool>? stopping = PipelineStopProbe.ForCallingThread();
+        try
+        {
+            return Acquire(shm, shared, timeout,
+                System.Management.Automation.Runspaces.Runspace.DefaultRunspace?.InstanceId ?? Guid.Empty, cancel, stopping);
+        }
+        catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+    }
+
+    private static void WaitFor(LockHandle handle, SharedMemory shm, TimeSpan? timeout, CancellationToken cancel, Func<bool>? stopping)
     {
         var elapsed = System.Diagnostics.Stopwatch.StartNew();
         TimeSpan limit = timeout ?? TimeSpan.MaxValue;
-        // Short waits first so that a free lock is taken at once and a released one soon after.
+        // Short waits first so that a free lock is taken at once and a released one soon after; between
+        // waits (50 ms at most) a stop is noticed.
         TimeSpan slice = TimeSpan.FromMilliseconds(1);
         while (true)
         {
+            cancel.ThrowIfCancellationRequested();
+            if (stopping?.Invoke() == true)
+            {
+                throw new OperationCanceledException();
+            }
             TimeSpan remaining = limit - elapsed.Elapsed;
             TimeSpan wait = remaining < slice ? (remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero) : slice;
-            if (handle.TryAcquire(handle.WaitsInKernel ? wait : TimeSpan.Zero))
+            if (handle.TryAcquire(wait))
             {
                 return;
             }
-            if (!handle.WaitsInKernel && wait > TimeSpan.Zero)
-            {
-                cancel.WaitHandle.WaitOne(wait);
-            }
-            cancel.ThrowIfCancellationRequested();
             if (elapsed.Elapsed >= limit)
             {
+                string why = handle.Waiting is { } waiting ? $" ({waiting})" : "";
                 throw new SharedMemoryException("LockTimeout", ErrorCategory.OperationTimeout,
-                    $"Timed out after {timeout} waiting for the lock on {shm.KindDescription} '{shm.Name}'; nothing is held.",
-                    shm, "Try again later, give a longer -Timeout, or find the holder (for POSIX and File objects: fuser or lsof on the file).");
+                    $"Timed out after {timeout} waiting for the lock on {shm.KindDescription} '{shm.Name}'{why}; nothing is held.",
+                    shm, "Try again later, give a longer -Timeout, or find the holder (for POSIX and File objects: fuser or lsof on the file; for System V segments: ipcs -s -i SEMID shows the last process to change the semaphores).");
             }
             if (slice < TimeSpan.FromMilliseconds(50))
             {
                 slice *= 2;
             }
+        }
+    }
+
+    private static void ReleaseQuietly(LockHandle handle)
+    {
+        try
+        {
+            handle.Release();
+        }
+        catch (Exception e) when (e is SharedMemoryException or NativeException)
+        {
+            // the wait is failing already; that failure is the one to report
         }
     }
 
@@ -141,6 +188,10 @@ public sealed class SharedMemoryLock : IDisposable
         try
         {
             _handle.Release();
+        }
+        catch (NativeException e)
+        {
+            throw ErrorHelper.FromNative(e, SharedMemory);
         }
         finally
         {

@@ -9,6 +9,23 @@ internal static unsafe partial class Libc
     public const short SEM_UNDO = 0x1000;
     public const short IPC_NOWAIT = 0x800;
 
+    /// <summary>
+    /// semctl commands and the one struct semid_ds offset ShmPS reads. They live apart from the constants
+    /// that tests/Native.Tests.ps1 checks and are checked the same way, against the C headers, by
+    /// tests/LockNative.Tests.ps1 (tests/native/locklayout.c).
+    /// </summary>
+    public static class Sem
+    {
+        public const int GETVAL = 12;
+        public const int GETALL = 13;
+
+        /// <summary>offsetof(struct semid_ds, sem_otime): right after the 48-byte struct ipc_perm on x86_64 and aarch64.</summary>
+        public const int OperationTimeOffset = 48;
+
+        /// <summary>A buffer for struct semid_ds, which is 104 bytes on x86_64 and 88 on aarch64.</summary>
+        public const int SemidDsBufferSize = 256;
+    }
+
     /// <summary>struct sembuf, 6 bytes.</summary>
     [StructLayout(LayoutKind.Sequential)]
     public struct SemBuf
@@ -44,7 +61,7 @@ internal static unsafe partial class Libc
     /// </summary>
     public static void SemSetPermission(int semid, uint uid, uint gid, ushort mode)
     {
-        byte* ds = stackalloc byte[256]; // struct semid_ds: 104 bytes on x86_64 and aarch64
+        byte* ds = stackalloc byte[Sem.SemidDsBufferSize];
         Check(semctl(semid, 0, IPC_STAT, ds), "semctl(IPC_STAT)");
         IpcPerm* perm = (IpcPerm*)ds;
         perm->Uid = uid;
@@ -52,6 +69,34 @@ internal static unsafe partial class Libc
         perm->Mode = mode;
         Check(semctl(semid, 0, IPC_SET, ds), "semctl(IPC_SET)");
     }
+
+    /// <summary>IPC_STAT (needs read permission): the set's ipc_perm and sem_otime (0 until the first semop).</summary>
+    public static IpcPerm SemStat(int semid, out long operationTime)
+    {
+        byte* ds = stackalloc byte[Sem.SemidDsBufferSize];
+        Check(semctl(semid, 0, IPC_STAT, ds), "semctl(IPC_STAT)");
+        operationTime = *(long*)(ds + Sem.OperationTimeOffset);
+        return *(IpcPerm*)ds;
+    }
+
+    /// <summary>GETVAL of one semaphore; EINVAL if the set has no semaphore <paramref name="number"/> (or is gone).</summary>
+    public static int SemGetValue(int semid, int number)
+    {
+        int value = semctl(semid, number, Sem.GETVAL, null);
+        int errno = Marshal.GetLastPInvokeError();
+        return value == -1 ? throw new NativeException("semctl(GETVAL)", errno) : value;
+    }
+
+    /// <summary>GETALL: every value of the set at one instant. <paramref name="values"/> must hold the whole set.</summary>
+    public static void SemGetAll(int semid, Span<ushort> values)
+    {
+        fixed (ushort* array = values)
+        {
+            Check(semctl(semid, 0, Sem.GETALL, (byte*)array), "semctl(GETALL)");
+        }
+    }
+
+    public static void SemRemove(int semid) => Check(semctl(semid, 0, IPC_RMID, null), "semctl(IPC_RMID)");
 
     public static int SemGet(int key, int count, int flags)
     {
