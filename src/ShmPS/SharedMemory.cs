@@ -63,12 +63,16 @@ public abstract class SharedMemory : IDisposable
     /// Takes the object's cross-process lock (exclusive, or shared), waiting at most
     /// <paramref name="timeout"/> (null: no limit). Dispose the result to release it.
     /// </summary>
-    public SharedMemoryLock Lock(bool shared = false, TimeSpan? timeout = null)
+    public SharedMemoryLock Lock(bool shared = false, TimeSpan? timeout = null) =>
+        Lock(shared, timeout, CancellationToken.None);
+
+    /// <summary>As Lock(shared, timeout), and ends with OperationCanceledException when <paramref name="cancellationToken"/> is signalled.</summary>
+    public SharedMemoryLock Lock(bool shared, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         ThrowIfClosed();
         try
         {
-            return SharedMemoryLock.AcquireForMethod(this, shared, timeout);
+            return SharedMemoryLock.AcquireForMethod(this, shared, timeout, cancellationToken);
         }
         catch (Exception e) when (IsUntranslated(e))
         {

@@ -37,7 +37,7 @@ public sealed class UnlockSharedMemoryCommand : SharedMemoryCommandBase
         ForEachTarget(shm =>
         {
             SharedMemoryLock held = SharedMemoryLock.FindHeld(shm, runspace)
-                ?? throw new SharedMemoryException("LockNotHeld", ErrorCategory.InvalidOperation,
+                ?? throw new SharedMemoryException(ErrorIds.LockNotHeld, ErrorCategory.InvalidOperation,
                     $"This session holds no lock on {shm.KindDescription} '{shm.Name}'.", shm,
                     "Only locks taken with Lock-SharedMemory in this session can be released here.");
             held.Release();

@@ -63,7 +63,7 @@ public sealed class SharedMemoryLock : IDisposable
         {
             if (s_held.ContainsKey((runspace, handle.Identity)))
             {
-                throw new SharedMemoryException("LockAlreadyHeld", ErrorCategory.ResourceBusy,
+                throw new SharedMemoryException(ErrorIds.LockAlreadyHeld, ErrorCategory.ResourceBusy,
                     $"This session already holds a lock on {shm.KindDescription} '{shm.Name}'; locks are not reentrant.",
                     shm, "Release the lock you hold (Unlock-SharedMemory) before locking again, or use the lock you have.");
             }
@@ -138,7 +138,7 @@ public sealed class SharedMemoryLock : IDisposable
             if (elapsed.Elapsed >= limit)
             {
                 string why = handle.Waiting is { } waiting ? $" ({waiting})" : "";
-                throw new SharedMemoryException("LockTimeout", ErrorCategory.OperationTimeout,
+                throw new SharedMemoryException(ErrorIds.LockTimeout, ErrorCategory.OperationTimeout,
                     $"Timed out after {timeout} waiting for the lock on {shm.KindDescription} '{shm.Name}'{why}; nothing is held.",
                     shm, "Try again later, give a longer -Timeout, or find the holder (for POSIX and File objects: fuser or lsof on the file; for System V segments: ipcs -s -i SEMID shows the last process to change the semaphores).");
             }
