@@ -7,7 +7,8 @@
     Docs     compiles docs/en-US/*.md (PlatyPS schema 2.0.0) to MAML and the about topic.
     UpdateDocs  builds, then refreshes the SYNTAX and parameter YAML of docs/en-US/*.md from
              Get-Command, keeping the written text (what PlatyPS's Update-MarkdownHelp does).
-    Test     builds, then runs the Pester suite in a child pwsh; the last line is "N passed, N failed".
+    Test     builds, then runs the unit tests (tests/unit, xUnit) and the Pester suite in a child pwsh; the
+             last line is "N passed, N failed" for both together.
     Demo     builds, then runs a guided tour of the module (examples/Tour.ps1).
     Package  builds, then packs the staged module as output/packages/ShmPS.<version>.nupkg with
              PSResourceGet, installable with Install-PSResource/Save-PSResource from a local repository.
@@ -96,8 +97,29 @@ function Get-PesterModule {
     $pester
 }
 
+function Invoke-UnitTest {
+    <# The xUnit tests of the pure logic (tests/unit); returns their counts. #>
+    Write-Host 'Unit tests (tests/unit)' -ForegroundColor Cyan
+    $out = dotnet test (Join-Path $Root 'tests/unit') --nologo -v quiet 2>&1
+    $exit = $LASTEXITCODE
+    $out | Write-Host
+    $m = [regex]::Match(($out -join "`n"), 'Failed:\s+(\d+),\s+Passed:\s+(\d+),\s+Skipped:\s+(\d+)')
+    if (-not $m.Success) { return @{ Passed = 0; Failed = 1; Skipped = 0 } }
+    $failed = [int]$m.Groups[1].Value
+    @{ Passed = [int]$m.Groups[2].Value; Failed = $(if ($exit -and -not $failed) { 1 } else { $failed }); Skipped = [int]$m.Groups[3].Value }
+}
+
 function Invoke-Test {
     if (-not $NoBuild) { Invoke-Build }
+    # A narrowed run (-TestPath, -Tag) is about the Pester files it names; the unit tests run in a full run, or when named.
+    $requested = @($TestPath -split ',' | Where-Object { $_ })
+    $unit = if ((-not $requested -and -not $Tag) -or ($requested -match 'tests[/\\]unit')) { Invoke-UnitTest } else { @{ Passed = 0; Failed = 0; Skipped = 0 } }
+    $pesterPaths = @($requested | Where-Object { $_ -notmatch 'tests[/\\]unit' })
+    if ($requested -and -not $pesterPaths) {
+        "{0} passed, {1} failed, {2} skipped" -f $unit.Passed, $unit.Failed, $unit.Skipped
+        if ($unit.Failed -gt 0 -or $unit.Passed -eq 0) { exit 1 }
+        return
+    }
     foreach ($tool in 'gcc', 'setpriv', 'unshare', 'flock', 'ipcs') {
         if (-not (Get-Command $tool -ErrorAction SilentlyContinue)) {
             Write-Warning "$tool is not installed: the tests that need it will fail (on Debian: apt-get install gcc util-linux)."
@@ -106,7 +128,7 @@ function Invoke-Test {
     $pester = Get-PesterModule
     $result = Join-Path $Output 'test-result.json'
     Remove-Item $result -ErrorAction SilentlyContinue
-    $paths = if ($TestPath) { $TestPath -split ',' | ForEach-Object { (Resolve-Path $_).Path } } else { @(Join-Path $Root 'tests') }
+    $paths = if ($pesterPaths) { $pesterPaths | ForEach-Object { (Resolve-Path $_).Path } } else { @(Join-Path $Root 'tests') }
     $config = @{
         Pester   = $pester
         Module   = Join-Path $Staged 'ShmPS.psd1'
@@ -146,8 +168,9 @@ function Invoke-Test {
         throw "The Pester run did not finish (exit code $childExit)."
     }
     $r = Get-Content $result -Raw | ConvertFrom-Json
-    "{0} passed, {1} failed, {2} skipped" -f $r.Passed, $r.Failed, $r.Skipped
-    if ($null -eq $r.Passed -or $null -eq $r.Failed -or $r.Failed -gt 0 -or $r.Passed -eq 0) { exit 1 }
+    if ($null -eq $r.Passed -or $null -eq $r.Failed) { "0 passed, 1 failed"; exit 1 }
+    "{0} passed, {1} failed, {2} skipped" -f ($r.Passed + $unit.Passed), ($r.Failed + $unit.Failed), ($r.Skipped + $unit.Skipped)
+    if ($r.Failed + $unit.Failed -gt 0 -or $r.Passed -eq 0) { exit 1 }
 }
 
 function Invoke-Demo {

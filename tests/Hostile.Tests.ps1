@@ -34,7 +34,7 @@ function Get-Id([scriptblock] $Block) {
     }
 }
 '@
-    function script:Invoke-Child([string] $Script, [string[]] $Launcher = @(), [int] $TimeoutSeconds = 120) {
+    function script:Invoke-Child([string] $Script, [string[]] $Launcher = @(), [int] $TimeoutSeconds = 180) {
         $r = Invoke-ChildPwsh -Script ($Prelude + "`n" + $Script) -Launcher $Launcher -TimeoutSeconds $TimeoutSeconds
         $r.ExitCode | Should -Be 0 -Because "the child must not die (128+n is signal n):`n$($r.Error)`n$($r.Output)"
         $r.Output
@@ -526,14 +526,14 @@ Describe 'Methods used from several threads, and after Close()' -Tag Robustness 
         $make = switch ($Kind) { 'Posix' { "New-SharedMemory -Name ('$(New-TestName)' + `$round) -Size 64KB" } 'File' { "New-SharedMemory -Path '$path' -Size 64KB" } 'SystemV' { "New-SharedMemory -Kind SystemV -Size 64KB" } }
         $out = Invoke-Child @"
 `$ids = [Collections.Concurrent.ConcurrentDictionary[string,int]]::new()
-foreach (`$round in 1..20) {
+foreach (`$round in 1..8) {
     `$o = $make
     if (`$o.Kind -eq 'SystemV') { `$o.Attach() }
     1..4 | ForEach-Object -ThrottleLimit 4 -Parallel {
         `$o = `$using:o; `$ids = `$using:ids
-        foreach (`$i in 1..300) {
+        foreach (`$i in 1..200) {
             try {
-                if (`$_ -eq 4 -and `$i -eq 150) { `$o.Close() }
+                if (`$_ -eq 4 -and `$i -eq 100) { `$o.Close() }
                 elseif (`$_ -eq 3 -and `$i % 50 -eq 0 -and `$o.Kind -eq 'SystemV') { `$o.Detach() }
                 elseif (`$i % 2) { `$o.WriteInt64((`$i % 100) * 8, `$i) } else { `$null = `$o.Read(0, 4096) }
                 `$null = `$ids.AddOrUpdate('ok', 1, { param(`$k, `$v) `$v + 1 })
@@ -548,7 +548,7 @@ foreach (`$round in 1..20) {
     `$o | Remove-SharedMemory -Force
 }
 (`$ids.Keys | Sort-Object) -join ','
-"@
+"@ -TimeoutSeconds 300
         $out.Trim() | Should -Be 'ok,SharedMemoryClosed'
     }
 

@@ -51,7 +51,7 @@ public abstract class DescriptorSharedMemory : SharedMemory
             _fd?.Dispose();
             _fd = fd;
             _writable = writable;
-            Populate(st);
+            Describe(st);
         }
     }
 
@@ -142,10 +142,10 @@ public abstract class DescriptorSharedMemory : SharedMemory
         {
             throw ErrorHelper.NotRegular(KindDescription, Name, Path, st);
         }
-        Populate(st);
+        Describe(st);
     }
 
-    internal void Populate(in Statx st)
+    internal void Describe(in Statx st)
     {
         _identity = FileIdentity.Of(st);
         Size = (long)st.Size;
@@ -235,7 +235,7 @@ public abstract class DescriptorSharedMemory : SharedMemory
             {
                 Libc.FTruncate(fd, size);
             }
-            Populate(Libc.FStatx(fd));
+            Describe(Libc.FStatx(fd));
             return 0;
         });
     }
@@ -261,7 +261,7 @@ public abstract class DescriptorSharedMemory : SharedMemory
                 // After fchown: changing the owner clears setuid/setgid bits, and the mode asked for wins.
                 Libc.FChmod(fd, (uint)mode.Value);
             }
-            Populate(Libc.FStatx(fd));
+            Describe(Libc.FStatx(fd));
             return 0;
         });
     }
@@ -298,9 +298,6 @@ public abstract class DescriptorSharedMemory : SharedMemory
 
     #region Creation
 
-    /// <summary>How many names to draw, or how often to retry an open-or-create race, before giving up.</summary>
-    private protected const int CreateAttempts = 100;
-
     /// <summary>
     /// Creates the file at Path exclusively with exactly <paramref name="mode"/> and (unless sparse)
     /// its space reserved. The file is made unnamed in its directory (O_TMPFILE), sized and given its
@@ -308,7 +305,7 @@ public abstract class DescriptorSharedMemory : SharedMemory
     /// included, can see it half-made. Returns false if the name exists. File systems without
     /// O_TMPFILE get O_CREAT|O_EXCL and then the size and mode.
     /// </summary>
-    private protected bool TryCreate(ref SafeFdHandle? unnamed, long size, UnixFileMode mode, bool sparse,
+    internal bool TryCreate(ref SafeFdHandle? unnamed, long size, UnixFileMode mode, bool sparse,
         Func<int, uint, SafeFdHandle> createNamed, Action removeNamed)
     {
         string directory = System.IO.Path.GetDirectoryName(Path) ?? "/";

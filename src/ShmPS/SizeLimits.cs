@@ -77,4 +77,69 @@ internal static class SizeLimits
             throw ErrorHelper.InsufficientSpace(what, bytes, $"the free space on {directory}", free);
         }
     }
+
+    /// <summary>Rejects a size of 0, a negative size, or one above kernel.shmmax, naming the limit.</summary>
+    public static void CheckSystemVSize(long size)
+    {
+        if (size <= 0)
+        {
+            throw ErrorHelper.InvalidSize(size, "the size must be at least 1 byte.");
+        }
+        if (ulong.TryParse(ReadProcValue("/proc/sys/kernel/shmmax"), out ulong shmmax) && (ulong)size > shmmax)
+        {
+            throw ErrorHelper.InsufficientSpace("a new System V segment", size, "kernel.shmmax (/proc/sys/kernel/shmmax)",
+                (long)System.Math.Min(shmmax, long.MaxValue));
+        }
+    }
+
+    /// <summary>Huge pages asked for and refused: the message says what the system has (/proc/meminfo).</summary>
+    public static SharedMemoryException HugePagesUnavailable(long size, NativeException e)
+    {
+        HugePageInfo pages;
+        try
+        {
+            pages = HugePageInfo.Parse(new StringReader(File.ReadAllText("/proc/meminfo")));
+        }
+        catch (IOException)
+        {
+            pages = default;
+        }
+        return new SharedMemoryException(ErrorIds.HugePagesUnavailable, System.Management.Automation.ErrorCategory.ResourceUnavailable,
+            $"Cannot create a {size}-byte segment in huge pages ({Errno.Describe(e.Errno)}): the system has {pages.Total ?? "?"} huge pages of {pages.PageSize ?? "?"}, {pages.Free ?? "?"} free.",
+            size, "Reserve huge pages (sysctl vm.nr_hugepages=N), make the size a multiple of the huge page size, and check vm.hugetlb_shm_group; or omit -HugePages.", e);
+    }
+
+    private static string? ReadProcValue(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path).Trim();
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>The huge-page lines of /proc/meminfo, as the kernel writes them ("2048 kB").</summary>
+internal readonly record struct HugePageInfo(string? Total, string? Free, string? PageSize)
+{
+    public static HugePageInfo Parse(TextReader reader)
+    {
+        string? total = null, free = null, pageSize = null;
+        for (string? line = reader.ReadLine(); line is not null; line = reader.ReadLine())
+        {
+            int colon = line.IndexOf(':');
+            if (colon < 0) continue;
+            string value = line[(colon + 1)..].Trim();
+            switch (line[..colon])
+            {
+                case "HugePages_Total": total = value; break;
+                case "HugePages_Free": free = value; break;
+                case "Hugepagesize": pageSize = value; break;
+            }
+        }
+        return new(total, free, pageSize);
+    }
 }

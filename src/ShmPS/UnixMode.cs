@@ -92,6 +92,15 @@ public static class UnixMode
         }
     }
 
+    /// <summary>A mode that lets every user write is allowed, and said aloud.</summary>
+    internal static void WarnIfWorldWritable(Cmdlet cmdlet, UnixFileMode mode, string target)
+    {
+        if ((mode & UnixFileMode.OtherWrite) != 0)
+        {
+            cmdlet.WriteWarning($"Mode {ToOctal(mode)} lets every user on the system write to {target}.");
+        }
+    }
+
     private static SharedMemoryException Invalid(string text) =>
         new(ErrorIds.InvalidMode, ErrorCategory.InvalidArgument,
             $"'{text}' is not a valid mode.", text,

@@ -27,12 +27,11 @@ public sealed class GetSharedMemoryCommand : SharedMemoryIdentityCommandBase
     protected override void ProcessRecord()
     {
         var finder = new SharedMemoryFinder(this);
-        SharedMemoryKind[] kinds = Kind ?? new[] { SharedMemoryKind.Posix, SharedMemoryKind.SystemV };
+        SharedMemoryKind[] kinds = Kind ?? SharedMemoryBackends.All.Where(b => b.ListedByDefault).Select(b => b.Kind).ToArray();
         IEnumerable<SharedMemory> found = ParameterSetName == InputObjectSet ? Refreshed()
             : ResolveIdentity(finder, nameGiven: Name is not null)
-            // File mappings are files anywhere: they are listed only by path, never by "list everything".
-            ?? finder.ResolveNames(Name ?? new[] { "*" },
-                Name is null ? kinds.Where(k => k != SharedMemoryKind.File).ToList() : kinds, Id);
+            // Kinds whose objects are anywhere (file mappings) are listed only by name, never by "list everything".
+            ?? (Name is null ? finder.ListAll(kinds) : finder.ResolveNames(Name, kinds, Id));
         foreach (SharedMemory shm in finder.Guarded(found, null))
         {
             WriteObject(shm);

@@ -108,17 +108,6 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
         }
         bool literal = LiteralName is not null;
         string? name = LiteralName ?? Name;
-        int? key = kind == SharedMemoryKind.SystemV ? ResolveKey() : null;
-        string target = kind switch
-        {
-            SharedMemoryKind.File when ParameterSetName == FileSet =>
-                SessionState.Path.GetUnresolvedProviderPathFromPSPath(PathRules.Check(Path)),
-            SharedMemoryKind.SystemV when key == 0 => "a private System V segment",
-            SharedMemoryKind.SystemV when key is not null => $"System V segment with key {SystemVSharedMemory.FormatKey(key.Value)}",
-            SharedMemoryKind.SystemV => "a System V segment with a generated key",
-            _ when name is not null => PosixSharedMemory.NormalizeName(name, literal),
-            _ => "a POSIX shared memory object with a generated name",
-        };
         if (kind == SharedMemoryKind.SystemV && name is not null)
         {
             throw new SharedMemoryException(ErrorIds.KindConflict, ErrorCategory.InvalidArgument,
@@ -129,18 +118,20 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
             throw new SharedMemoryException(ErrorIds.PathRequired, ErrorCategory.InvalidArgument,
                 "A shared file mapping needs the file: give -Path.", Name);
         }
+        var request = new CreateRequest(
+            Name: name,
+            LiteralName: literal,
+            Key: kind == SharedMemoryKind.SystemV ? ResolveKey() : null,
+            Path: ParameterSetName == FileSet ? SessionState.Path.GetUnresolvedProviderPathFromPSPath(PathRules.Check(Path)) : null,
+            Size: Size, Mode: Mode, Sparse: Sparse, HugePages: HugePages, OpenExisting: Force);
+        SharedMemoryBackend backend = SharedMemoryBackends.For(kind);
+        string target = backend.DescribeNew(request);
         if (!ShouldProcess(target, $"Create {Size} bytes, mode {UnixMode.ToOctal(Mode)}"))
         {
             return;
         }
-        WarnIfWorldWritable(this, Mode, target);
-        bool created;
-        SharedMemory shm = kind switch
-        {
-            SharedMemoryKind.File => FileSharedMemory.Create(target, Size, Mode, Sparse, Force, out created),
-            SharedMemoryKind.SystemV => SystemVSharedMemory.Create(key, Size, Mode, Force, HugePages, out created),
-            _ => PosixSharedMemory.Create(name, Size, Mode, Sparse, Force, out created, literal),
-        };
+        UnixMode.WarnIfWorldWritable(this, Mode, target);
+        SharedMemory shm = backend.Create(request, out bool created);
         // Nothing is held behind the user's back: the object opens what its methods need when they are used.
         shm.ReleaseResources();
         if (!created)
@@ -159,7 +150,7 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
                 "-Key, -KeyPath and -Private each choose the key: give one of them.", Key);
         }
         return Private ? 0
-            : KeyPath is not null ? SystemVSharedMemory.KeyFromPath(SessionState.Path.GetUnresolvedProviderPathFromPSPath(PathRules.Check(KeyPath)), ProjectId)
+            : KeyPath is not null ? SystemVKey.FromPath(SessionState.Path.GetUnresolvedProviderPathFromPSPath(PathRules.Check(KeyPath)), ProjectId).Value
             : Key;
     }
 
@@ -172,14 +163,6 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
         if (shm.OwnerId != Native.Libc.geteuid())
         {
             WriteWarning($"{shm.Name} already existed and belongs to {shm.Owner}, not to you: check that you expect its owner before writing to it.");
-        }
-    }
-
-    internal static void WarnIfWorldWritable(PSCmdlet cmdlet, UnixFileMode mode, string target)
-    {
-        if ((mode & UnixFileMode.OtherWrite) != 0)
-        {
-            cmdlet.WriteWarning($"Mode {UnixMode.ToOctal(mode)} lets every user on the system write to {target}.");
         }
     }
 }

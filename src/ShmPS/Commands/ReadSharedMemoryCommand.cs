@@ -56,15 +56,12 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
         long size = shm.LiveSize;
         if (Count < 0)
         {
-            throw ErrorHelper.OffsetOutOfRange(shm, Offset, Count.Value, size);
+            shm.CheckRange(Offset, Count.Value, size); // a negative count never fits
         }
         if (OutFile is not null)
         {
             long length = Count ?? size - Offset;
-            if (Offset < 0 || length < 0 || Offset > size || length > size - Offset)
-            {
-                throw ErrorHelper.OffsetOutOfRange(shm, Offset, length, size); // before the file is touched
-            }
+            shm.CheckRange(Offset, length, size); // before the file is touched
             string path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(PathRules.Check(OutFile));
             RefuseSource(shm, path);
             using FileStream destination = OpenOutFile(path);
@@ -128,10 +125,7 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
 
     private byte[] ReadBytes(SharedMemory shm, long size, long count)
     {
-        if (Offset < 0 || count < 0 || Offset > size || count > size - Offset)
-        {
-            throw ErrorHelper.OffsetOutOfRange(shm, Offset, count, size);
-        }
+        shm.CheckRange(Offset, count, size);
         if (count > Array.MaxLength)
         {
             throw ErrorHelper.ReadTooLarge(shm, count, null);

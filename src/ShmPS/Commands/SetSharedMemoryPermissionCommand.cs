@@ -63,7 +63,7 @@ public sealed class SetSharedMemoryPermissionCommand : SharedMemoryCommandBase
         }
         if (Mode is not null)
         {
-            NewSharedMemoryCommand.WarnIfWorldWritable(this, Mode.Value, shm.Name);
+            UnixMode.WarnIfWorldWritable(this, Mode.Value, shm.Name);
         }
         shm.SetPermission(Mode, _ownerId, _groupId);
         if (PassThru)

@@ -10,7 +10,7 @@ namespace ShmPS.Commands;
 /// A missing exact identity is a non-terminating error written through the cmdlet; a wildcard that
 /// matches nothing is not an error (as with Get-ChildItem).
 /// </summary>
-internal sealed class SharedMemoryFinder
+internal sealed class SharedMemoryFinder : IPathResolver
 {
     private readonly PSCmdlet _cmdlet;
 
@@ -27,16 +27,11 @@ internal sealed class SharedMemoryFinder
         foreach (string name in names)
         {
             bool wildcard = WildcardPattern.ContainsWildcardCharacters(name);
-            foreach (SharedMemoryKind kind in wildcard ? kinds : kinds.Take(1))
+            foreach (SharedMemoryBackend backend in (wildcard ? kinds : kinds.Take(1)).Select(SharedMemoryBackends.For))
             {
-                IEnumerable<SharedMemory> found = kind switch
-                {
-                    SharedMemoryKind.File => ResolvePaths(new[] { name }, literal: !wildcard),
-                    SharedMemoryKind.SystemV when wildcard => Listing(name, () => FindSystemV(name)),
-                    SharedMemoryKind.SystemV => Lookup(name, () => FindSystemV(name, ids)),
-                    _ when wildcard => Listing(name, () => FindPosix(name)),
-                    _ => Lookup(name, () => PosixSharedMemory.Find(name)),
-                };
+                IEnumerable<SharedMemory> found = wildcard
+                    ? Listing(name, () => Match(backend, name))
+                    : Lookup(name, () => backend.Find(name, ids.Count == 1 ? ids[0] : null, this));
                 foreach (SharedMemory shm in found)
                 {
                     yield return shm;
@@ -45,50 +40,48 @@ internal sealed class SharedMemoryFinder
         }
     }
 
-    private static SystemVSharedMemory FindSystemV(string name, IReadOnlyList<int> ids)
-    {
-        int key = SystemVSharedMemory.ParseKey(name);
-        return key == 0 && ids.Count == 1 ? SystemVSharedMemory.FindById(ids[0]) : SystemVSharedMemory.FindByKey(key);
-    }
+    /// <summary>Every object of the kinds given, as a listing without a name shows them.</summary>
+    public IEnumerable<SharedMemory> ListAll(IEnumerable<SharedMemoryKind> kinds) =>
+        kinds.Select(SharedMemoryBackends.For).Where(b => b.ListedByDefault).SelectMany(b => Guarded(b.Enumerate(), null));
 
     public IEnumerable<SharedMemory> ResolveLiteralNames(IEnumerable<string> names) =>
         names.SelectMany(name => Lookup(name, () => PosixSharedMemory.Find(name, literal: true)));
 
     public IEnumerable<SharedMemory> ResolveKeys(IEnumerable<int> keys) =>
-        keys.SelectMany(key => Lookup(SystemVSharedMemory.FormatKey(key), () => SystemVSharedMemory.FindByKey(key)));
+        keys.SelectMany(key => Lookup(SystemVSharedMemory.FormatKey(key), () => SystemVBackend.FindByKey(key)));
 
     public IEnumerable<SharedMemory> ResolveIds(IEnumerable<int> ids) =>
-        ids.SelectMany(id => Lookup(id.ToString(System.Globalization.CultureInfo.InvariantCulture), () => SystemVSharedMemory.FindById(id)));
+        ids.SelectMany(id => Lookup(id.ToString(System.Globalization.CultureInfo.InvariantCulture), () => SystemVBackend.FindById(id)));
 
     /// <summary>Paths resolved against PowerShell's current location, not the process's working directory.</summary>
     public IEnumerable<SharedMemory> ResolvePaths(IEnumerable<string> paths, bool literal)
     {
         foreach (string path in paths)
         {
-            if (PathRules.Reason(path) is string reason)
+            IEnumerable<SharedMemory> found = !literal && WildcardPattern.ContainsWildcardCharacters(path)
+                ? Listing(path, () => Match(FileBackend.Instance, path))
+                : Lookup(path, () => FileBackend.Instance.Find(path, null, this));
+            foreach (SharedMemory shm in found)
             {
-                // Checked before PowerShell resolves it: a NUL would cut the path at the system call.
-                _cmdlet.WriteError(ErrorHelper.ToErrorRecord(ErrorHelper.InvalidPath(path, reason), path));
-                continue;
-            }
-            IEnumerable<string> resolved = literal || !WildcardPattern.ContainsWildcardCharacters(path)
-                ? new[] { _cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path) }
-                : ExpandWildcard(path);
-            foreach (string file in resolved)
-            {
-                foreach (SharedMemory shm in Lookup(file, () => FileSharedMemory.Find(file)))
-                {
-                    yield return shm;
-                }
+                yield return shm;
             }
         }
     }
 
-    private IEnumerable<string> ExpandWildcard(string path)
+    /// <summary>The objects a wildcard matches in one kind, its pattern parsed first (one that does not parse is the name's error).</summary>
+    private IEnumerable<SharedMemory> Match(SharedMemoryBackend backend, string name)
+    {
+        string text = backend.NormalizePattern(name);
+        return backend.Match(Pattern(text, backend.PatternOptions), text, this);
+    }
+
+    string IPathResolver.Resolve(string path) => _cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+
+    IEnumerable<string> IPathResolver.Expand(string pattern)
     {
         try
         {
-            return _cmdlet.SessionState.Path.GetResolvedProviderPathFromPSPath(path, out _);
+            return _cmdlet.SessionState.Path.GetResolvedProviderPathFromPSPath(pattern, out _);
         }
         catch (ItemNotFoundException)
         {
@@ -148,21 +141,12 @@ internal sealed class SharedMemoryFinder
         }
     }
 
-    /// <summary>System V segments whose name (0x%08x key) matches a wildcard pattern, ordered by id.</summary>
-    public static IEnumerable<SharedMemory> FindSystemV(string pattern)
-    {
-        WildcardPattern wildcard = Pattern(pattern, WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant);
-        return SystemVSharedMemory.EnumerateAll().Where(shm => wildcard.IsMatch(shm.Name)).OrderBy(shm => shm.Id);
-    }
-
-    /// <summary>POSIX objects whose name (with or without the leading '/') matches a wildcard pattern.</summary>
+    /// <summary>The POSIX objects whose name (with or without the leading '/') matches a pattern: for completion.</summary>
     public static IEnumerable<SharedMemory> FindPosix(string pattern)
     {
-        string withSlash = pattern.StartsWith('/') ? pattern : "/" + pattern;
-        WildcardPattern wildcard = Pattern(withSlash, WildcardOptions.CultureInvariant);
-        return PosixSharedMemory.EnumerateAll()
-            .Where(shm => wildcard.IsMatch(shm.Name))
-            .OrderBy(shm => shm.Name, StringComparer.Ordinal);
+        string text = PosixBackend.Instance.NormalizePattern(pattern);
+        WildcardPattern wildcard = Pattern(text, PosixBackend.Instance.PatternOptions);
+        return PosixBackend.Instance.Enumerate().Where(shm => wildcard.IsMatch(shm.Name));
     }
 
     /// <summary>A wildcard pattern, parsed now: one that does not parse ('/x[') is the name's error, before anything is listed.</summary>

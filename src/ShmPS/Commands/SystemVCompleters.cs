@@ -12,7 +12,7 @@ public sealed class SystemVKeyCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        SystemVSharedMemory.EnumerateAll()
+        SystemVBackend.Instance.Enumerate().Cast<SystemVSharedMemory>()
             .Where(shm => shm.Key != 0 && shm.Name.StartsWith(wordToComplete, System.StringComparison.OrdinalIgnoreCase))
             .Select(shm => new CompletionResult(shm.Name, shm.Name, CompletionResultType.ParameterValue,
                 $"key {shm.Name}, id {shm.Id}, {shm.Size} bytes, {shm.Permissions}, {shm.Owner}"))
@@ -24,7 +24,7 @@ public sealed class SystemVIdCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        SystemVSharedMemory.EnumerateAll()
+        SystemVBackend.Instance.Enumerate().Cast<SystemVSharedMemory>()
             .Select(shm => (shm, id: shm.Id.ToString(CultureInfo.InvariantCulture)))
             .Where(x => x.id.StartsWith(wordToComplete, System.StringComparison.Ordinal))
             .Select(x => new CompletionResult(x.id, x.id, CompletionResultType.ParameterValue,

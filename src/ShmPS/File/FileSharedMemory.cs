@@ -11,11 +11,9 @@ namespace ShmPS;
 /// </summary>
 public sealed class FileSharedMemory : DescriptorSharedMemory
 {
-    private FileSharedMemory(string path) : base(path, path) { }
+    internal FileSharedMemory(string path) : base(path, path) { }
 
     public override SharedMemoryKind Kind => SharedMemoryKind.File;
-
-    internal override string KindDescription => "shared file mapping";
 
     private protected override SafeFdHandle OpenDescriptor(int flags) => Libc.Open(Path, flags, 0);
 
@@ -26,79 +24,40 @@ public sealed class FileSharedMemory : DescriptorSharedMemory
 
     internal override void Remove() => RemoveVerified();
 
-    #region Backend
+    #region Description
 
     /// <summary>The existing regular file at an absolute path, described without opening it.</summary>
-    public static FileSharedMemory Find(string path)
+    internal static FileSharedMemory Find(string path)
     {
         var shm = new FileSharedMemory(PathRules.Check(path));
         shm.DescribeExisting();
         return shm;
     }
 
-    /// <summary>
-    /// Creates the file exclusively with exactly <paramref name="mode"/> and, unless sparse, its blocks
-    /// reserved; it appears complete (see TryCreate). With <paramref name="openExisting"/> an existing
-    /// regular file is opened as it is (never truncated); directories, devices, FIFOs and symbolic links are refused.
-    /// </summary>
-    public static FileSharedMemory Create(string path, long size, UnixFileMode mode, bool sparse, bool openExisting,
-        out bool created)
+    /// <summary>Opens the existing regular file as this object, read-write; false if there is none.</summary>
+    internal bool TryOpenExisting()
     {
-        UnixMode.RequirePermissionBitsOnly(mode);
-        PathRules.Check(path);
-        string directory = System.IO.Path.GetDirectoryName(path) ?? "/";
-        if (!System.IO.Directory.Exists(directory))
+        // Checked before opening: opening a device or a FIFO can have effects of its own.
+        if (!Libc.TryStatx(Path, out Statx existing))
         {
-            throw SizeLimits.DirectoryNotFound(directory);
+            return false;
         }
-        var shm = new FileSharedMemory(path);
-        SafeFdHandle? unnamed = null;
+        if (!existing.IsRegularFile)
+        {
+            throw NotRegular(Path, existing);
+        }
         try
         {
-            for (int attempt = 0; ; attempt++)
-            {
-                if (openExisting && Libc.TryStatx(path, out Statx existing))
-                {
-                    // Checked before opening: opening a device or a FIFO can have effects of its own.
-                    if (!existing.IsRegularFile) throw NotRegular(path, existing);
-                    try
-                    {
-                        shm.OpenExisting();
-                        created = false;
-                        return shm;
-                    }
-                    catch (NativeException e) when (e.Errno == Errno.ENOENT && attempt < CreateAttempts)
-                    {
-                        continue; // removed between the check and the open
-                    }
-                }
-                SizeLimits.CheckNewFile(path, directory, size, sparse);
-                if (shm.TryCreate(ref unnamed, size, mode, sparse,
-                        (flags, createMode) => Libc.Open(path, flags, createMode), () => Libc.Unlink(path)))
-                {
-                    created = true;
-                    return shm;
-                }
-                if (openExisting && attempt < CreateAttempts)
-                {
-                    continue; // created by someone else between the check and the link
-                }
-                throw Libc.TryStatx(path, out Statx st) && !st.IsRegularFile
-                    ? NotRegular(path, st)
-                    : ErrorHelper.Exists(shm.KindDescription, path);
-            }
+            OpenExisting();
+            return true;
         }
-        catch (NativeException e) when (e.Errno == Errno.ELOOP)
+        catch (NativeException e) when (e.Errno == Errno.ENOENT)
         {
-            throw ErrorHelper.SymbolicLinkRefused("shared file mapping", path);
-        }
-        finally
-        {
-            unnamed?.Dispose();
+            return false; // removed between the check and the open
         }
     }
 
-    private static SharedMemoryException NotRegular(string path, in Statx st) =>
+    internal static SharedMemoryException NotRegular(string path, in Statx st) =>
         ErrorHelper.NotRegular("shared file mapping", path, path, st);
 
     #endregion

@@ -166,16 +166,13 @@ public sealed class SharedMemoryLock : IDisposable
     {
         foreach (var entry in s_held)
         {
-            if (entry.Key.Runspace == runspace && SameObject(entry.Value.SharedMemory, shm))
+            if (entry.Key.Runspace == runspace && entry.Value.SharedMemory.IsSameObject(shm))
             {
                 return entry.Value;
             }
         }
         return null;
     }
-
-    private static bool SameObject(SharedMemory a, SharedMemory b) =>
-        a.Kind == b.Kind && (a is SystemVSharedMemory sa && b is SystemVSharedMemory sb ? sa.Id == sb.Id : a.Name == b.Name);
 
     /// <summary>Releases the lock; releasing twice does nothing.</summary>
     public void Release()

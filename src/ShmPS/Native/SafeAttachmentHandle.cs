@@ -72,7 +72,7 @@ internal sealed class SafeAttachmentHandle : SafeBuffer
     /// Faults in the pages of a range at once (MADV_POPULATE_READ/WRITE, Linux 5.14+), which is much
     /// cheaper than one page fault per page during the copy. Only a hint: older kernels are ignored.
     /// </summary>
-    public unsafe void Populate(long offset, int count)
+    public unsafe void Prefault(long offset, int count)
     {
         CheckBounds(offset, count);
         long page = Environment.SystemPageSize;

@@ -13,11 +13,9 @@ public sealed class PosixSharedMemory : DescriptorSharedMemory
     /// <summary>Where Linux keeps POSIX shared memory objects (glibc and musl agree).</summary>
     public const string Directory = "/dev/shm";
 
-    private PosixSharedMemory(string name) : base(name, Directory + name) { }
+    internal PosixSharedMemory(string name) : base(name, Directory + name) { }
 
     public override SharedMemoryKind Kind => SharedMemoryKind.Posix;
-
-    internal override string KindDescription => "POSIX shared memory object";
 
     private protected override SafeFdHandle OpenDescriptor(int flags) => Libc.ShmOpen(Name, flags, 0);
 
@@ -26,7 +24,7 @@ public sealed class PosixSharedMemory : DescriptorSharedMemory
     /// <summary>shm_unlink, as glibc does it (unlink in /dev/shm), but only of the object described.</summary>
     internal override void Remove() => RemoveVerified();
 
-    #region Backend
+    #region Names and description
 
     /// <summary>
     /// Validates a name for creating or looking up an object and returns it with the leading slash:
@@ -74,96 +72,6 @@ public sealed class PosixSharedMemory : DescriptorSharedMemory
         return null;
     }
 
-    /// <summary>The existing object with this name, described without opening it (so unreadable ones show too).</summary>
-    public static PosixSharedMemory Find(string name, bool literal = false)
-    {
-        var shm = new PosixSharedMemory(NormalizeName(name, literal));
-        shm.DescribeExisting();
-        return shm;
-    }
-
-    /// <summary>
-    /// Creates a new object exclusively, with exactly <paramref name="mode"/> and, unless sparse, its
-    /// memory reserved; it appears complete (see TryCreate). With <paramref name="openExisting"/>, an
-    /// existing object is opened as it is. Without a name, one is drawn from a CSPRNG and redrawn on collision.
-    /// </summary>
-    public static PosixSharedMemory Create(string? name, long size, UnixFileMode mode, bool sparse, bool openExisting,
-        out bool created, bool literal = false)
-    {
-        UnixMode.RequirePermissionBitsOnly(mode);
-        string? normalized = name is null ? null : NormalizeName(name, literal);
-        SizeLimits.CheckNewFile(normalized ?? "a new POSIX shared memory object", Directory, size, sparse);
-        SafeFdHandle? unnamed = null;
-        try
-        {
-            for (int attempt = 0; ; attempt++)
-            {
-                var shm = new PosixSharedMemory(normalized ?? GenerateName());
-                if (shm.TryCreate(ref unnamed, size, mode, sparse,
-                        (flags, createMode) => Libc.ShmOpen(shm.Name, flags, createMode), () => Libc.ShmUnlink(shm.Name)))
-                {
-                    created = true;
-                    return shm;
-                }
-                if (normalized is null && attempt < CreateAttempts)
-                {
-                    continue; // a generated name that exists: draw another
-                }
-                if (openExisting)
-                {
-                    try
-                    {
-                        shm.OpenExisting();
-                        created = false;
-                        return shm;
-                    }
-                    catch (NativeException e) when (e.Errno == Errno.ENOENT && attempt < CreateAttempts)
-                    {
-                        continue; // removed between the two calls: create it again
-                    }
-                }
-                // O_EXCL does not follow a symbolic link either; say what stands there.
-                throw Libc.TryStatx(shm.Path, out Statx st) && st.IsSymbolicLink
-                    ? ErrorHelper.SymbolicLinkRefused(shm.KindDescription, shm.Name)
-                    : ErrorHelper.Exists(shm.KindDescription, shm.Name);
-            }
-        }
-        finally
-        {
-            unnamed?.Dispose();
-        }
-    }
-
-    /// <summary>
-    /// Every POSIX object in /dev/shm. Entries that vanish while listing are skipped; glibc's POSIX
-    /// semaphores (sem.NAME) and anything that is not a regular file are not shared memory objects.
-    /// </summary>
-    public static IEnumerable<PosixSharedMemory> EnumerateAll()
-    {
-        IEnumerable<string> entries;
-        try
-        {
-            entries = System.IO.Directory.EnumerateFileSystemEntries(Directory);
-        }
-        catch (DirectoryNotFoundException)
-        {
-            yield break;
-        }
-        foreach (string path in entries)
-        {
-            string bare = System.IO.Path.GetFileName(path);
-            if (bare.StartsWith("sem.", StringComparison.Ordinal))
-            {
-                continue;
-            }
-            PosixSharedMemory? shm = TryDescribe("/" + bare);
-            if (shm is not null)
-            {
-                yield return shm;
-            }
-        }
-    }
-
     /// <summary>The object's metadata without opening it; null if it is gone or is not a regular file.</summary>
     internal static PosixSharedMemory? TryDescribe(string name)
     {
@@ -172,12 +80,31 @@ public sealed class PosixSharedMemory : DescriptorSharedMemory
         {
             return null;
         }
-        shm.Populate(st);
+        shm.Describe(st);
         return shm;
     }
 
-    /// <summary>"/shmps-" and 16 hex digits from a CSPRNG.</summary>
-    private static string GenerateName() => "/shmps-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant();
+    /// <summary>The existing object with this name, described without opening it (so unreadable ones show too).</summary>
+    internal static PosixSharedMemory Find(string name, bool literal)
+    {
+        var shm = new PosixSharedMemory(NormalizeName(name, literal));
+        shm.DescribeExisting();
+        return shm;
+    }
+
+    /// <summary>Opens the existing object as this one, read-write; null if there is none.</summary>
+    internal bool TryOpenExisting()
+    {
+        try
+        {
+            OpenExisting();
+            return true;
+        }
+        catch (NativeException e) when (e.Errno == Errno.ENOENT)
+        {
+            return false;
+        }
+    }
 
     #endregion
 }

@@ -21,7 +21,6 @@ public sealed class SystemVSharedMemory : SharedMemory
 
     public override SharedMemoryKind Kind => SharedMemoryKind.SystemV;
 
-    internal override string KindDescription => "System V shared memory segment";
 
     /// <summary>The segment's id (shmid), as ipcs shows it.</summary>
     public int Id { get; }
@@ -63,10 +62,18 @@ public sealed class SystemVSharedMemory : SharedMemory
     public long SwappedBytes => Usage.Swapped;
 
     private (long Resident, long Swapped) Usage =>
-        _usage ??= TryReadTable(Id, key: null, out ProcRow row) ? (row.Resident, row.Swapped) : (0, 0);
+        _usage ??= SystemVTable.TryFind(Id, key: null, out SystemVSegmentRow row) ? (row.Resident, row.Swapped) : (0, 0);
 
     /// <summary>0x%08x, as ipcs shows keys.</summary>
-    public static string FormatKey(int key) => "0x" + key.ToString("x8", CultureInfo.InvariantCulture);
+    public static string FormatKey(int key) => new SystemVKey(key).ToString();
+
+    /// <summary>Parses a key as users and ipcs write it: 0x0000abcd, 43981, or -1.</summary>
+    public static int ParseKey(string text) => SystemVKey.Parse(text).Value;
+
+    /// <summary>The key ftok(3) derives from an existing file and a project id (1 to 255).</summary>
+    public static int KeyFromPath(string path, int projectId) => SystemVKey.FromPath(path, projectId).Value;
+
+    internal override bool IsSameObject(SharedMemory other) => other is SystemVSharedMemory segment && segment.Id == Id;
 
     #region Data access
 
@@ -186,7 +193,7 @@ public sealed class SystemVSharedMemory : SharedMemory
         SafeAttachmentHandle attachment = AttachChecked(readOnly);
         if (count >= 64 << 10)
         {
-            attachment.Populate(offset, count);
+            attachment.Prefault(offset, count);
         }
         return attachment;
     }
@@ -232,11 +239,11 @@ public sealed class SystemVSharedMemory : SharedMemory
 
     internal override void RefreshCore()
     {
-        if (!TryDescribe(Id, out ProcRow row) || !IsThisSegment(row.CreatorPid, row.CreatorUid, row.CreatorGid, row.Size, row.Key))
+        if (!SystemVBackend.TryDescribe(Id, out SystemVSegmentRow row) || !IsThisSegment(row.CreatorPid, row.CreatorUid, row.CreatorGid, row.Size, row.Key))
         {
             throw Gone();
         }
-        Populate(row);
+        Describe(row);
     }
 
     /// <summary>
@@ -275,9 +282,9 @@ public sealed class SystemVSharedMemory : SharedMemory
         {
             throw Failure(e);
         }
-        if (TryDescribe(Id, out ProcRow row))
+        if (SystemVBackend.TryDescribe(Id, out SystemVSegmentRow row))
         {
-            Populate(row); // still attached somewhere: now marked, and its key is 0
+            Describe(row); // still attached somewhere: now marked, and its key is 0
         }
         else
         {
@@ -323,237 +330,19 @@ public sealed class SystemVSharedMemory : SharedMemory
 
     #endregion
 
-    #region Backend
+    #region Description
 
-    /// <summary>
-    /// Creates a segment. <paramref name="key"/> null draws a key from a CSPRNG (redrawn on collision),
-    /// 0 is IPC_PRIVATE. Exclusive (IPC_EXCL) unless <paramref name="openExisting"/>, which opens an
-    /// existing segment as it is. The mode is exact: the umask does not apply to System V segments.
-    /// </summary>
-    public static SystemVSharedMemory Create(int? key, long size, UnixFileMode mode, bool openExisting, bool hugePages,
-        out bool created)
-    {
-        RequireKnownLayout();
-        UnixMode.RequirePermissionBitsOnly(mode);
-        CheckSize(size);
-        for (int attempt = 0; ; attempt++)
-        {
-            int k = key ?? GenerateKey();
-            try
-            {
-                if (openExisting && k != Libc.IPC_PRIVATE)
-                {
-                    try
-                    {
-                        int existing = Libc.ShmGet(k, 0, 0);
-                        created = false;
-                        return FindById(existing);
-                    }
-                    catch (NativeException e) when (e.Errno == Errno.ENOENT)
-                    {
-                        // not there: create it below
-                    }
-                }
-                int flags = ((int)mode & 0x1FF) | Libc.IPC_CREAT | Libc.IPC_EXCL | (hugePages ? Libc.SHM_HUGETLB : 0);
-                int id = Libc.ShmGet(k, size, flags);
-                created = true;
-                return FindById(id);
-            }
-            catch (NativeException e) when (e.Errno == Errno.EEXIST && key is null && attempt < 100)
-            {
-                continue;
-            }
-            catch (NativeException e) when (e.Errno == Errno.EEXIST && openExisting && attempt < 3)
-            {
-                continue; // created by someone else between the two calls
-            }
-            catch (NativeException e) when (e.Errno == Errno.EEXIST)
-            {
-                throw ErrorHelper.Exists("System V shared memory segment with key", FormatKey(k));
-            }
-            catch (NativeException e) when (hugePages && e.Errno is Errno.ENOMEM or Errno.EINVAL or Errno.EPERM)
-            {
-                throw HugePagesUnavailable(size, e);
-            }
-            catch (NativeException e) when (e.Errno == Errno.ENOSPC)
-            {
-                throw new SharedMemoryException(ErrorIds.InsufficientSpace, ErrorCategory.LimitsExceeded,
-                    $"Cannot create a System V segment: the system-wide limit on segments (kernel.shmmni) or on pages (kernel.shmall) is reached.",
-                    FormatKey(k), "Remove segments that are no longer needed (Get-SharedMemory -Kind SystemV), or raise kernel.shmmni/shmall with sysctl.", e);
-            }
-            catch (NativeException e)
-            {
-                throw ErrorHelper.FromNative(e, FormatKey(k));
-            }
-        }
-    }
-
-    /// <summary>Rejects a size of 0, a negative size, or one above kernel.shmmax, naming the limit.</summary>
-    private static void CheckSize(long size)
-    {
-        if (size <= 0)
-        {
-            throw ErrorHelper.InvalidSize(size, "the size must be at least 1 byte.");
-        }
-        if (ulong.TryParse(ReadProcValue("/proc/sys/kernel/shmmax"), out ulong shmmax) && (ulong)size > shmmax)
-        {
-            throw ErrorHelper.InsufficientSpace("a new System V segment", size, "kernel.shmmax (/proc/sys/kernel/shmmax)",
-                (long)Math.Min(shmmax, long.MaxValue));
-        }
-    }
-
-    private static SharedMemoryException HugePagesUnavailable(long size, NativeException e)
-    {
-        string total = "?", free = "?", pageSize = "?";
-        foreach (string line in File.ReadLines("/proc/meminfo"))
-        {
-            string value = line[(line.IndexOf(':') + 1)..].Trim();
-            if (line.StartsWith("HugePages_Total:")) total = value;
-            else if (line.StartsWith("HugePages_Free:")) free = value;
-            else if (line.StartsWith("Hugepagesize:")) pageSize = value;
-        }
-        return new SharedMemoryException(ErrorIds.HugePagesUnavailable, ErrorCategory.ResourceUnavailable,
-            $"Cannot create a {size}-byte segment in huge pages ({Errno.Describe(e.Errno)}): the system has {total} huge pages of {pageSize}, {free} free.",
-            size, "Reserve huge pages (sysctl vm.nr_hugepages=N), make the size a multiple of the huge page size, and check vm.hugetlb_shm_group; or omit -HugePages.", e);
-    }
-
-    public static SystemVSharedMemory FindByKey(int key)
-    {
-        if (key == Libc.IPC_PRIVATE)
-        {
-            throw new SharedMemoryException(ErrorIds.InvalidKey, ErrorCategory.InvalidArgument,
-                "Key 0 is IPC_PRIVATE: private segments (and segments marked for removal) have no key to find them by.",
-                key, "Use -Id to name a private segment.");
-        }
-        int id;
-        try
-        {
-            // shmget with no flags only looks the key up: no permission is needed for that.
-            id = Libc.ShmGet(key, 0, 0);
-        }
-        catch (NativeException e) when (e.Errno == Errno.ENOENT)
-        {
-            throw ErrorHelper.NotFound("System V shared memory segment with key", FormatKey(key));
-        }
-        catch (NativeException)
-        {
-            return TryReadTable(id: null, key, out ProcRow row) ? FromRow(row)
-                : throw ErrorHelper.NotFound("System V shared memory segment with key", FormatKey(key));
-        }
-        return FindById(id);
-    }
-
-    public static SystemVSharedMemory FindById(int id) =>
-        TryDescribe(id, out ProcRow row) ? FromRow(row)
-        : throw ErrorHelper.NotFound("System V shared memory segment with id", id.ToString(CultureInfo.InvariantCulture));
-
-    /// <summary>
-    /// One segment's state by IPC_STAT, or from /proc/sysvipc/shm when the caller may not IPC_STAT it
-    /// (no read permission). False if there is no such segment (EINVAL and EIDRM both mean gone).
-    /// </summary>
-    private static bool TryDescribe(int id, out ProcRow row)
-    {
-        ShmidDs ds;
-        try
-        {
-            ds = Libc.ShmStat(id);
-        }
-        catch (NativeException e) when (e.Errno is Errno.EINVAL or Errno.EIDRM)
-        {
-            row = default;
-            return false;
-        }
-        catch (NativeException e) when (e.Errno is Errno.EACCES or Errno.EPERM)
-        {
-            return TryReadTable(id, key: null, out row);
-        }
-        row = new ProcRow(ds.Perm.Key, id, ds.Perm.Mode, (long)ds.SegmentSize, ds.CreatorPid, ds.LastPid, (int)ds.AttachCount,
-            ds.Perm.Uid, ds.Perm.Gid, ds.Perm.CreatorUid, ds.Perm.CreatorGid, ds.AttachTime, ds.DetachTime, ds.ChangeTime,
-            Resident: -1, Swapped: -1);
-        return true;
-    }
-
-    /// <summary>Every segment on the system, from one read of /proc/sysvipc/shm.</summary>
-    public static IEnumerable<SystemVSharedMemory> EnumerateAll()
-    {
-        foreach (ProcRow row in ReadTable())
-        {
-            yield return FromRow(row);
-        }
-    }
-
-    /// <summary>
-    /// The key ftok(3) derives from an existing file and a project id (only its low 8 bits count, and
-    /// it must not be 0), so that programs agreeing on a file agree on the key.
-    /// </summary>
-    public static int KeyFromPath(string path, int projectId)
-    {
-        if ((projectId & 0xFF) == 0)
-        {
-            throw new SharedMemoryException(ErrorIds.InvalidProjectId, ErrorCategory.InvalidArgument,
-                $"Project id {projectId} has 0 in its low 8 bits; ftok uses only those bits and they must not be 0.",
-                projectId, "Give a project id from 1 to 255.");
-        }
-        try
-        {
-            return Libc.FTok(path, projectId);
-        }
-        catch (NativeException e)
-        {
-            throw ErrorHelper.FromNative(e, path);
-        }
-    }
-
-    /// <summary>Parses a key as users and ipcs write it: 0x0000abcd, 43981, or -1.</summary>
-    public static int ParseKey(string text)
-    {
-        string s = text.Trim();
-        if (s.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
-            && uint.TryParse(s.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out uint hex))
-        {
-            return unchecked((int)hex);
-        }
-        if (long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long dec)
-            && dec >= int.MinValue && dec <= uint.MaxValue)
-        {
-            return unchecked((int)dec);
-        }
-        throw new SharedMemoryException(ErrorIds.InvalidKey, ErrorCategory.InvalidArgument,
-            $"'{text}' is not a System V key.", text, "Give a key such as 0x0000abcd or a 32-bit number.");
-    }
-
-    private static int GenerateKey()
-    {
-        int key;
-        do
-        {
-            key = RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue);
-        }
-        while (key == Libc.IPC_PRIVATE || key == -1);
-        return key;
-    }
-
-    /// <summary>The shmid_ds layout is known for x86_64 and aarch64 only; anything else gets an error, not wrong numbers.</summary>
-    private static void RequireKnownLayout()
-    {
-        if (RuntimeInformation.ProcessArchitecture is not (Architecture.X64 or Architecture.Arm64))
-        {
-            throw new PlatformNotSupportedException(
-                $"The layout of struct shmid_ds on {RuntimeInformation.ProcessArchitecture} is not known to ShmPS.");
-        }
-    }
-
-    private static SystemVSharedMemory FromRow(in ProcRow row)
+    internal static SystemVSharedMemory FromRow(SystemVSegmentRow row)
     {
         var shm = new SystemVSharedMemory(row.Id);
-        shm.Populate(row);
+        shm.Describe(row);
         return shm;
     }
 
-    private void Populate(in ProcRow row)
+    private void Describe(in SystemVSegmentRow row)
     {
         Key = row.Key;
-        Name = FormatKey(row.Key);
+        Name = new SystemVKey(row.Key).ToString();
         Size = row.Size;
         Mode = (UnixFileMode)(row.Perms & 0x1FF);
         IsMarkedForDeletion = (row.Perms & Libc.SHM_DEST) != 0;
@@ -576,82 +365,6 @@ public sealed class SystemVSharedMemory : SharedMemory
 
     private static DateTime? FromUnixTime(long seconds) =>
         seconds == 0 ? null : DateTimeOffset.FromUnixTimeSeconds(seconds).LocalDateTime;
-
-    #endregion
-
-    #region /proc/sysvipc/shm
-
-    /// <summary>
-    /// One row of /proc/sysvipc/shm, which lists every segment, even those the caller cannot IPC_STAT;
-    /// also built from IPC_STAT, with Resident and Swapped -1 (unknown).
-    /// </summary>
-    private readonly record struct ProcRow(int Key, int Id, int Perms, long Size, int CreatorPid, int LastPid, int AttachCount,
-        uint Uid, uint Gid, uint CreatorUid, uint CreatorGid, long AttachTime, long DetachTime, long ChangeTime,
-        long Resident, long Swapped);
-
-    private static bool TryReadTable(int? id, int? key, out ProcRow found)
-    {
-        foreach (ProcRow row in ReadTable())
-        {
-            if ((id is null || row.Id == id) && (key is null || row.Key == key))
-            {
-                found = row;
-                return true;
-            }
-        }
-        found = default;
-        return false;
-    }
-
-    private static IEnumerable<ProcRow> ReadTable()
-    {
-        string[] lines;
-        try
-        {
-            // One read: the kernel produces a consistent snapshot per read, so segments removed meanwhile
-            // are simply absent instead of failing half-way.
-            lines = File.ReadAllLines(ProcTable);
-        }
-        catch (FileNotFoundException)
-        {
-            yield break; // kernel without CONFIG_SYSVIPC
-        }
-        for (int i = 1; i < lines.Length; i++)
-        {
-            string[] f = lines[i].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (f.Length < 14) continue;
-            // key shmid perms(octal) size cpid lpid nattch uid gid cuid cgid atime dtime ctime [rss swap]
-            yield return new ProcRow(
-                Key: int.Parse(f[0], CultureInfo.InvariantCulture),
-                Id: int.Parse(f[1], CultureInfo.InvariantCulture),
-                Perms: Convert.ToInt32(f[2], 8),
-                Size: (long)ulong.Parse(f[3], CultureInfo.InvariantCulture),
-                CreatorPid: int.Parse(f[4], CultureInfo.InvariantCulture),
-                LastPid: int.Parse(f[5], CultureInfo.InvariantCulture),
-                AttachCount: int.Parse(f[6], CultureInfo.InvariantCulture),
-                Uid: uint.Parse(f[7], CultureInfo.InvariantCulture),
-                Gid: uint.Parse(f[8], CultureInfo.InvariantCulture),
-                CreatorUid: uint.Parse(f[9], CultureInfo.InvariantCulture),
-                CreatorGid: uint.Parse(f[10], CultureInfo.InvariantCulture),
-                AttachTime: long.Parse(f[11], CultureInfo.InvariantCulture),
-                DetachTime: long.Parse(f[12], CultureInfo.InvariantCulture),
-                ChangeTime: long.Parse(f[13], CultureInfo.InvariantCulture),
-                Resident: f.Length > 14 ? (long)ulong.Parse(f[14], CultureInfo.InvariantCulture) : 0,
-                Swapped: f.Length > 15 ? (long)ulong.Parse(f[15], CultureInfo.InvariantCulture) : 0);
-        }
-    }
-
-    private static string? ReadProcValue(string path)
-    {
-        try
-        {
-            return File.ReadAllText(path).Trim();
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
 
     #endregion
 }
