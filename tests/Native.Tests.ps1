@@ -37,7 +37,7 @@ BeforeDiscovery {
     $Constants = [ordered]@{
         'ShmPS.Native.Libc'  = @(
             'O_RDONLY', 'O_RDWR', 'O_CREAT', 'O_EXCL', 'O_NONBLOCK', 'O_CLOEXEC', 'O_NOFOLLOW', 'O_DIRECTORY', 'O_TMPFILE', 'SEEK_END',
-            'AT_SYMLINK_FOLLOW', 'POLLIN',
+            'AT_SYMLINK_FOLLOW', 'POLLIN', 'PROT_READ', 'PROT_WRITE', 'MAP_SHARED',
             'AT_FDCWD', 'AT_SYMLINK_NOFOLLOW', 'AT_EMPTY_PATH', 'STATX_BASIC_STATS',
             'LOCK_SH', 'LOCK_EX', 'LOCK_NB', 'LOCK_UN', 'RLIMIT_FSIZE',
             'IPC_PRIVATE', 'IPC_CREAT', 'IPC_EXCL', 'SHM_HUGETLB', 'SHM_RDONLY', 'IPC_RMID', 'IPC_SET', 'IPC_STAT',

@@ -97,6 +97,9 @@ int main(void)
     /* ShmPS.Native.Libc */
     CONST(O_RDONLY);
     CONST(O_DIRECTORY);
+    CONST(PROT_READ);
+    CONST(PROT_WRITE);
+    CONST(MAP_SHARED);
     CONST(O_TMPFILE);
     CONST(AT_SYMLINK_FOLLOW);
     CONST(POLLIN);
