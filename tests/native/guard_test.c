@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #define SIZE 65536
@@ -49,6 +50,8 @@ int main(int argc, char **argv)
     if (init() != 0 || init() != 0) fail("shmps_guard_init");
 
     if (strcmp(argv[3], "copy") != 0) {
+        struct rlimit no_core = { 0, 0 }; /* the default action must not leave a core file behind */
+        setrlimit(RLIMIT_CORE, &no_core);
         volatile uintptr_t nowhere = 16; /* volatile: the compiler cannot prove it invalid */
         return *(volatile int *)nowhere;  /* must not return */
     }
