@@ -232,18 +232,17 @@ if (`$LASTEXITCODE) { throw 'truncate failed' }
             Set-ItResult -Skipped -Because "$Compiler is not installed (apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross)"
             return
         }
-        $runner = $exe
-        $arguments = @()
+        # timeout(1): a handler that returned instead of chaining would fault forever (exit 124 after 60 s).
+        $arguments = @('60', $exe)
         if ($Rid -ne $HostRid) {
             if (-not (Get-Command qemu-aarch64-static -ErrorAction SilentlyContinue) -or $Rid -ne 'linux-arm64') {
                 Set-ItResult -Skipped -Because "running $Rid code here needs qemu-aarch64-static (apt-get install qemu-user-static)"
                 return
             }
-            $runner = 'qemu-aarch64-static'
-            $arguments = '-L', '/usr/aarch64-linux-gnu', $exe
+            $arguments = '60', 'qemu-aarch64-static', '-L', '/usr/aarch64-linux-gnu', $exe
         }
         $arguments += (Join-Path $ModuleBase "runtimes/$Rid/native/libshmps_guard.so"), (New-TestFile), $Mode
-        $output = & $runner @arguments 2>&1
+        $output = & timeout @arguments 2>&1
         $LASTEXITCODE | Should -Be $ExitCode -Because ($output -join "`n")
         if ($Mode -eq 'copy') { $output | Should -Be 'ok' }
     }
