@@ -3,7 +3,9 @@
 .SYNOPSIS
     Builds, documents, tests, benchmarks, packages and demonstrates ShmPS.
 .DESCRIPTION
-    Build    compiles the module and stages it as output/ShmPS/<version>/ (with compiled help).
+    Build    compiles the module and stages it as output/ShmPS/<version>/ (with compiled help), with the
+             fault-guarded copy (src/native/*.c) as runtimes/<rid>/native/libshmps_guard.so for each
+             architecture whose C compiler is installed (gcc, aarch64-linux-gnu-gcc, x86_64-linux-gnu-gcc).
     Docs     compiles docs/en-US/*.md (PlatyPS schema 2.0.0) to MAML and the about topic.
     UpdateDocs  builds, then refreshes the SYNTAX and parameter YAML of docs/en-US/*.md from
              Get-Command, keeping the written text (what PlatyPS's Update-MarkdownHelp does).
@@ -60,8 +62,34 @@ function Invoke-Build {
     Copy-Item (Join-Path $Root 'ShmPS.psd1') $Staged
     Copy-Item (Join-Path $Root 'src/ShmPS/ShmPS.Format.ps1xml') $Staged
     Copy-Item (Join-Path $Root 'LICENSE') $Staged -ErrorAction SilentlyContinue
+    Invoke-NativeBuild
     if (Test-Path (Join-Path $Root 'docs/en-US')) { Invoke-Docs }
     Write-Host "Staged $Staged"
+}
+
+function Invoke-NativeBuild {
+    # The guarded copy, for every architecture ShmPS supports: the host's gcc for its own, a cross
+    # compiler for the other. Without it the module still works (pread/pwrite), only slower, so a
+    # missing compiler is one line, not a failure; a compile error with the compiler present is a failure.
+    $sources = @((Get-ChildItem (Join-Path $Root 'src/native/*.c')).FullName)
+    $hostRid = if ([Runtime.InteropServices.RuntimeInformation]::OSArchitecture -eq 'Arm64') { 'linux-arm64' } else { 'linux-x64' }
+    $crossCompilers = [ordered]@{ 'linux-x64' = 'x86_64-linux-gnu-gcc'; 'linux-arm64' = 'aarch64-linux-gnu-gcc' }
+    foreach ($rid in $crossCompilers.Keys) {
+        $compiler = if ($rid -eq $hostRid) { 'gcc' } else { $crossCompilers[$rid] }
+        if (-not (Get-Command $compiler -ErrorAction SilentlyContinue)) {
+            Write-Warning "libshmps_guard.so for $rid not built: $compiler is not installed; ShmPS on $rid will copy through pread/pwrite instead of a guarded mapping."
+            continue
+        }
+        $dir = Join-Path $Output "build/native/$rid"
+        New-Item -ItemType Directory $dir -Force | Out-Null
+        $library = Join-Path $dir 'libshmps_guard.so'
+        & $compiler -O2 -fPIC -pthread -fvisibility=hidden -Wall -Wextra -Werror -shared -o $library $sources
+        if ($LASTEXITCODE) { throw "$compiler failed for libshmps_guard.so ($rid, $LASTEXITCODE)" }
+        $dest = Join-Path $Staged "runtimes/$rid/native"
+        New-Item -ItemType Directory $dest -Force | Out-Null
+        Copy-Item $library $dest
+        Write-Host "Built $rid/libshmps_guard.so with $compiler"
+    }
 }
 
 function Invoke-Docs {
