@@ -16,6 +16,7 @@ public abstract class DescriptorSharedMemory : SharedMemory
     private readonly object _sync = new();
     private SafeFdHandle? _fd;
     private bool _writable;
+    private SafeMappingHandle? _map;
     private FileIdentity _identity;
 
     private protected DescriptorSharedMemory(string name, string path) : base(name) => Path = path;
@@ -117,16 +118,186 @@ public abstract class DescriptorSharedMemory : SharedMemory
         }
     }
 
-    internal override bool HoldsResources => _fd is not null;
+    internal override bool HoldsResources => _fd is not null || _map is not null;
 
     internal override void ReleaseResources()
     {
         lock (_sync)
         {
+            // A copy still running on another thread keeps the mapping and descriptor until it returns (SafeHandle).
+            _map?.Dispose();
+            _map = null;
             _fd?.Dispose();
             _fd = null;
         }
     }
+
+    internal override bool HoldsMapping => _map is not null;
+
+    /// <summary>Maps the whole object now (read-write if permitted), or keeps its descriptor where there is no guarded copy.</summary>
+    internal override void AttachCore()
+    {
+        lock (_sync)
+        {
+            SafeFdHandle fd;
+            try
+            {
+                fd = Descriptor(writable: true);
+            }
+            catch (NativeException e) when (e.Errno is Errno.EACCES or Errno.EPERM or Errno.EROFS)
+            {
+                fd = Descriptor(writable: false);
+            }
+            if (!Guard.IsAvailable || (_map is not null && !_map.IsClosed))
+            {
+                return;
+            }
+            long size = Libc.GetSize(fd);
+            if (size > 0)
+            {
+                _map = Libc.MapShared(fd, size, writable: _writable);
+            }
+        }
+    }
+
+    private void ReleaseMapping()
+    {
+        lock (_sync)
+        {
+            _map?.Dispose();
+            _map = null;
+        }
+    }
+
+    #region Mapped data path
+
+    // With the guarded copy (Native.Guard), data moves through a MAP_SHARED mapping that the object keeps
+    // until Close(): memory speed, and a page that another process truncated away comes back from the
+    // copy as SIGBUS, which becomes OffsetOutOfRange, never a dead PowerShell. A cmdlet maps only for
+    // large transfers (a mapping made for one small copy costs more than pread) and unmaps when done.
+    private const int MapFromBytes = 256 << 10;
+
+    private bool UsesMapping(int count) => Guard.IsAvailable && (!InCommand || count >= MapFromBytes || _map is not null);
+
+    private protected override unsafe bool TryReadMapped(long offset, Span<byte> buffer)
+    {
+        if (!UsesMapping(buffer.Length))
+        {
+            return false;
+        }
+        for (int attempt = 0; ; attempt++)
+        {
+            SafeMappingHandle? map = MappingFor(offset, buffer.Length, writing: false);
+            if (map is null)
+            {
+                return true; // nothing to copy
+            }
+            bool added = false;
+            try
+            {
+                map.DangerousAddRef(ref added);
+                fixed (byte* to = buffer)
+                {
+                    int signal = Guard.Copy(to, (byte*)map.DangerousGetHandle() + offset, (nuint)buffer.Length);
+                    if (signal != 0)
+                    {
+                        throw Fault(offset, buffer.Length, writing: false);
+                    }
+                }
+                return true;
+            }
+            catch (ObjectDisposedException) when (attempt == 0)
+            {
+                // Unmapped by Close() or a cmdlet on another thread: map again.
+            }
+            finally
+            {
+                if (added) map.DangerousRelease();
+            }
+        }
+    }
+
+    private protected override unsafe bool TryWriteMapped(long offset, ReadOnlySpan<byte> data)
+    {
+        if (!UsesMapping(data.Length))
+        {
+            return false;
+        }
+        for (int attempt = 0; ; attempt++)
+        {
+            SafeMappingHandle? map = MappingFor(offset, data.Length, writing: true);
+            if (map is null)
+            {
+                return true;
+            }
+            bool added = false;
+            try
+            {
+                map.DangerousAddRef(ref added);
+                fixed (byte* from = data)
+                {
+                    int signal = Guard.Copy((byte*)map.DangerousGetHandle() + offset, from, (nuint)data.Length);
+                    if (signal != 0)
+                    {
+                        throw Fault(offset, data.Length, writing: true);
+                    }
+                }
+                return true;
+            }
+            catch (ObjectDisposedException) when (attempt == 0)
+            {
+            }
+            finally
+            {
+                if (added) map.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The kept mapping if it covers the range (no system call), else a new one of the object's live size
+    /// (it grew), or OffsetOutOfRange with that size. Null when the range is empty: nothing to map.
+    /// A write never grows the object (a mapping cannot).
+    /// </summary>
+    private SafeMappingHandle? MappingFor(long offset, int count, bool writing)
+    {
+        SafeMappingHandle? map = _map;
+        if (map is not null && !map.IsClosed && offset >= 0 && offset <= map.Length && count <= map.Length - offset
+            && (!writing || map.IsWritable))
+        {
+            return count == 0 ? null : map;
+        }
+        lock (_sync)
+        {
+            SafeFdHandle fd = Descriptor(writing);
+            long size = Libc.GetSize(fd);
+            CheckRange(offset, count, size);
+            if (count == 0 || size == 0)
+            {
+                return null;
+            }
+            map = Libc.MapShared(fd, size, writable: _writable);
+            _map?.Dispose();
+            _map = map;
+            return map;
+        }
+    }
+
+    /// <summary>A fault during a copy: the object shrank under the mapping, or (writing a sparse object) the file system is full.</summary>
+    private SharedMemoryException Fault(long offset, long count, bool writing)
+    {
+        ReleaseMapping();
+        long size = LiveSize;
+        if (offset > size || count > size - offset)
+        {
+            return ErrorHelper.OffsetOutOfRange(this, offset, count, size);
+        }
+        return writing
+            ? ErrorHelper.FromNative(new NativeException("store to mapping", Errno.ENOSPC), this)
+            : ErrorHelper.FromNative(new NativeException("load from mapping", Errno.EFAULT), this);
+    }
+
+    #endregion
 
     /// <summary>
     /// Reads the metadata of the existing object at Path without opening it (so objects the caller may
@@ -222,6 +393,7 @@ public abstract class DescriptorSharedMemory : SharedMemory
     internal override void Resize(long size, bool sparse)
     {
         SizeLimits.CheckFileSizeLimit(this, size);
+        ReleaseMapping(); // mapped for the old size
         OnDescriptor(writable: true, fd =>
         {
             long current = Libc.GetSize(fd);

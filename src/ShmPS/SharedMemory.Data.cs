@@ -20,7 +20,10 @@ public abstract partial class SharedMemory
         try
         {
             ThrowIfClosed();
-            CheckRange(offset, count);
+            if (count < 0)
+            {
+                CheckRange(offset, count); // says what does not fit
+            }
             return ReadArray(offset, count);
         }
         catch (OutOfMemoryException e)
@@ -42,7 +45,7 @@ public abstract partial class SharedMemory
         }
         // Every byte is overwritten by the read, so zeroing the array first would only cost time.
         byte[] data = GC.AllocateUninitializedArray<byte>(count);
-        ReadChecked(offset, data);
+        ReadExact(offset, data);
         return data;
     }
 
@@ -91,6 +94,14 @@ public abstract partial class SharedMemory
 
     internal void Write(long offset, ReadOnlySpan<byte> data)
     {
+        if (offset >= 0)
+        {
+            CheckWriteLimit(offset + data.Length);
+        }
+        if (TryWriteMapped(offset, data))
+        {
+            return;
+        }
         CheckRange(offset, data.Length, writing: true);
         WriteCore(offset, data);
     }
@@ -163,6 +174,10 @@ public abstract partial class SharedMemory
 
     internal void ReadExact(long offset, Span<byte> buffer)
     {
+        if (TryReadMapped(offset, buffer))
+        {
+            return;
+        }
         if (ReadStopsAtEnd)
         {
             // No size query: a read past the end comes back short, and ReadChecked reports it.
@@ -232,7 +247,7 @@ public abstract partial class SharedMemory
         for (long done = 0; done < length;)
         {
             int n = (int)Math.Min(chunk.Length, length - done);
-            ReadChecked(offset + done, chunk.AsSpan(0, n));
+            ReadExact(offset + done, chunk.AsSpan(0, n));
             destination.Write(chunk, 0, n);
             done += n;
             progress?.Invoke(done);
@@ -248,6 +263,14 @@ public abstract partial class SharedMemory
             CheckWriteLimit(offset + count);
         }
     }
+
+    /// <summary>
+    /// Copies through a mapping kept by the object, when the kind maps and the guarded copy is available;
+    /// false to take the system-call path. Checks the range itself, against the mapping or the live size.
+    /// </summary>
+    private protected virtual bool TryReadMapped(long offset, Span<byte> buffer) => false;
+
+    private protected virtual bool TryWriteMapped(long offset, ReadOnlySpan<byte> data) => false;
 
     /// <summary>Checks offset and count against a size the caller read (the one place that decides what fits).</summary>
     internal void CheckRange(long offset, long count, long size)

@@ -98,6 +98,44 @@ public abstract partial class SharedMemory : IDisposable
         }
     }
 
+    /// <summary>
+    /// Keeps the object mapped in this process until Detach() or Close(): System V segments attached
+    /// (shmat), POSIX objects and file mappings mapped (mmap MAP_SHARED) where the guarded copy is
+    /// available (DataPath says), else their descriptor kept open. Methods do this on first use anyway;
+    /// cmdlets never keep anything. While kept, the mapping counts in AttachCount (System V) and in
+    /// /proc/PID/maps, and the memory of a removed object stays until it is released.
+    /// </summary>
+    public void Attach()
+    {
+        try
+        {
+            ThrowIfClosed();
+            AttachCore();
+        }
+        catch (Exception e) when (IsUntranslated(e))
+        {
+            throw ErrorHelper.Translate(e, this);
+        }
+    }
+
+    /// <summary>Releases the mapping or attachment (and descriptor) the object keeps; it can be used again.</summary>
+    public void Detach() => ReleaseResources();
+
+    /// <summary>True while the object keeps a mapping or attachment.</summary>
+    public bool IsAttached => HoldsMapping;
+
+    /// <summary>
+    /// How data moves: through mappings with the fault-guarded copy (libshmps_guard), or, where that
+    /// library could not be built or loaded, through system calls (pread/pwrite, process_vm_readv).
+    /// </summary>
+    public static string DataPath => Native.Guard.IsAvailable
+        ? $"mapped: {Native.Guard.Status}"
+        : $"system calls (pread/pwrite, process_vm_readv/writev): {Native.Guard.Status}";
+
+    internal abstract void AttachCore();
+
+    internal abstract bool HoldsMapping { get; }
+
     /// <summary>True while the object holds a descriptor or an attachment.</summary>
     internal abstract bool HoldsResources { get; }
 
@@ -108,7 +146,18 @@ public abstract partial class SharedMemory : IDisposable
     /// A cmdlet's use of the object: what the cmdlet opens is released when the scope ends, unless
     /// the object already held it (a script's methods keep theirs until Close()).
     /// </summary>
-    internal CommandUse BeginCommand() => new(this, HoldsResources);
+    internal CommandUse BeginCommand()
+    {
+        t_commandDepth++;
+        return new(this, HoldsResources);
+    }
+
+    // Set on the thread of a cmdlet while it works on an object: a small transfer then goes through a
+    // system call rather than mapping the object for it alone (a mapping only pays for itself when kept).
+    [ThreadStatic]
+    private static int t_commandDepth;
+
+    private protected static bool InCommand => t_commandDepth > 0;
 
     internal readonly struct CommandUse : IDisposable
     {
@@ -119,6 +168,7 @@ public abstract partial class SharedMemory : IDisposable
 
         public void Dispose()
         {
+            t_commandDepth--;
             if (!_heldBefore || _shm.IsClosed)
             {
                 _shm.ReleaseResources();

@@ -18,8 +18,9 @@ internal sealed class SafeAttachmentHandle : SafeBuffer
     public bool IsReadOnly { get; }
 
     /// <summary>
-    /// Copies from the segment through the kernel, so that a page fault becomes an error (EFAULT), not
-    /// a signal; SafeBuffer's own ReadSpan moves one element per call, which is slow.
+    /// Copies from the segment with the guarded copy (or, where it is not available, through the
+    /// kernel), so that a page fault becomes an error (EFAULT), not a signal; SafeBuffer's own ReadSpan
+    /// moves one element per call, which is slow.
     /// </summary>
     public unsafe void CopyTo(long offset, Span<byte> destination)
     {
@@ -30,7 +31,14 @@ internal sealed class SafeAttachmentHandle : SafeBuffer
         {
             fixed (byte* to = destination)
             {
-                if (!Libc.TryCopyThroughKernel(to, pointer + offset, (nuint)destination.Length, fromAttachment: true))
+                if (Guard.IsAvailable)
+                {
+                    if (Guard.Copy(to, pointer + offset, (nuint)destination.Length) != 0)
+                    {
+                        throw new NativeException("load from attachment", Errno.EFAULT);
+                    }
+                }
+                else if (!Libc.TryCopyThroughKernel(to, pointer + offset, (nuint)destination.Length, fromAttachment: true))
                 {
                     new ReadOnlySpan<byte>(pointer + offset, destination.Length).CopyTo(destination);
                 }
@@ -56,7 +64,14 @@ internal sealed class SafeAttachmentHandle : SafeBuffer
         {
             fixed (byte* from = source)
             {
-                if (!Libc.TryCopyThroughKernel(pointer + offset, from, (nuint)source.Length, fromAttachment: false))
+                if (Guard.IsAvailable)
+                {
+                    if (Guard.Copy(pointer + offset, from, (nuint)source.Length) != 0)
+                    {
+                        throw new NativeException("store to attachment", Errno.EFAULT);
+                    }
+                }
+                else if (!Libc.TryCopyThroughKernel(pointer + offset, from, (nuint)source.Length, fromAttachment: false))
                 {
                     source.CopyTo(new Span<byte>(pointer + offset, source.Length));
                 }

@@ -134,17 +134,11 @@ public sealed class SystemVSharedMemory : SharedMemory
         }
     }
 
-    /// <summary>
-    /// Keeps the segment attached to this process until Detach() or Close(), so that many reads and
-    /// writes through this object skip attaching and detaching each time (read-write if permitted,
-    /// else read-only). While attached it counts in AttachCount, and a removed segment's memory stays
-    /// until it is detached. Cmdlets never keep attachments.
-    /// </summary>
-    public void Attach()
+    /// <summary>shmat, kept: read-write if permitted, else read-only.</summary>
+    internal override void AttachCore()
     {
         try
         {
-            ThrowIfClosed();
             lock (_sync)
             {
                 if (_kept is not null)
@@ -167,11 +161,7 @@ public sealed class SystemVSharedMemory : SharedMemory
         }
     }
 
-    /// <summary>Releases the attachment kept by Attach(), if any (shmdt).</summary>
-    public void Detach() => ReleaseResources();
-
-    /// <summary>True while Attach() keeps the segment attached.</summary>
-    public bool IsAttached => _kept is not null;
+    internal override bool HoldsMapping => _kept is not null;
 
     private readonly object _sync = new();
 
@@ -252,7 +242,7 @@ public sealed class SystemVSharedMemory : SharedMemory
     /// </summary>
     internal override void Remove()
     {
-        Detach();
+        ReleaseResources();
         try
         {
             SafeAttachmentHandle? guard = null;
