@@ -201,7 +201,9 @@ public abstract class DescriptorSharedMemory : SharedMemory
                     int signal = Guard.Copy(to, (byte*)map.DangerousGetHandle() + offset, (nuint)buffer.Length);
                     if (signal != 0)
                     {
-                        throw Fault(offset, buffer.Length, writing: false);
+                        // Past a shrunk end: an error. Within the size, a hole the file system had no
+                        // page for (tmpfs allocates even to read): pread reads it as zeros instead.
+                        throw Fault(offset, buffer.Length) ?? (Exception)ReadThroughCall.Instance;
                     }
                 }
                 return true;
@@ -209,6 +211,10 @@ public abstract class DescriptorSharedMemory : SharedMemory
             catch (ObjectDisposedException) when (attempt == 0)
             {
                 // Unmapped by Close() or a cmdlet on another thread: map again.
+            }
+            catch (ReadThroughCall)
+            {
+                return false;
             }
             finally
             {
@@ -239,13 +245,19 @@ public abstract class DescriptorSharedMemory : SharedMemory
                     int signal = Guard.Copy((byte*)map.DangerousGetHandle() + offset, from, (nuint)data.Length);
                     if (signal != 0)
                     {
-                        throw Fault(offset, data.Length, writing: true);
+                        // Past a shrunk end: an error. Within the size (a full file system, or the object
+                        // shrank and grew again meanwhile), pwrite says which, with its errno.
+                        throw Fault(offset, data.Length) ?? (Exception)ReadThroughCall.Instance;
                     }
                 }
                 return true;
             }
             catch (ObjectDisposedException) when (attempt == 0)
             {
+            }
+            catch (ReadThroughCall)
+            {
+                return false;
             }
             finally
             {
@@ -283,18 +295,23 @@ public abstract class DescriptorSharedMemory : SharedMemory
         }
     }
 
-    /// <summary>A fault during a copy: the object shrank under the mapping, or (writing a sparse object) the file system is full.</summary>
-    private SharedMemoryException Fault(long offset, long count, bool writing)
+    /// <summary>
+    /// A fault during a copy: the object shrank under the mapping (OffsetOutOfRange), or null when the
+    /// range is within the size (a page of a sparse object the full file system could not supply, or a
+    /// shrink and regrow meanwhile): the caller then makes the copy with pread/pwrite, whose errno says
+    /// which (ENOSPC is InsufficientSpace), and tmpfs reads a hole as zeros without allocating.
+    /// </summary>
+    private SharedMemoryException? Fault(long offset, long count)
     {
         ReleaseMapping();
         long size = LiveSize;
-        if (offset > size || count > size - offset)
-        {
-            return ErrorHelper.OffsetOutOfRange(this, offset, count, size);
-        }
-        return writing
-            ? ErrorHelper.FromNative(new NativeException("store to mapping", Errno.ENOSPC), this)
-            : ErrorHelper.FromNative(new NativeException("load from mapping", Errno.EFAULT), this);
+        return offset > size || count > size - offset ? ErrorHelper.OffsetOutOfRange(this, offset, count, size) : null;
+    }
+
+    /// <summary>A mapped copy that the system-call path should make instead (rare: a full tmpfs, a racing resize).</summary>
+    private sealed class ReadThroughCall : Exception
+    {
+        public static readonly ReadThroughCall Instance = new();
     }
 
     #endregion
