@@ -11,7 +11,7 @@ Describe 'PowerShell conventions' -Tag Conventions {
     }
     AfterAll {
         $Segment | Remove-SharedMemory -ErrorAction SilentlyContinue
-        Remove-TestObjects
+        Remove-TestSharedMemory
     }
 
     It 'completes -Name of <Command> from the objects that exist' -TestCases @(

@@ -529,8 +529,7 @@ BeforeAll {
         do {
             $base = (Get-Random -Minimum 0x10000 -Maximum 0x7fff0) * 0x1000
             $keys = 0..5 | ForEach-Object { $base + $_ }
-            $used = @('/proc/sysvipc/shm', '/proc/sysvipc/sem' | ForEach-Object { Get-Content $_ | Select-Object -Skip 1 } |
-                ForEach-Object { [int](($_.Trim() -split '\s+')[0]) } | Where-Object { $_ -in $keys })
+            $used = @(@(Get-SysvIpcTable shm; Get-SysvIpcTable sem) | Where-Object key -In $keys)
         } while ($used.Count)
         $log = Join-Path $dir 'operations.log'
         $childScript = Join-Path $dir 'child.ps1'
@@ -549,7 +548,7 @@ BeforeAll {
             ln -s /dev/null "$dir-cache/powershell/StartupProfileData-NonInteractive"
             $launcher = 'env', "XDG_CACHE_HOME=$dir-cache", 'DOTNET_EnableWriteXorExecute=0', 'bash', '-c', "$Limits && exec `"`$0`" `"`$@`""
         }
-        $churn = Start-Process (Get-NativeTool fuzz_churn) -ArgumentList (@($Seed, 3000, 300) + $targets) -PassThru
+        $churn = Start-TestProcess (Get-NativeTool fuzz_churn) (@($Seed, 3000, 300) + $targets)
         try {
             $result = Invoke-ChildPwsh -TimeoutSeconds $TimeoutSeconds -Launcher $launcher @"
 & '$childScript' -Seed $Seed -Ops $Ops -Dir '$dir' -Prefix '$prefix' -Keys $($keys -join ',') -LogPath '$log' -Exclude $exclude
@@ -559,21 +558,18 @@ BeforeAll {
             $result = [pscustomobject]@{ ExitCode = -1; Output = ''; Error = "$_" }
         }
         finally {
-            if (-not $churn.HasExited) { $churn.Kill() }
-            $churn.WaitForExit()
+            Stop-TestProcess $churn
             $lines = @(Get-Content $log -ErrorAction SilentlyContinue)
             # Clean up: this run's POSIX names (prefix, and generated names it logged), keys, files.
             $generated = $lines | Where-Object { $_ -like 'CREATED *' } | ForEach-Object { $_.Substring(8).TrimStart('/') }
             Get-ChildItem /dev/shm -Force -ErrorAction SilentlyContinue |
                 Where-Object { $_.Name -like "*$prefix*" -or $_.Name -in $generated } | Remove-Item -Force -ErrorAction SilentlyContinue
             $childPid = ($result.Output -split '\r?\n' | Where-Object { $_ -match '^SEED \d+ PID (\d+)' } | Select-Object -First 1) -replace '^SEED \d+ PID ', ''
-            foreach ($row in Get-Content /proc/sysvipc/shm | Select-Object -Skip 1) {
-                $f = $row.Trim() -split '\s+'   # key shmid perms size cpid lpid ...
-                if ([int]$f[0] -in $keys -or ($childPid -and $f[4] -eq $childPid)) { ipcrm -m $f[1] 2>$null }
+            foreach ($row in Get-SysvIpcTable shm) {
+                if ($row.key -in $keys -or ($childPid -and $row.cpid -eq $childPid)) { ipcrm -m $row.shmid 2>$null }
             }
-            foreach ($row in Get-Content /proc/sysvipc/sem | Select-Object -Skip 1) {
-                $f = $row.Trim() -split '\s+'
-                if ([int]$f[0] -in $keys) { ipcrm -s $f[1] 2>$null }
+            foreach ($row in Get-SysvIpcTable sem) {
+                if ($row.key -in $keys) { ipcrm -s $row.semid 2>$null }
             }
             Remove-Item $dir -Recurse -Force -ErrorAction SilentlyContinue
             if (Test-Path "$dir-cache") { rm -rf -- "$dir-cache" }

@@ -1,4 +1,27 @@
-BeforeAll { . $PSScriptRoot/common.ps1 }
+# Get-SharedMemory: listing and looking up POSIX objects (as ls shows them, wildcards, pipeline, the
+# object's properties), what every kind shares (missing objects, JSON round trips, refreshing), System V
+# segments (as /proc/sysvipc/shm, ipcs and lsipc show them, keys and ids, completion) and shared file
+# mappings (paths, wildcards, literal paths, files piped from Get-ChildItem).
+
+BeforeDiscovery {
+    $script:EveryKind = 'Posix', 'SystemV', 'File' | ForEach-Object { @{ Kind = $_ } }
+    $script:CompletingCommands = 'Get-SharedMemory', 'Read-SharedMemory', 'Remove-SharedMemory' | ForEach-Object { @{ Command = $_ } }
+}
+
+BeforeAll {
+    . $PSScriptRoot/common.ps1
+    $Sysv = Get-NativeTool sysv
+
+    function ConvertTo-UnixTime($Time) {
+        if ($null -eq $Time) { 0 } else { [DateTimeOffset]::new([datetime]$Time).ToUnixTimeSeconds() }
+    }
+
+    function ConvertTo-ProcPerms([ShmPS.SystemVSharedMemory] $Shm) {
+        [int]$Shm.Mode -bor ($Shm.IsMarkedForDeletion ? 0x200 : 0) -bor ($Shm.IsLocked ? 0x400 : 0)
+    }
+}
+
+AfterAll { Remove-TestSharedMemory }
 
 Describe 'Get-SharedMemory' -Tag Posix {
     BeforeAll {
@@ -16,7 +39,7 @@ Describe 'Get-SharedMemory' -Tag Posix {
             }
         }
     }
-    AfterAll { Remove-TestObjects }
+    AfterAll { Remove-TestSharedMemory }
 
     Context 'listing' {
         It 'lists every object in /dev/shm as ls -ln shows it: names, sizes, uids, gids, modes' {
@@ -217,5 +240,372 @@ Describe 'Get-SharedMemory' -Tag Posix {
             $errors | Should -HaveCount 1
             $errors[0].FullyQualifiedErrorId | Should -BeLike 'SharedMemoryNotFound,*'
         }
+    }
+}
+
+Describe 'Get-SharedMemory on every kind' -Tag Posix, SystemV, File {
+    It 'reports a missing <Kind> object as SharedMemoryNotFound' -TestCases $EveryKind {
+        $identity = New-TestIdentity $Kind
+        { Get-SharedMemory @identity -ErrorAction Stop } |
+            Should -Throw -ErrorId 'SharedMemoryNotFound,ShmPS.Commands.GetSharedMemoryCommand'
+    }
+
+    It 'reports a missing <Kind> object among several as a non-terminating error and still returns the others' -TestCases $EveryKind {
+        $a = New-TestSharedMemory $Kind
+        $b = New-TestSharedMemory $Kind
+        $missing = New-TestIdentity $Kind
+        $parameter = @($missing.Keys)[0]
+        $names = @{ Name = 'Name'; Key = 'Key'; LiteralPath = 'Path' }
+        $lookup = @{ $parameter = @($a.($names[$parameter]), $missing[$parameter], $b.($names[$parameter])) }
+        $found = Get-SharedMemory @lookup -ErrorVariable errors -ErrorAction SilentlyContinue
+        $found.Name | Should -Be @($a.Name, $b.Name)
+        $errors | Should -HaveCount 1
+        $errors[0].FullyQualifiedErrorId | Should -BeExactly 'SharedMemoryNotFound,ShmPS.Commands.GetSharedMemoryCommand'
+        $errors[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    }
+
+    It 'finds the same <Kind> object again from ConvertTo-Json | ConvertFrom-Json' -TestCases $EveryKind {
+        $shm = New-TestSharedMemory $Kind
+        $copy = $shm | ConvertTo-Json | ConvertFrom-Json
+        $found = @($copy | Get-SharedMemory)
+        $found | Should -HaveCount 1
+        $found[0] | Should -BeOfType $shm.GetType()
+        $found[0].Name | Should -BeExactly $shm.Name
+        if ($Kind -eq 'SystemV') {
+            $found[0].Id | Should -Be $shm.Id
+            $found[0].Key | Should -Be $shm.Key
+        }
+    }
+
+    It 'refreshes a <Kind> object piped in, and the object itself' -TestCases $EveryKind {
+        $shm = New-TestSharedMemory $Kind
+        $identity = Get-TestIdentity $shm
+        Set-SharedMemoryPermission @identity -Mode 0640
+        $shm.Permissions | Should -BeExactly 'rw-------'
+        $refreshed = $shm | Get-SharedMemory
+        $refreshed.Permissions | Should -BeExactly 'rw-r-----'
+        $shm.Permissions | Should -BeExactly 'rw-r-----' -Because 'the object itself is refreshed'
+    }
+}
+
+Describe 'Get-SharedMemory -Kind SystemV' -Tag SystemV {
+    It 'lists System V segments beside POSIX objects, and -Kind filters them' {
+        $segment = New-TestSharedMemory SystemV
+        $name = New-TestName
+        $posix = New-SharedMemory -Name $name -Size 4096
+
+        $all = Get-SharedMemory
+        $all | Where-Object { $_.Kind -eq 'SystemV' -and $_.Id -eq $segment.Id } | Should -HaveCount 1
+        $all | Where-Object { $_.Kind -eq 'Posix' -and $_.Name -eq $posix.Name } | Should -HaveCount 1
+
+        # Other processes may create or remove segments meanwhile: those present before and after must be listed.
+        $before = @(Get-SysvIpcTable shm).shmid
+        $sysv = Get-SharedMemory -Kind SystemV
+        $after = @(Get-SysvIpcTable shm).shmid
+        $sysv.Kind | Should -Not -Contain 'Posix'
+        $sysv.Id | Should -Contain $segment.Id
+        $before | Where-Object { $_ -in $after -and $_ -notin $sysv.Id } |
+            Should -BeNullOrEmpty -Because 'every segment in /proc/sysvipc/shm is listed'
+
+        $onlyPosix = Get-SharedMemory -Kind Posix
+        $onlyPosix.Kind | Should -Not -Contain 'SystemV'
+        $onlyPosix.Name | Should -Contain $posix.Name
+    }
+
+    It 'looks up several segments by -Key and by -Id' {
+        $a = New-TestSharedMemory SystemV -Size 4096
+        $b = New-TestSharedMemory SystemV -Size 8192
+        $byKey = Get-SharedMemory -Key $a.Key, $b.Key
+        $byKey.Id | Should -Be @($a.Id, $b.Id)
+        $byKey | ForEach-Object { $_ | Should -BeOfType ShmPS.SystemVSharedMemory }
+        $byId = Get-SharedMemory -Id $b.Id, $a.Id
+        $byId.Key | Should -Be @($b.Key, $a.Key)
+        $byId.Size | Should -Be @(8192, 4096)
+    }
+
+    It 'reports a missing key among several as a non-terminating error and still returns the others' {
+        $a = New-TestSharedMemory SystemV
+        $b = New-TestSharedMemory SystemV
+        $missing = New-TestKey
+        $found = Get-SharedMemory -Key $a.Key, $missing, $b.Key -ErrorVariable errors -ErrorAction SilentlyContinue
+        $found.Id | Should -Be @($a.Id, $b.Id)
+        $errors | Should -HaveCount 1
+        $errors[0].FullyQualifiedErrorId | Should -BeExactly 'SharedMemoryNotFound,ShmPS.Commands.GetSharedMemoryCommand'
+        $errors[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    }
+
+    It 'reports a missing id as SharedMemoryNotFound' {
+        # Index 32767 of the id (id % 32768) is never used while fewer than 32768 segments exist.
+        $id = [int]::MaxValue
+        Get-SysvIpcTable shm -Id $id | Should -BeNullOrEmpty
+        { Get-SharedMemory -Id $id -ErrorAction Stop } |
+            Should -Throw -ErrorId 'SharedMemoryNotFound,ShmPS.Commands.GetSharedMemoryCommand'
+    }
+
+    It 'agrees with every column of /proc/sysvipc/shm for a 3333-byte segment attached by another process' {
+        $shm = New-TestSharedMemory SystemV -Size 3333 -Mode 0640
+        Write-SharedMemory -Id $shm.Id -Value (New-RandomBytes 16)   # attach and detach: atime, dtime, lpid
+        # Owner differs from creator, so swapped uid/cuid columns would show.
+        Set-SharedMemoryPermission -Id $shm.Id -Owner 65534 -Group 65534
+        $holder = Start-TestProcess $Sysv 'hold', $shm.Id -Ready
+
+        $got = Get-SharedMemory -Id $shm.Id
+        $row = Get-SysvIpcTable shm -Id $shm.Id
+
+        $row.nattch | Should -Be 1
+        $row.lpid | Should -Be $holder.Id
+        $row.rss | Should -BeGreaterThan 0
+
+        $got.Key | Should -Be $row.key
+        $got.Id | Should -Be $row.shmid
+        ConvertTo-ProcPerms $got | Should -Be ([Convert]::ToInt32("$($row.perms)", 8))
+        $got.Size | Should -Be $row.size
+        $got.CreatorProcessId | Should -Be $row.cpid
+        $got.LastProcessId | Should -Be $row.lpid
+        $got.AttachCount | Should -Be $row.nattch
+        $got.OwnerId | Should -Be $row.uid
+        $got.GroupId | Should -Be $row.gid
+        $got.CreatorId | Should -Be $row.cuid
+        $got.CreatorGroupId | Should -Be $row.cgid
+        ConvertTo-UnixTime $got.LastAttachTime | Should -Be $row.atime
+        ConvertTo-UnixTime $got.LastDetachTime | Should -Be $row.dtime
+        ConvertTo-UnixTime $got.ChangeTime | Should -Be $row.ctime
+        $got.ResidentBytes | Should -Be $row.rss
+        $got.SwappedBytes | Should -Be $row.swap
+
+        $got.OwnerId | Should -Not -Be $got.CreatorId
+        $got.CreatorProcessId | Should -Be $PID -Because 'this process created it'
+        $got.IsMarkedForDeletion | Should -BeFalse
+        $got.IsLocked | Should -BeFalse
+        Stop-TestProcess $holder
+    }
+
+    It 'gives the times of /proc/sysvipc/shm as local times in a time zone other than UTC' {
+        $shm = New-TestSharedMemory SystemV
+        Write-SharedMemory -Id $shm.Id -Value 1
+        $row = Get-SysvIpcTable shm -Id $shm.Id
+        $child = Invoke-ChildPwsh -TimeoutSeconds 60 -Launcher 'env', 'TZ=Asia/Kolkata' -Script @"
+`$s = Get-SharedMemory -Id $($shm.Id)
+[ordered]@{
+    Offset = [TimeZoneInfo]::Local.BaseUtcOffset.TotalMinutes
+    Kinds = @(`$s.LastAttachTime.Kind, `$s.LastDetachTime.Kind, `$s.ChangeTime.Kind) -join ','
+    Attach = ([DateTimeOffset]`$s.LastAttachTime).ToUnixTimeSeconds()
+    Detach = ([DateTimeOffset]`$s.LastDetachTime).ToUnixTimeSeconds()
+    Change = ([DateTimeOffset]`$s.ChangeTime).ToUnixTimeSeconds()
+} | ConvertTo-Json -Compress
+"@
+        $child.ExitCode | Should -Be 0 -Because $child.Error
+        $r = $child.Output | ConvertFrom-Json
+        $r.Offset | Should -Be 330 -Because 'the child runs at UTC+05:30'
+        $r.Kinds | Should -Be 'Local,Local,Local'
+        $r.Attach | Should -Be $row.atime
+        $r.Detach | Should -Be $row.dtime
+        $r.Change | Should -Be $row.ctime
+    }
+
+    It 'agrees with lsipc -m on the fields it shows' {
+        $shm = New-TestSharedMemory SystemV -Size 5000 -Mode 0604
+        Write-SharedMemory -Id $shm.Id -Value (New-RandomBytes 8)
+        $holder = Start-TestProcess $Sysv 'hold', $shm.Id -Ready
+        $got = Get-SharedMemory -Id $shm.Id
+        $json = lsipc -m -b -P --time-format iso --notruncate -J `
+            -o KEY,ID,OWNER,PERMS,CUID,CGID,UID,USER,GID,GROUP,SIZE,NATTCH,STATUS,ATTACH,DETACH,CTIME,CPID,LPID
+        if ($LASTEXITCODE) { throw "lsipc failed: $json" }
+        $l = ($json | ConvertFrom-Json).sharedmemory | Where-Object id -EQ "$($shm.Id)"
+        $l | Should -Not -BeNullOrEmpty
+
+        $got.Name | Should -BeExactly $l.key
+        $got.Owner | Should -BeExactly $l.owner
+        $got.Owner | Should -BeExactly $l.user
+        $got.Group | Should -BeExactly $l.group
+        [Convert]::ToInt32($l.perms, 8) | Should -Be ([int]$got.Mode)
+        $got.CreatorId | Should -Be ([uint]$l.cuid)
+        $got.CreatorGroupId | Should -Be ([uint]$l.cgid)
+        $got.OwnerId | Should -Be ([uint]$l.uid)
+        $got.GroupId | Should -Be ([uint]$l.gid)
+        $got.Size | Should -Be ([long]$l.size)
+        $got.AttachCount | Should -Be ([int]$l.nattch)
+        $got.CreatorProcessId | Should -Be ([int]$l.cpid)
+        $got.LastProcessId | Should -Be ([int]$l.lpid)
+        ConvertTo-UnixTime $got.LastAttachTime | Should -Be ([DateTimeOffset]::Parse($l.attach).ToUnixTimeSeconds())
+        ConvertTo-UnixTime $got.LastDetachTime | Should -Be ([DateTimeOffset]::Parse($l.detach).ToUnixTimeSeconds())
+        ConvertTo-UnixTime $got.ChangeTime | Should -Be ([DateTimeOffset]::Parse($l.ctime).ToUnixTimeSeconds())
+        $l.status | Should -BeNullOrEmpty -Because 'neither marked nor locked'
+        Stop-TestProcess $holder
+    }
+
+    It 'agrees with ipcs -m on key, id, owner, perms, size and attach count' {
+        $shm = New-TestSharedMemory SystemV -Size 12345 -Mode 0640
+        $holder = Start-TestProcess $Sysv 'hold', $shm.Id -Ready
+        $got = Get-SharedMemory -Id $shm.Id
+        $ipcs = Get-IpcsRow $shm.Id
+        $ipcs | Should -Not -BeNullOrEmpty
+        $ipcs.Key | Should -BeExactly $got.Name
+        $ipcs.Id | Should -Be $got.Id
+        $ipcs.Owner | Should -BeExactly $got.Owner
+        $ipcs.Perms | Should -Be ([Convert]::ToString([int]$got.Mode, 8))
+        $ipcs.Bytes | Should -Be $got.Size
+        $ipcs.Nattch | Should -Be $got.AttachCount
+        $ipcs.Nattch | Should -Be 1
+        Stop-TestProcess $holder
+    }
+
+    It 'lists a segment made by ipcmk with its size and mode' {
+        $out = ipcmk -M 4096 -p 0640
+        if ($LASTEXITCODE) { throw "ipcmk failed: $out" }
+        $id = [int](-split $out)[-1]
+        Register-TestSharedMemory -Id $id
+        $got = Get-SharedMemory -Id $id
+        $got.Size | Should -Be 4096
+        $got.Permissions | Should -BeExactly 'rw-r-----'
+        $got.Key | Should -Be (Get-SysvIpcTable shm -Id $id).key
+        (Get-SharedMemory -Kind SystemV).Id | Should -Contain $id
+    }
+
+    It 'finds a private segment again from ConvertTo-Json | ConvertFrom-Json, by its id' {
+        # Key 0 names no segment, but the object carries its Id, which does.
+        $shm = New-SharedMemory -Private -Size 4096
+        Register-TestSharedMemory -Id $shm.Id
+        $copy = $shm | ConvertTo-Json | ConvertFrom-Json
+        $found = @($copy | Get-SharedMemory)
+        $found | Should -HaveCount 1
+        $found[0].Id | Should -Be $shm.Id
+        $data = New-RandomBytes 8
+        $shm.Write(0, $data)
+        ConvertTo-Hex ($copy | Read-SharedMemory -Count 8) | Should -Be (ConvertTo-Hex $data)
+    }
+
+    It 'shows a segment locked with SHM_LOCK as IsLocked, as /proc, ipcs and lsipc do' {
+        $shm = New-TestSharedMemory SystemV
+        $out = & $Sysv lock $shm.Id
+        $LASTEXITCODE | Should -Be 0 -Because $out
+        try {
+            $got = Get-SharedMemory -Id $shm.Id
+            $got.IsLocked | Should -BeTrue
+            $got.IsMarkedForDeletion | Should -BeFalse
+            [Convert]::ToInt32("$((Get-SysvIpcTable shm -Id $shm.Id).perms)", 8) | Should -Be (ConvertTo-ProcPerms $got)
+            (Get-IpcsRow $shm.Id).Status | Should -Match 'locked'
+            $got.Permissions | Should -BeExactly 'rw-------' -Because 'SHM_LOCKED is a status, not a permission'
+        }
+        finally {
+            $null = & $Sysv unlock $shm.Id
+        }
+        (Get-SharedMemory -Id $shm.Id).IsLocked | Should -BeFalse
+    }
+
+    It 'completes -Key with hex keys in <Command>' -TestCases $CompletingCommands {
+        param($Command)
+        $shm = New-TestSharedMemory SystemV
+        $line = "$Command -Key $($shm.Name.Substring(0, 9))"
+        $completions = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
+        $completions | Should -Contain $shm.Name
+        $completions | ForEach-Object { $_ | Should -BeLike "$($shm.Name.Substring(0, 9))*" }
+    }
+
+    It 'completes -Id with segment ids in <Command>' -TestCases $CompletingCommands {
+        param($Command)
+        $shm = New-TestSharedMemory SystemV
+        $line = "$Command -Id $($shm.Id)"
+        $completions = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
+        $completions | Should -Contain "$($shm.Id)"
+        $completions | ForEach-Object { $_ | Should -BeLike "$($shm.Id)*" }
+    }
+}
+
+Describe 'Get-SharedMemory -Path and -LiteralPath' -Tag File {
+    It 'describes the file as a FileSharedMemory' {
+        $path = New-TestPath
+        $null = New-SharedMemory -Path $path -Size 1234 -Mode 0640
+        chown 65534:65534 $path
+        $shm = Get-SharedMemory -LiteralPath $path
+        $item = Get-Item -LiteralPath $path
+        $shm | Should -BeOfType ShmPS.FileSharedMemory
+        $shm.Kind | Should -Be 'File'
+        $shm.Path | Should -Be $path
+        $shm.Name | Should -Be $path
+        $shm.Size | Should -Be 1234
+        $shm.Permissions | Should -BeExactly 'rw-r-----'
+        $shm.OwnerId | Should -Be 65534
+        $shm.GroupId | Should -Be 65534
+        $shm.Owner | Should -Be (getent passwd 65534).Split(':')[0]
+        $shm.LastWriteTime | Should -Be $item.LastWriteTime
+        $shm.AllocatedBytes | Should -Be (Get-FileStat $path).Allocated
+    }
+
+    It 'reports a missing file as SharedMemoryNotFound' {
+        $path = New-TestPath
+        { Get-SharedMemory -LiteralPath $path -ErrorAction Stop } |
+            Should -Throw -ErrorId 'SharedMemoryNotFound,ShmPS.Commands.GetSharedMemoryCommand'
+        { Read-SharedMemory -Path $path -ErrorAction Stop } |
+            Should -Throw -ErrorId 'SharedMemoryNotFound,ShmPS.Commands.ReadSharedMemoryCommand'
+        { Remove-SharedMemory -Path $path -Force -ErrorAction Stop } |
+            Should -Throw -ErrorId 'SharedMemoryNotFound,ShmPS.Commands.RemoveSharedMemoryCommand'
+    }
+
+    It 'expands wildcards in -Path for Get, Read, Write and Remove' {
+        $dir = New-TestDirectory
+        $bins = 'one.bin', 'two.bin', 'three.bin' | ForEach-Object { (New-SharedMemory -Path (Join-Path $dir $_) -Size 64).Path }
+        $other = (New-SharedMemory -Path (Join-Path $dir 'other.txt') -Size 64).Path
+        $pattern = Join-Path $dir '*.bin'
+
+        (Get-SharedMemory -Path $pattern).Path | Sort-Object | Should -Be ($bins | Sort-Object)
+
+        $data = New-RandomBytes 16
+        Write-SharedMemory -Path $pattern -Value $data
+        $read = @(Read-SharedMemory -Path $pattern -Count 16)
+        $read | Should -HaveCount 3
+        $read | ForEach-Object { ConvertTo-Hex $_ | Should -Be (ConvertTo-Hex $data) }
+        ConvertTo-Hex ([IO.File]::ReadAllBytes($other)[0..15]) | Should -Not -Be (ConvertTo-Hex $data)
+
+        Remove-SharedMemory -Path $pattern -Force
+        $bins | ForEach-Object { Test-Path -LiteralPath $_ | Should -BeFalse }
+        Test-Path -LiteralPath $other | Should -BeTrue
+    }
+
+    It 'takes wildcard characters literally in -LiteralPath' {
+        $dir = New-TestDirectory
+        $bracket = Join-Path $dir 'a[1].bin'
+        $plain = Join-Path $dir 'a1.bin'
+        $null = New-SharedMemory -LiteralPath $bracket -Size 64
+        $null = New-SharedMemory -Path $plain -Size 64
+        Test-Path -LiteralPath $bracket | Should -BeTrue
+
+        (Get-SharedMemory -LiteralPath $bracket).Path | Should -Be $bracket
+        (Get-SharedMemory -Path $bracket).Path | Should -Be $plain -Because '-Path reads [1] as a wildcard'
+
+        $data = New-RandomBytes 8
+        Write-SharedMemory -LiteralPath $bracket -Value $data
+        ConvertTo-Hex (Read-SharedMemory -LiteralPath $bracket -Count 8) | Should -Be (ConvertTo-Hex $data)
+        ConvertTo-Hex ([IO.File]::ReadAllBytes($plain)[0..7]) | Should -Not -Be (ConvertTo-Hex $data)
+
+        Remove-SharedMemory -LiteralPath $bracket -Force
+        Test-Path -LiteralPath $bracket | Should -BeFalse
+        Test-Path -LiteralPath $plain | Should -BeTrue
+    }
+
+}
+
+Describe 'Files piped from Get-ChildItem' -Tag File {
+    BeforeAll {
+        $script:Dir = Join-Path ([IO.Path]::GetTempPath()) "shmps-pipe-$PID"
+        New-Item -ItemType Directory $Dir -Force | Out-Null
+        New-SharedMemory -Path (Join-Path $Dir 'a.bin') -Size 100 | Out-Null
+        New-SharedMemory -Path (Join-Path $Dir 'b.bin') -Size 200 | Out-Null
+    }
+    AfterAll { Remove-Item $Dir -Recurse -Force -ErrorAction SilentlyContinue }
+
+    It 'are found as shared file mappings by their full path, not as POSIX names' {
+        $found = Get-ChildItem (Join-Path $Dir '*.bin') | Get-SharedMemory
+        $found.Kind | Should -Be @('File', 'File')
+        $found.Name | Should -Be @((Join-Path $Dir 'a.bin'), (Join-Path $Dir 'b.bin'))
+        $found.Size | Should -Be @(100, 200)
+    }
+
+    It 'drive Write-, Read- and Remove-SharedMemory' {
+        Get-ChildItem (Join-Path $Dir '*.bin') | Write-SharedMemory -Value 42L
+        Get-ChildItem (Join-Path $Dir '*.bin') | Read-SharedMemory -As Int64 -Count 1 | Should -Be @(42, 42)
+        Get-ChildItem (Join-Path $Dir 'a.bin') | Remove-SharedMemory -Force
+        Join-Path $Dir 'a.bin' | Should -Not -Exist
+        Join-Path $Dir 'b.bin' | Should -Exist
     }
 }

@@ -152,16 +152,38 @@ Describe 'the module page and about_ShmPS' {
 }
 
 Describe 'example' {
+    BeforeAll {
+        # As root, each example runs with a /dev/shm of its own (a tmpfs in a private mount namespace), so
+        # that what it leaves there is its own and other test runs on the machine are not touched. Without
+        # that, the check falls back to the entries that appeared in the shared /dev/shm meanwhile.
+        unshare -m true 2>$null
+        $script:PrivateDevShm = -not $LASTEXITCODE
+        $script:ListLeftovers = @'
+"LEFTOVERS:" + ((Get-ChildItem /dev/shm -Force -ErrorAction SilentlyContinue | ForEach-Object Name) -join '/')
+'@
+    }
+
     It '<Page>: <Title>' -ForEach $examples {
-        # Examples own the /shmps-example-... names they spell out: clear what an interrupted run left.
-        $prefixes = @([regex]::Matches($Code, 'shmps-example-[\w-]*') | ForEach-Object Value)
-        $owned = { $entry = $_; $prefixes | Where-Object { $entry.StartsWith($_) } }
-        Get-ShmEntry | Where-Object $owned | ForEach-Object { Remove-Item -LiteralPath "/dev/shm/$_" -Force }
-        $before = Get-ShmEntry
-        $result = Invoke-ChildPwsh -Script $Code
-        # What the example left behind: its own names, or names it had generated.
-        $leftovers = @(Get-ShmEntry | Where-Object { $_ -notin $before } | Where-Object { $_ -match '^shmps-[0-9a-f]{16}$' -or (& $owned) })
-        $leftovers | ForEach-Object { Remove-Item -LiteralPath "/dev/shm/$_" -Force }
+        if ($PrivateDevShm) {
+            # The example's own /dev/shm is empty at the start: whatever is there after it is its leftover.
+            $launcher = 'unshare', '-m', 'sh', '-c', 'mount -t tmpfs -o size=64m tmpfs /dev/shm && exec "$0" "$@"'
+            $result = Invoke-ChildPwsh -Launcher $launcher -Script "try {`n$Code`n} finally {`n$ListLeftovers`n}"
+            # The list may follow output of the example that did not end its line.
+            $listed = [regex]::Match($result.Output, 'LEFTOVERS:([^\r\n]*)')
+            $listed.Success | Should -BeTrue -Because "the child lists its /dev/shm at the end:`n$($result.Error)"
+            $leftovers = @($listed.Groups[1].Value -split '/' | Where-Object { $_ })
+        }
+        else {
+            # Examples own the /shmps-example-... names they spell out: clear what an interrupted run left.
+            $prefixes = @([regex]::Matches($Code, 'shmps-example-[\w-]*') | ForEach-Object Value)
+            $owned = { $entry = $_; $prefixes | Where-Object { $entry.StartsWith($_) } }
+            Get-ShmEntry | Where-Object $owned | ForEach-Object { Remove-Item -LiteralPath "/dev/shm/$_" -Force }
+            $before = Get-ShmEntry
+            $result = Invoke-ChildPwsh -Script $Code
+            # What the example left behind: its own names, or names it had generated.
+            $leftovers = @(Get-ShmEntry | Where-Object { $_ -notin $before } | Where-Object { $_ -match '^shmps-[0-9a-f]{16}$' -or (& $owned) })
+            $leftovers | ForEach-Object { Remove-Item -LiteralPath "/dev/shm/$_" -Force }
+        }
         $result.ExitCode | Should -Be 0 -Because "the example must run without error:`n$($result.Error)"
         $leftovers | Should -BeNullOrEmpty -Because 'an example removes what it creates'
     }

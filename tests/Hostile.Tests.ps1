@@ -5,7 +5,6 @@
 
 BeforeAll {
     . $PSScriptRoot/common.ps1
-    . $PSScriptRoot/Processes.ps1
     $script:Posix = Get-NativeTool posix
     $script:Sysv = Get-NativeTool sysv
     $script:Watch = Get-NativeTool watch
@@ -45,7 +44,7 @@ function Get-Id([scriptblock] $Block) {
 }
 
 AfterAll {
-    Remove-TestObjects
+    Remove-TestSharedMemory
     Remove-Item $Root -Recurse -Force -ErrorAction SilentlyContinue
 }
 
@@ -418,10 +417,7 @@ Start-Sleep -Milliseconds 700
         mkfifo $fifo
         $n = New-TestName
         New-SharedMemory -Name $n -Size 64 | Out-Null
-        $psi = [Diagnostics.ProcessStartInfo]::new('bash')
-        $psi.ArgumentList.Add('-c')
-        $psi.ArgumentList.Add("sleep 0.5; printf 'through a fifo' > '$fifo'")
-        $writer = [Diagnostics.Process]::Start($psi)
+        $writer = Start-TestProcess bash '-c', "sleep 0.5; printf 'through a fifo' > '$fifo'"
         Write-SharedMemory -Name $n -InputFile $fifo
         $writer.WaitForExit()
         Read-SharedMemory -Name $n -Encoding ascii | Should -Be 'through a fifo'
@@ -506,13 +502,13 @@ Describe 'New objects appear complete' -Tag Robustness {
         foreach ($i in 1..15) {
             $n = New-TestName
             $path = if ($Kind -eq 'Posix') { "/dev/shm$n" } else { Join-Path $Root "new-$(Get-Random).bin" }
-            $watcher = Start-NativeProcess $Watch $path
+            $watcher = Start-TestProcess $Watch $path -Ready
             try {
                 if ($Kind -eq 'Posix') { New-SharedMemory -Name $n -Size 3MB -Mode 0640 | Out-Null }
                 else { New-SharedMemory -Path $path -Size 3MB -Mode 0640 | Out-Null }
-                Read-NativeLine $watcher | Should -Be "$(3MB) 640"
+                Read-ProcessLine $watcher | Should -Be "$(3MB) 640"
             }
-            finally { Stop-NativeProcess $watcher }
+            finally { Stop-TestProcess $watcher }
         }
     }
 }
@@ -575,5 +571,171 @@ foreach (`$round in 1..8) {
             $type | Should -BeIn 'ArgumentNullException', 'ArgumentException'
         }
         finally { $o | Remove-SharedMemory }
+    }
+}
+
+# A SIGBUS or SIGSEGV kills pwsh and cannot be caught, so the risky work runs in a child pwsh and the test
+# checks how it ended: an exit code of 128+n means it died of signal n (135 SIGBUS, 139 SIGSEGV).
+Describe 'Objects that another process shrinks, truncates or unlinks, and a full /dev/shm' -Tag Posix, File, Robustness {
+    BeforeAll {
+        $posix = Get-NativeTool posix
+        $isRoot = (id -u) -eq '0'
+        $Filemap = Get-NativeTool filemap
+    }
+
+    It 'never crashes while another process shrinks the object to 0 and grows it back, over and over' {
+        $name = New-TestName
+        New-SharedMemory -Name $name -Size 64KB | Out-Null
+        # ITERATIONS 0: the C program loops until this test kills it, so it runs during the whole child.
+        $shrinker = Start-TestProcess $posix 'shrink-loop', $name, 0, 65536
+        try {
+            $result = Invoke-ChildPwsh -TimeoutSeconds 180 @"
+`$name = '$name'
+`$shm = Get-SharedMemory -Name `$name
+`$operations = @(
+    { Read-SharedMemory -Name `$name -Offset 4096 -Count 4096 }
+    { Read-SharedMemory -InputObject `$shm }
+    { Read-SharedMemory -InputObject `$shm -As Int64 -Offset 65000 }
+    { Read-SharedMemory -Name `$name -Encoding utf8 }
+    { Write-SharedMemory -Name `$name -Offset 60000 -Value 12345L }
+    { Write-SharedMemory -InputObject `$shm -Offset 1000 -Value ([byte[]]::new(3000)) }
+    { `$shm.Read(100, 1000) }
+    { `$shm.Write(65000, [byte[]](1..100)) }
+    { `$shm.ReadInt64(65528) }
+    { `$shm.WriteInt64(8, 42) }
+    { `$shm.ReadString(0, 64) }
+)
+`$ok = 0
+`$errors = @{}
+for (`$i = 0; `$i -lt 80; `$i++) {
+    foreach (`$operation in `$operations) {
+        try {
+            `$null = & `$operation
+            `$ok++
+        }
+        catch {
+            # The ShmPS error id, whether the failure came from a cmdlet or from a method.
+            `$e = `$_.Exception
+            while (`$e.InnerException -and -not `$e.PSObject.Properties['ErrorId']) { `$e = `$e.InnerException }
+            `$id = if (`$e.PSObject.Properties['ErrorId']) { `$e.ErrorId } else { `$_.Exception.GetType().FullName + ': ' + `$_ }
+            `$errors[`$id] = 1 + [int]`$errors[`$id]
+        }
+    }
+}
+[pscustomobject]@{ Succeeded = `$ok; Errors = `$errors } | ConvertTo-Json -Compress
+"@
+        }
+        finally {
+            $stillRunning = -not $shrinker.HasExited
+            Stop-TestProcess $shrinker
+        }
+        $stillRunning | Should -BeTrue -Because "the C program failed (exit code $($shrinker.ExitCode))"
+        $result.ExitCode | Should -Be 0 -Because "the child must not die (128+n is signal n):`n$($result.Error)"
+        $summary = ($result.Output -split '\r?\n' | Where-Object { $_ } | Select-Object -Last 1) | ConvertFrom-Json -AsHashtable
+        $summary.Succeeded + ($summary.Errors.Values | Measure-Object -Sum).Sum | Should -Be (80 * 11)
+        @($summary.Errors.Keys | Where-Object { $_ -ne 'OffsetOutOfRange' }) | Should -BeNullOrEmpty -Because "a short object is an OffsetOutOfRange error, nothing else: $($result.Output)"
+    }
+
+    It 'gives errors, not a signal, while another process truncates the file again and again' {
+        $path = New-TestPath
+        $null = New-SharedMemory -Path $path -Size 65536
+        $churn = Start-TestProcess $Filemap 'churn', $path, 65536 -Ready
+        $child = Invoke-ChildPwsh @"
+`$path = '$path'
+`$shm = Get-SharedMemory -LiteralPath `$path
+`$data = [byte[]]::new(4096)
+`$ops = 0; `$ids = [Collections.Generic.List[string]]::new()
+`$clock = [Diagnostics.Stopwatch]::StartNew()
+while (`$clock.ElapsedMilliseconds -lt 2000 -and `$ops -lt 100000) {
+    foreach (`$op in 0..3) {
+        `$ops++
+        try {
+            switch (`$op) {
+                0 { `$null = Read-SharedMemory -LiteralPath `$path -Count 65536 -ErrorAction Stop }
+                1 { `$null = `$shm.Read(60000, 4096) }
+                2 { `$shm.Write(61440, `$data) }
+                3 { Write-SharedMemory -LiteralPath `$path -Value `$data -ErrorAction Stop }
+            }
+        }
+        catch {
+            `$e = `$_.Exception
+            while (`$e -is [Management.Automation.MethodInvocationException]) { `$e = `$e.InnerException }
+            `$ids.Add((`$e -is [ShmPS.SharedMemoryException]) ? `$e.ErrorId : ('{0}: {1}' -f `$e.GetType().FullName, `$e.Message))
+        }
+    }
+}
+@{ Ops = `$ops; Errors = `$ids.Count; Ids = @(`$ids | Sort-Object -Unique) } | ConvertTo-Json -Compress
+exit 0
+"@
+        Stop-TestProcess $churn
+        $churn.ExitCode | Should -Be 137 -Because 'the truncating process ran until it was killed (SIGKILL), not failing'
+        $child.ExitCode | Should -Be 0 -Because "the child must not die of SIGBUS (exit code 135): $($child.Error)"
+        $r = $child.Output | ConvertFrom-Json
+        $r.Ops | Should -BeGreaterThan 0
+        $r.Errors | Should -BeGreaterThan 0 -Because 'some operations meet a file shorter than they need'
+        $r.Ids | Should -Be @('OffsetOutOfRange')
+    }
+
+    It 'keeps working through an open object after another process removes the name' {
+        $name = New-TestName
+        $shm = New-SharedMemory -Name $name -Size 100
+        $shm.WriteInt64(0, 7)
+        Remove-Item "/dev/shm$name"
+        $shm.ReadInt64(0) | Should -Be 7
+        { $shm.Refresh() } | Should -Throw
+        { Read-SharedMemory -Name $name } | Should -Throw -ErrorId 'SharedMemoryNotFound,*'
+    }
+
+    Context 'a full /dev/shm (a 64 KiB tmpfs in a private mount namespace)' {
+        BeforeAll {
+            function Invoke-WithSmallDevShm {
+                <# Runs a script in a child pwsh that sees a 64 KiB tmpfs on /dev/shm; returns its exit code and output. #>
+                param([string] $Script)
+                Invoke-ChildPwsh -Launcher 'unshare', '-m', 'sh', '-c', "mount -t tmpfs -o size=64k tmpfs /dev/shm && exec `"`$0`" `"`$@`"" -Script $Script
+            }
+        }
+
+        It 'refuses -Size 1MB with InsufficientSpace and leaves nothing behind; sparse writes past 64 KiB fail without a crash' {
+            if (-not $isRoot) {
+                Set-ItResult -Skipped -Because 'mounting a small tmpfs on /dev/shm in a private mount namespace needs root'
+                return
+            }
+            $result = Invoke-WithSmallDevShm @'
+function Get-ErrorId($record) {
+    $e = $record.Exception
+    while ($e.InnerException -and -not $e.PSObject.Properties['ErrorId']) { $e = $e.InnerException }
+    if ($e.PSObject.Properties['ErrorId']) { $e.ErrorId } else { $record.Exception.GetType().Name + ': ' + $record }
+}
+$r = [ordered]@{ Free = (df --output=avail -B1 /dev/shm | Select-Object -Last 1).Trim() }
+try { New-SharedMemory -Name /shmps-test-big -Size 1MB | Out-Null; $r.New = 'created' } catch { $r.New = Get-ErrorId $_ }
+$r.Left = @(Get-ChildItem /dev/shm -Name)
+$shm = New-SharedMemory -Name /shmps-test-sparse -Size 1MB -Sparse
+$r.SparseSize = $shm.Size
+Write-SharedMemory -InputObject $shm -Offset 0 -Value 'within the space'
+$r.Start = Read-SharedMemory -InputObject $shm -Encoding utf8
+try { Write-SharedMemory -InputObject $shm -Offset 512KB -Value ([byte[]]::new(100KB)); $r.Past = 'written' } catch { $r.Past = Get-ErrorId $_ }
+try { Write-SharedMemory -InputObject $shm -Offset 0 -Value ([byte[]]::new(200KB)); $r.Fill = 'written' } catch { $r.Fill = Get-ErrorId $_ }
+try { $shm.Write(900KB, [byte[]]::new(100KB)); $r.Method = 'written' } catch { $r.Method = Get-ErrorId $_ }
+try { $shm.WriteInt64(1MB - 8, 1); $r.MethodInt64 = 'written' } catch { $r.MethodInt64 = Get-ErrorId $_ }
+try { Resize-SharedMemory -InputObject $shm -Size 2MB; $r.Grow = 'resized' } catch { $r.Grow = Get-ErrorId $_ }
+$r.Size = (Get-SharedMemory -Name /shmps-test-sparse).Size
+$r.Tail = (Read-SharedMemory -InputObject $shm -Offset (1MB - 16)).Length
+$r | ConvertTo-Json -Compress
+'@
+            $result.ExitCode | Should -Be 0 -Because "the child must not die (128+n is signal n):`n$($result.Error)"
+            $r = ($result.Output -split '\r?\n' | Where-Object { $_ } | Select-Object -Last 1) | ConvertFrom-Json
+            $r.Free | Should -Be '65536' -Because 'the child sees the small tmpfs'
+            $r.New | Should -Be 'InsufficientSpace'
+            $r.Left | Should -BeNullOrEmpty -Because 'a refused create leaves nothing behind'
+            $r.SparseSize | Should -Be 1MB
+            $r.Start | Should -BeExactly 'within the space'
+            $r.Past | Should -Be 'InsufficientSpace'
+            $r.Fill | Should -Be 'InsufficientSpace'
+            $r.Method | Should -Be 'InsufficientSpace' -Because 'methods report kernel errors as cmdlets do'
+            $r.MethodInt64 | Should -Be 'InsufficientSpace'
+            $r.Grow | Should -Be 'InsufficientSpace'
+            $r.Size | Should -Be 1MB -Because 'a refused grow keeps the size'
+            $r.Tail | Should -Be 16
+        }
     }
 }

@@ -166,8 +166,7 @@ Describe 'Nothing is held or left behind after 10,000 cycles of every operation'
         do {
             $base = (Get-Random -Minimum 0x10000 -Maximum 0x7fff0) * 0x1000
             $keys = @(0..1023 | ForEach-Object { $base + $_ })   # a fresh key for every System V cycle, 1,024 in turn
-            $used = @('/proc/sysvipc/shm', '/proc/sysvipc/sem' | ForEach-Object { Get-Content $_ | Select-Object -Skip 1 } |
-                ForEach-Object { [int](($_.Trim() -split '\s+')[0]) } | Where-Object { $_ -in $keys })
+            $used = @(@(Get-SysvIpcTable shm; Get-SysvIpcTable sem) | Where-Object key -In $keys)
         } while ($used.Count)
         $childScript = "$dir.ps1"
         Set-Content $childScript $LeakChild.ToString()
@@ -195,12 +194,10 @@ Describe 'Nothing is held or left behind after 10,000 cycles of every operation'
     AfterAll {
         Get-ChildItem /dev/shm -Filter "$prefix*" -ErrorAction SilentlyContinue | Remove-Item -Force -ErrorAction SilentlyContinue
         $childPid = ($result.Output -split '\r?\n' | Where-Object { $_ -match '^PID \d+$' } | Select-Object -First 1) -replace '^PID '
-        foreach ($row in Get-Content /proc/sysvipc/shm | Select-Object -Skip 1) {
-            $f = $row.Trim() -split '\s+'
-            if ([int]$f[0] -in $keys -or ($childPid -and $f[4] -eq $childPid)) { ipcrm -m $f[1] 2>$null }
+        foreach ($row in Get-SysvIpcTable shm) {
+            if ($row.key -in $keys -or ($childPid -and $row.cpid -eq $childPid)) { ipcrm -m $row.shmid 2>$null }
         }
-        $semIds = @(Get-Content /proc/sysvipc/sem | Select-Object -Skip 1 | ForEach-Object { , ($_.Trim() -split '\s+') } |
-            Where-Object { [int]$_[0] -in $keys } | ForEach-Object { '-s'; $_[1] })
+        $semIds = @(Get-SysvIpcTable sem | Where-Object key -In $keys | ForEach-Object { '-s'; $_.semid })
         if ($semIds) { ipcrm @semIds 2>$null }
         Remove-Item $dir, $childScript -Recurse -Force -ErrorAction SilentlyContinue
     }

@@ -24,10 +24,10 @@ BeforeAll {
         $increment = if ($NoLock) { '$shm | ForEach-Object $step' } else { 'Lock-SharedMemory -InputObject $shm -ScriptBlock $step' }
         $processes = @(
             for ($slot = 0; $slot -lt $NativeCount; $slot++) {
-                Start-TrackedProcess $LockTool (@('inc') + (Get-LockToolTarget $Shm) + @("$slot", "$NativeIterations", $mode))
+                Start-TestProcess $LockTool (@('inc') + (Get-LockToolTarget $Shm) + @("$slot", "$NativeIterations", $mode))
             }
             for ($slot = $NativeCount; $slot -lt $NativeCount + $PwshCount; $slot++) {
-                Start-ChildPwshProcess @"
+                Start-ChildPwsh @"
 `$shm = Get-SharedMemory $(Get-IdentityArgument $Shm)
 `$step = { `$v = `$_.ReadInt64(0); [Threading.Thread]::Yield() | Out-Null; `$_.WriteInt64(0, `$v + 1) }
 `$shm.WriteInt64(16 + 8 * $slot, 1)
@@ -55,11 +55,11 @@ for (`$i = 0; `$i -lt $PwshIterations; `$i++) { $increment }
 
 Describe 'Lock-SharedMemory' -Tag 'Lock' {
     AfterEach {
-        Stop-LockProcesses
+        Stop-TestProcess
     }
 
     AfterAll {
-        Remove-LockTargets
+        Remove-TestSharedMemory
     }
 
     Context 'mutual exclusion across processes' {
@@ -156,7 +156,7 @@ Describe 'Lock-SharedMemory' -Tag 'Lock' {
 
         It 'refuses a System V segment without a key (LockNotSupported): no other process could find its lock' {
             $private = New-SharedMemory -Kind SystemV -Private -Size 4096
-            $LockTargets.Add($private)
+            Register-TestSharedMemory -InputObject $private
             { Lock-SharedMemory -InputObject $private -Timeout 1 -ErrorAction Stop } |
                 Should -Throw -ErrorId 'LockNotSupported,ShmPS.Commands.LockSharedMemoryCommand'
         }
@@ -211,7 +211,7 @@ Describe 'Lock-SharedMemory' -Tag 'Lock' {
                 $held.IsShared | Should -BeTrue
                 Test-LockFree $shm -Shared | Should -BeTrue -Because 'a third reader fits too'
                 Test-LockFree $shm | Should -BeFalse -Because 'two readers hold the lock'
-                Stop-TrackedProcess $holder
+                Stop-TestProcess $holder
                 Test-LockFree $shm | Should -BeFalse -Because "this session's shared lock still holds"
                 if ($Kind -eq 'SystemV') { Get-SemaphoreValues $shm | Should -Be @(0, 2) }
             } finally {
@@ -257,7 +257,7 @@ Describe 'Lock-SharedMemory' -Tag 'Lock' {
             $failure[0].FullyQualifiedErrorId | Should -Be $LockTimeoutId
             $failure[0].CategoryInfo.Category | Should -Be 'OperationTimeout'
             $failure[0].TargetObject.Name | Should -Be $shm.Name
-            Stop-TrackedProcess $holder
+            Stop-TestProcess $holder
             Test-LockFree $shm | Should -BeTrue
             if ($Kind -eq 'SystemV') { Get-SemaphoreValues $shm | Should -Be @(1, 0) }
             { Unlock-SharedMemory -InputObject $shm -ErrorAction Stop } | Should -Throw -ErrorId 'LockNotHeld,ShmPS.Commands.UnlockSharedMemoryCommand'
@@ -327,7 +327,7 @@ Describe 'Lock-SharedMemory' -Tag 'Lock' {
             @{ Kind = 'Posix' }, @{ Kind = 'File' }
         ) {
             $shm = New-LockTarget $Kind
-            $flock = Start-TrackedProcess flock $shm.Path, '-c', 'sleep 2'
+            $flock = Start-TestProcess flock $shm.Path, '-c', 'sleep 2'
             Wait-Until { -not (Test-LockFree $shm) } | Should -BeTrue
             { Lock-SharedMemory -InputObject $shm -Timeout 0.5 -ErrorAction Stop } | Should -Throw -ErrorId $LockTimeoutId
             $held = Lock-SharedMemory -InputObject $shm -Timeout 20
@@ -353,17 +353,15 @@ Describe 'Lock-SharedMemory' -Tag 'Lock' {
             $holder = Start-LockHolder $shm
             Get-SemaphoreValues $shm | Should -Be @(0, 0)
             { Lock-SharedMemory -InputObject $shm -Timeout 0.3 -ErrorAction Stop } | Should -Throw -ErrorId $LockTimeoutId
-            Stop-TrackedProcess $holder
+            Stop-TestProcess $holder
             Get-SemaphoreValues $shm | Should -Be @(1, 0) -Because 'SEM_UNDO gives back what the killed holder took'
             $held = Lock-SharedMemory -InputObject $shm -Timeout 5
             $held | Unlock-SharedMemory
         }
 
         It 'creates the semaphore set with the segment key, 2 semaphores and the segment read/write bits' {
-            $key = 0x5a000000 + (Get-Random -Maximum 0xffffff)
-            $LockSemaphoreKeys.Add($key)
-            $shm = New-SharedMemory -Kind SystemV -Key $key -Size 4096 -Mode '0640'
-            $LockTargets.Add($shm)
+            $key = New-LockKey
+            $shm = New-TestSharedMemory SystemV -Key $key -Mode '0640'
             Lock-SharedMemory -InputObject $shm -ScriptBlock { } | Out-Null
             $row = ipcs -s | Where-Object { $_ -match ('^0x{0:x8}\s' -f $key) }
             @($row).Count | Should -Be 1
@@ -373,10 +371,8 @@ Describe 'Lock-SharedMemory' -Tag 'Lock' {
         }
 
         It 'refuses a key whose semaphore set of another program has 3 semaphores (LockConflict) and leaves it unchanged' {
-            $key = 0x5a000000 + (Get-Random -Maximum 0xffffff)
-            $LockSemaphoreKeys.Add($key)
-            $shm = New-SharedMemory -Kind SystemV -Key $key -Size 4096
-            $LockTargets.Add($shm)
+            $key = New-LockKey
+            $shm = New-TestSharedMemory SystemV -Key $key
             & $LockTool semset ('0x{0:x8}' -f $key) 3
             $LASTEXITCODE | Should -Be 0
             $before = Get-SemaphoreValues -Key $key -OperationTime
@@ -533,7 +529,7 @@ Describe 'Lock-SharedMemory' -Tag 'Lock' {
                 $stopping = $ps.BeginStop($null, $null)
                 $stopping.AsyncWaitHandle.WaitOne(5000) | Should -BeTrue -Because 'Stop() cancels the wait promptly'
                 $ps.InvocationStateInfo.State | Should -Be 'Stopped'
-                Stop-TrackedProcess $holder
+                Stop-TestProcess $holder
                 Start-Sleep -Milliseconds 200
                 Test-LockFree $shm | Should -BeTrue -Because 'the cancelled wait must not take the lock later'
                 if ($Kind -eq 'SystemV') { Get-SemaphoreValues $shm | Should -Be @(1, 0) }
@@ -561,7 +557,7 @@ Describe 'Lock-SharedMemory' -Tag 'Lock' {
                 $clock.Elapsed.TotalSeconds | Should -BeLessThan 2
                 $ps.InvocationStateInfo.State | Should -Be 'Stopped'
                 $ps.Streams.Information + $ps.Streams.Warning | Should -BeNullOrEmpty
-                Stop-TrackedProcess $holder
+                Stop-TestProcess $holder
                 Start-Sleep -Milliseconds 300
                 Test-LockFree $shm | Should -BeTrue -Because 'the stopped wait must not take the lock later'
                 if ($Kind -eq 'SystemV') { Get-SemaphoreValues $shm | Should -Be @(1, 0) }
@@ -610,7 +606,7 @@ Describe 'Lock-SharedMemory' -Tag 'Lock' {
             $failure = { $acquire.Invoke($null, $arguments) } | Should -Throw -PassThru
             $failure.Exception.InnerException | Should -BeOfType OperationCanceledException
             $clock.Elapsed.TotalSeconds | Should -BeLessThan 2
-            Stop-LockProcesses
+            Stop-TestProcess
             Test-LockFree $shm | Should -BeTrue
         }
 

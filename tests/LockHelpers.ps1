@@ -1,31 +1,15 @@
-# Helpers the lock tests share: dot-source after common.ps1. Objects of each kind to lock, the other
-# processes that take the same lock (tests/native/lock.c, flock(1), a child pwsh, another runspace),
-# and the cleanup of all of them, including the System V semaphore sets the locks leave behind.
+# Helpers the lock tests share: dot-source after common.ps1. Objects of each kind to lock (made with
+# New-TestSharedMemory, so that Remove-TestSharedMemory removes them and the semaphore sets the locks
+# leave behind) and the other processes that take the same lock (tests/native/lock.c, flock(1), a child
+# pwsh, another runspace, Python's sysv_ipc), started with the helpers' Start-TestProcess.
 
 $script:LockTool = Get-NativeTool lock
-$script:LockTargets = [Collections.Generic.List[object]]::new()
-$script:LockSemaphoreKeys = [Collections.Generic.List[int]]::new()
-$script:LockProcesses = [Collections.Generic.List[Diagnostics.Process]]::new()
-$script:LockDirectory = Join-Path ([IO.Path]::GetTempPath()) "shmps-test-lock-$PID"
 $script:LockTimeoutId = 'LockTimeout,ShmPS.Commands.LockSharedMemoryCommand'
 
 function New-LockTarget {
-    <# A new object of the kind, 4 KiB (mode 0600 unless -Mode), removed by Remove-LockTargets. #>
+    <# A new object of the kind, 4 KiB (mode 0600 unless -Mode), removed by Remove-TestSharedMemory. #>
     param([Parameter(Mandatory)][ShmPS.SharedMemoryKind] $Kind, [string] $Mode = '0600')
-    $common = @{ Size = 4096; Mode = $Mode; WarningAction = 'SilentlyContinue' }
-    $shm = switch ($Kind) {
-        'Posix' { New-SharedMemory -Name (New-TestName) @common }
-        'File' {
-            New-Item -ItemType Directory $LockDirectory -Force | Out-Null
-            New-SharedMemory -Path (Join-Path $LockDirectory ('shmps-test-' + [Guid]::NewGuid().ToString('N'))) @common
-        }
-        'SystemV' {
-            $key = 0x5a000000 + (Get-Random -Maximum 0xffffff)
-            $LockSemaphoreKeys.Add($key)
-            New-SharedMemory -Kind SystemV -Key $key @common
-        }
-    }
-    $LockTargets.Add($shm)
+    $shm = New-TestSharedMemory $Kind -Size 4096 -Mode $Mode -WarningAction SilentlyContinue
     if ($Kind -eq 'SystemV') {
         # The first lock creates the semaphore set, which the C helper opens without creating.
         Lock-SharedMemory -InputObject $shm -ScriptBlock { } | Out-Null
@@ -53,44 +37,10 @@ function Get-IdentityArgument {
     }
 }
 
-function Start-TrackedProcess {
-    <# Starts a process with its output redirected; Stop-LockProcesses kills it if it is still running. #>
-    param([Parameter(Mandatory)][string] $FilePath, [string[]] $ArgumentList)
-    $psi = [Diagnostics.ProcessStartInfo]::new($FilePath)
-    foreach ($a in $ArgumentList) { $psi.ArgumentList.Add($a) }
-    $psi.RedirectStandardOutput = $true
-    $psi.RedirectStandardError = $true
-    $p = [Diagnostics.Process]::Start($psi)
-    $LockProcesses.Add($p)
-    $p
-}
-
-function Start-ChildPwshProcess {
-    <# Like Invoke-ChildPwsh, but returns the running process instead of waiting for it. #>
-    param([Parameter(Mandatory)][string] $Script)
-    Start-TrackedProcess $PwshPath (Get-ChildPwshArgument $Script)
-}
-
-function Wait-ProcessLine {
-    <# Reads the process's output until a line equals $Line; throws if it ends or is silent too long. #>
-    param([Parameter(Mandatory)][Diagnostics.Process] $Process, [Parameter(Mandatory)][string] $Line, [int] $TimeoutSeconds = 30)
-    while ($true) {
-        $read = $Process.StandardOutput.ReadLineAsync()
-        if (-not $read.Wait($TimeoutSeconds * 1000)) {
-            throw "$($Process.StartInfo.FileName) did not print '$Line' in $TimeoutSeconds s."
-        }
-        if ($null -eq $read.Result) {
-            $Process.WaitForExit()
-            throw "$($Process.StartInfo.FileName) exited ($($Process.ExitCode)) before printing '$Line': $($Process.StandardError.ReadToEnd())"
-        }
-        if ($read.Result -eq $Line) { return }
-    }
-}
-
 function Start-LockHolder {
     <# A C program that takes the object's lock (exclusive, or shared with -Shared) and keeps it until killed. #>
     param([Parameter(Mandatory)] $Shm, [switch] $Shared)
-    $p = Start-TrackedProcess $LockTool (@('hold') + (Get-LockToolTarget $Shm) + @(if ($Shared) { 'sh' } else { 'ex' }))
+    $p = Start-TestProcess $LockTool (@('hold') + (Get-LockToolTarget $Shm) + @(if ($Shared) { 'sh' } else { 'ex' }))
     Wait-ProcessLine $p 'locked'
     $p
 }
@@ -98,22 +48,9 @@ function Start-LockHolder {
 function Start-PwshLockHolder {
     <# A child pwsh that takes the object's lock with Lock-SharedMemory and keeps it until killed. #>
     param([Parameter(Mandatory)] $Shm, [switch] $Shared)
-    $p = Start-ChildPwshProcess "`$held = Lock-SharedMemory $(Get-IdentityArgument $Shm) -Shared:`$$([bool]$Shared)`n'locked'`nStart-Sleep 60"
+    $p = Start-ChildPwsh "`$held = Lock-SharedMemory $(Get-IdentityArgument $Shm) -Shared:`$$([bool]$Shared)`n'locked'`nStart-Sleep 60"
     Wait-ProcessLine $p 'locked' -TimeoutSeconds 60
     $p
-}
-
-function Stop-TrackedProcess {
-    <# SIGKILL (Process.Kill), then waits for the kernel to have reaped it. #>
-    param([Parameter(Mandatory)][Diagnostics.Process] $Process)
-    if (-not $Process.HasExited) { $Process.Kill() }
-    if (-not $Process.WaitForExit(10000)) { throw "Process $($Process.Id) did not die." }
-    $Process.WaitForExit()
-}
-
-function Stop-LockProcesses {
-    foreach ($p in $LockProcesses) { Stop-TrackedProcess $p; $p.Dispose() }
-    $LockProcesses.Clear()
 }
 
 function Test-LockFree {
@@ -148,30 +85,25 @@ function Get-SemaphoreValues {
 }
 
 function New-LockKey {
-    <# A random System V key for a test; Remove-LockTargets removes the semaphore set with it. #>
-    $key = 0x5a000000 + (Get-Random -Maximum 0xffffff)
-    $LockSemaphoreKeys.Add($key)
+    <# A random System V key for a test; Remove-TestSharedMemory removes the semaphore set with it. #>
+    $key = New-TestKey
+    Register-TestSharedMemory -SemaphoreKey $key
     $key
 }
 
 function New-LockSegment {
-    <# A System V segment with a new key (New-LockKey) and no semaphore set yet, removed by Remove-LockTargets. #>
+    <# A System V segment with a new key (New-LockKey) and no semaphore set yet, removed by Remove-TestSharedMemory. #>
     param([string] $Mode = '0600', [int] $Key = (New-LockKey))
-    $shm = New-SharedMemory -Kind SystemV -Key $Key -Size 4096 -Mode $Mode -WarningAction SilentlyContinue
-    $LockTargets.Add($shm)
-    $shm
+    New-TestSharedMemory SystemV -Key $Key -Size 4096 -Mode $Mode -WarningAction SilentlyContinue
 }
 
 function Get-SemaphoreSet {
     <# The row of /proc/sysvipc/sem for a key (as ipcs -s shows it), or nothing if there is no such set. #>
     param([Parameter(Mandatory)][int] $Key)
-    foreach ($line in Get-Content /proc/sysvipc/sem | Select-Object -Skip 1) {
-        $f = -split $line
-        if ([int]$f[0] -eq $Key) {
-            [pscustomobject]@{
-                Id = [int]$f[1]; Mode = $f[2]; Count = [int]$f[3]; Uid = [uint]$f[4]; Gid = [uint]$f[5]
-                CreatorUid = [uint]$f[6]; CreatorGid = [uint]$f[7]; OperationTime = [long]$f[8]
-            }
+    foreach ($row in Get-SysvIpcTable sem -Key $Key) {
+        [pscustomobject]@{
+            Id = [int]$row.semid; Mode = "$($row.perms)"; Count = [int]$row.nsems; Uid = [uint]$row.uid; Gid = [uint]$row.gid
+            CreatorUid = [uint]$row.cuid; CreatorGid = [uint]$row.cgid; OperationTime = [long]$row.otime
         }
     }
 }
@@ -218,48 +150,9 @@ function Invoke-SysvIpc {
 function Start-SysvIpcHolder {
     <# The sysv_ipc program holding the semaphore until killed. #>
     param([Parameter(Mandatory)][int] $Key)
-    $p = Start-TrackedProcess $SystemPython @('-c', $SysvIpcProgram, ('0x{0:x8}' -f $Key), 'open', 'hold')
+    $p = Start-TestProcess $SystemPython @('-c', $SysvIpcProgram, ('0x{0:x8}' -f $Key), 'open', 'hold')
     Wait-ProcessLine $p 'locked'
     $p
-}
-
-function Invoke-PwshAs {
-    <#
-    Runs a script in a new pwsh with the module imported, as another user (root bypasses every IPC
-    permission check). The user keeps only CAP_DAC_READ_SEARCH, so that it can read PowerShell and the
-    module where they are installed; that capability plays no part in System V permission checks.
-    #>
-    param([Parameter(Mandatory)][uint] $Uid, [Parameter(Mandatory)][string] $Script, [int] $TimeoutSeconds = 60)
-    $homeDirectory = Join-Path ([IO.Path]::GetTempPath()) "shmps-test-home-$PID-$Uid"
-    New-Item -ItemType Directory $homeDirectory -Force | Out-Null
-    chmod 777 $homeDirectory
-    $psi = [Diagnostics.ProcessStartInfo]::new('setpriv')
-    $arguments = @("--reuid=$Uid", "--regid=$Uid", '--clear-groups', '--inh-caps=+dac_read_search', '--ambient-caps=+dac_read_search',
-        (Get-Command dotnet -CommandType Application | Select-Object -First 1).Source, (Join-Path $PSHOME 'pwsh.dll')) + @(Get-ChildPwshArgument $Script)
-    foreach ($a in $arguments) { $psi.ArgumentList.Add($a) }
-    $psi.Environment['HOME'] = $homeDirectory
-    $psi.RedirectStandardOutput = $true
-    $psi.RedirectStandardError = $true
-    $p = [Diagnostics.Process]::Start($psi)
-    $stdout = $p.StandardOutput.ReadToEndAsync()
-    $stderr = $p.StandardError.ReadToEndAsync()
-    if (-not $p.WaitForExit($TimeoutSeconds * 1000)) {
-        $p.Kill($true)
-        throw "The pwsh of uid $Uid did not finish in $TimeoutSeconds s."
-    }
-    $p.WaitForExit()
-    [pscustomobject]@{ ExitCode = $p.ExitCode; Output = $stdout.Result; Error = $stderr.Result }
-}
-
-function Wait-Until {
-    <# Polls $Condition every 20 ms for at most $TimeoutSeconds; returns whether it became true. #>
-    param([Parameter(Mandatory)][scriptblock] $Condition, [double] $TimeoutSeconds = 10)
-    $clock = [Diagnostics.Stopwatch]::StartNew()
-    while ($clock.Elapsed.TotalSeconds -lt $TimeoutSeconds) {
-        if (& $Condition) { return $true }
-        Start-Sleep -Milliseconds 20
-    }
-    [bool](& $Condition)
 }
 
 function New-RunspacePowerShell {
@@ -275,18 +168,3 @@ function New-RunspacePowerShell {
     $ps
 }
 
-function Remove-LockTargets {
-    <# Kills the helper processes, removes the objects, the semaphore sets and the File folder. #>
-    Stop-LockProcesses
-    foreach ($shm in $LockTargets) {
-        Remove-SharedMemory -InputObject $shm -Confirm:$false -ErrorAction SilentlyContinue
-    }
-    $LockTargets.Clear()
-    foreach ($key in $LockSemaphoreKeys) {
-        ipcrm -S $key 2>&1 | Out-Null
-    }
-    $LockSemaphoreKeys.Clear()
-    Remove-Item $LockDirectory -Recurse -Force -ErrorAction SilentlyContinue
-    Remove-Item (Join-Path ([IO.Path]::GetTempPath()) "shmps-test-home-$PID-*") -Recurse -Force -ErrorAction SilentlyContinue
-    Remove-TestObjects
-}

@@ -27,7 +27,7 @@ BeforeAll {
     function Start-PeerHolder {
         param([Parameter(Mandatory)][string] $Peer, [Parameter(Mandatory)][int] $Key)
         if ($Peer -eq 'a C program') {
-            $p = Start-TrackedProcess $LockTool @('binsem', 'hold', ('0x{0:x8}' -f $Key))
+            $p = Start-TestProcess $LockTool @('binsem', 'hold', ('0x{0:x8}' -f $Key))
             Wait-ProcessLine $p 'locked'
             $p
         } else {
@@ -48,11 +48,11 @@ BeforeAll {
 
 Describe 'System V lock interop' -Tag 'Lock' {
     AfterEach {
-        Stop-LockProcesses
+        Stop-TestProcess
     }
 
     AfterAll {
-        Remove-LockTargets
+        Remove-TestSharedMemory
     }
 
     Context 'the binary-semaphore convention' {
@@ -81,7 +81,7 @@ Describe 'System V lock interop' -Tag 'Lock' {
             $failure = { $shm.Lock($false, [TimeSpan]::FromMilliseconds(300)) } | Should -Throw -PassThru
             $failure.Exception.InnerException.ErrorId | Should -Be 'LockTimeout'
             (Get-SemaphoreValues $shm)[0] | Should -Be 0 -Because 'ShmPS raised nothing while it waited'
-            Stop-TrackedProcess $holder
+            Stop-TestProcess $holder
             (Get-SemaphoreValues $shm)[0] | Should -Be 1 -Because 'SEM_UNDO gave the semaphore back'
             $held = Lock-SharedMemory -InputObject $shm -Timeout 5
             $held.IsHeld | Should -BeTrue
@@ -104,7 +104,7 @@ Describe 'System V lock interop' -Tag 'Lock' {
             Get-SemaphoreValues $shm | Should -Be @(0, 2) -Because 'the other reader still holds'
             Test-PeerFree 'Python sysv_ipc' $shm.Key | Should -BeFalse
             $held = Lock-SharedMemory -InputObject $shm -Shared -Timeout 5
-            Stop-TrackedProcess $cReader
+            Stop-TestProcess $cReader
             $held | Unlock-SharedMemory
             Get-SemaphoreValues $shm | Should -Be @(1, 0) -Because 'the last reader gave semaphore 0 back'
             Test-PeerFree 'Python sysv_ipc' $shm.Key | Should -BeTrue
@@ -114,7 +114,7 @@ Describe 'System V lock interop' -Tag 'Lock' {
             $shm = New-LockSegment
             New-PeerSet ShmPS $shm
             $reader = Start-LockHolder $shm -Shared
-            Stop-TrackedProcess $reader
+            Stop-TestProcess $reader
             Get-SemaphoreValues $shm | Should -Be @(0, 1) -Because 'SEM_UNDO took back the count, not the semaphore the group held'
             $held = Lock-SharedMemory -InputObject $shm -Timeout 5
             Get-SemaphoreValues $shm | Should -Be @(0, 0)
@@ -142,7 +142,7 @@ Describe 'System V lock interop' -Tag 'Lock' {
             $shm = New-LockSegment
             New-PeerSet 'Python sysv_ipc' $shm
             $shm.WriteInt64(0, 0)
-            $writers = 1..2 | ForEach-Object { Start-TrackedProcess $LockTool @('inc', 'sysv', ('0x{0:x8}' -f $shm.Key), "$_", '1500', 'lock') }
+            $writers = 1..2 | ForEach-Object { Start-TestProcess $LockTool @('inc', 'sysv', ('0x{0:x8}' -f $shm.Key), "$_", '1500', 'lock') }
             $shm.WriteInt64(8, 1)
             for ($i = 0; $i -lt 150; $i++) {
                 Lock-SharedMemory -InputObject $shm -ScriptBlock { $v = $_.ReadInt64(0); [Threading.Thread]::Yield() | Out-Null; $_.WriteInt64(0, $v + 1) }

@@ -12,7 +12,7 @@ BeforeAll {
         segment; returns for each the FullyQualifiedErrorId and category, or 'locked'.
         #>
         param([Parameter(Mandatory)][uint] $Uid, [Parameter(Mandatory)][int] $Key)
-        $child = Invoke-PwshAs -Uid $Uid -Script @"
+        $child = Invoke-ChildPwsh -Uid $Uid -Script @"
 `$r = [ordered]@{}
 foreach (`$shared in `$false, `$true) {
     try { Lock-SharedMemory -Key $Key -Shared:`$shared -Timeout 2 -ErrorAction Stop | Unlock-SharedMemory; `$r["Shared`$shared"] = 'locked' }
@@ -29,11 +29,11 @@ catch { `$r.Method = if (`$_.Exception.InnerException -is [ShmPS.SharedMemoryExc
 
 Describe 'The System V lock semaphore set' -Tag 'Lock' {
     AfterEach {
-        Stop-LockProcesses
+        Stop-TestProcess
     }
 
     AfterAll {
-        Remove-LockTargets
+        Remove-TestSharedMemory
     }
 
     Context 'who may create and take it' {
@@ -151,7 +151,7 @@ Describe 'The System V lock semaphore set' -Tag 'Lock' {
         It 'leaves no semaphore set behind after 300 create, lock, unlock, remove cycles' {
             $base = 0x5b000000 + (Get-Random -Maximum 0xff) * 0x10000
             $keys = 0..299 | ForEach-Object { $base + $_ }
-            $ours = { @(Get-Content /proc/sysvipc/sem | Select-Object -Skip 1 | Where-Object { [int](-split $_)[0] -in $keys }).Count }
+            $ours = { @(Get-SysvIpcTable sem | Where-Object key -In $keys).Count }
             try {
                 foreach ($key in $keys) {
                     $shm = New-SharedMemory -Kind SystemV -Key $key -Size 4096
@@ -161,10 +161,7 @@ Describe 'The System V lock semaphore set' -Tag 'Lock' {
                 }
                 & $ours | Should -Be 0 -Because 'other test runs may make sets meanwhile, so this counts the sets with these keys'
             } finally {
-                foreach ($row in Get-Content /proc/sysvipc/sem | Select-Object -Skip 1) {
-                    $f = -split $row
-                    if ([int]$f[0] -in $keys) { ipcrm -s $f[1] 2>&1 | Out-Null }
-                }
+                foreach ($row in Get-SysvIpcTable sem | Where-Object key -In $keys) { ipcrm -s $row.semid 2>&1 | Out-Null }
                 foreach ($key in $keys) { ipcrm -M $key 2>&1 | Out-Null }
             }
         }

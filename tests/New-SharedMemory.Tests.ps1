@@ -1,13 +1,45 @@
-BeforeAll { . $PSScriptRoot/common.ps1 }
-
+# New-SharedMemory: POSIX objects (names, sizes, modes, exclusive create and -Force, bad input), what
+# every kind shares (exact modes, exclusive create, -Force, bad sizes), System V segments (keys, ftok
+# keys, IPC_PRIVATE, kernel.shmmax, huge pages) and shared file mappings (paths, reservations,
+# non-regular files).
 # Pester 6 matches -ErrorId against the whole FullyQualifiedErrorId with -like, so ids are given as 'Id,*'.
 
-Describe 'New-SharedMemory' -Tag Posix {
-    BeforeAll {
-        $posix = Get-NativeTool posix
+BeforeDiscovery {
+    $Kinds = 'Posix', 'SystemV', 'File'
+    $script:EveryKind = $Kinds | ForEach-Object { @{ Kind = $_ } }
+    # Modes that File and System V tests used, on every kind: the exact mode, whatever the umask.
+    $script:KindModes = foreach ($kind in $Kinds) {
+        foreach ($mode in '0600', '0640', '0644', '0666', '0777', '0400', '0604', '0660', '0444') { @{ Kind = $kind; Mode = $mode } }
     }
-    AfterAll { Remove-TestObjects }
+    $script:KindBadSizes = foreach ($kind in $Kinds) { foreach ($size in 0, -1, -4096) { @{ Kind = $kind; Size = $size } } }
+    $script:KeyRanges = @(
+        @{ Range = 'below 0x00010000, shown with leading zeros'; Min = 1; Max = 0xFFFF }
+        @{ Range = 'below 0x80000000'; Min = 0x10000; Max = [int]::MaxValue }
+        @{ Range = 'at or above 0x80000000 (negative as Int32)'; Min = [int]::MinValue; Max = -2 }
+    )
+    # Symbolic links are never followed and have their own ErrorId; other non-regular files are NotARegularFile.
+    $refusal = @{
+        'directory' = @{ ErrorId = 'NotARegularFile'; Category = 'InvalidType' }
+        'FIFO' = @{ ErrorId = 'NotARegularFile'; Category = 'InvalidType' }
+        'character device' = @{ ErrorId = 'NotARegularFile'; Category = 'InvalidType' }
+        'symbolic link to a regular file' = @{ ErrorId = 'SymbolicLinkRefused'; Category = 'SecurityError' }
+        'dangling symbolic link' = @{ ErrorId = 'SymbolicLinkRefused'; Category = 'SecurityError' }
+    }
+    $script:Refused = foreach ($type in 'directory', 'FIFO', 'character device', 'symbolic link to a regular file', 'dangling symbolic link') {
+        foreach ($force in $false, $true) { @{ Type = $type; Force = $force } + $refusal[$type] }
+    }
+    $script:Reservations = @(@{ Sparse = $false }, @{ Sparse = $true })
+}
 
+BeforeAll {
+    . $PSScriptRoot/common.ps1
+    $posix = Get-NativeTool posix
+    $ExpectedType = @{ Posix = 'ShmPS.PosixSharedMemory'; SystemV = 'ShmPS.SystemVSharedMemory'; File = 'ShmPS.FileSharedMemory' }
+}
+
+AfterAll { Remove-TestSharedMemory }
+
+Describe 'New-SharedMemory' -Tag Posix {
     Context 'creating' {
         It 'creates a POSIX object of the exact size with mode 0600 by default' {
             $name = New-TestName
@@ -242,4 +274,317 @@ Describe 'New-SharedMemory' -Tag Posix {
             Remove-SharedMemory -Name $name
         }
     }
+}
+
+Describe 'New-SharedMemory on every kind' -Tag Posix, SystemV, File {
+    It 'gives a <Kind> object exactly mode <Mode>, whatever the umask, warning only if others may write' -TestCases $KindModes {
+        $shm = New-TestSharedMemory $Kind -Mode $Mode -WarningVariable warnings -WarningAction SilentlyContinue
+        $expected = [Convert]::ToInt32($Mode, 8)
+        $shm | Should -BeOfType $ExpectedType[$Kind]
+        $shm.Kind | Should -Be $Kind -Because 'the identity parameter implies the kind'
+        [int]$shm.Mode | Should -Be $expected
+        (Get-KernelView $shm).Mode | Should -Be ([Convert]::ToString($expected, 8)) -Because "the umask is $(sh -c umask)"
+        if ($Kind -eq 'SystemV') { (Get-IpcsRow $shm.Id).Perms | Should -Be ([Convert]::ToString($expected, 8)) }
+        @($warnings).Count -gt 0 | Should -Be (($expected -band 2) -ne 0) -Because 'a world-writable mode warns'
+    }
+
+    It 'gives a <Kind> object mode 0600 by default' -TestCases $EveryKind {
+        $shm = New-TestSharedMemory $Kind -Size 100
+        $shm.Permissions | Should -BeExactly 'rw-------'
+        (Get-KernelView $shm).Mode | Should -Be '600'
+    }
+
+    It 'refuses a <Kind> identity that exists (SharedMemoryExists) and leaves that object as it was' -TestCases $EveryKind {
+        $shm = New-TestSharedMemory $Kind -Size 4096
+        $data = New-RandomBytes 32
+        $shm.Write(0, $data)
+        $identity = Get-TestIdentity $shm
+        { New-SharedMemory @identity -Size 8192 -ErrorAction Stop } |
+            Should -Throw -ErrorId 'SharedMemoryExists,ShmPS.Commands.NewSharedMemoryCommand'
+        if ($Kind -eq 'SystemV') { @(Get-SysvIpcTable shm -Key $shm.Key).Count | Should -Be 1 }
+        (Get-KernelView $shm).Size | Should -Be 4096
+        ConvertTo-Hex (Read-SharedMemory @identity -Count 32) | Should -Be (ConvertTo-Hex $data)
+    }
+
+    It 'opens the existing <Kind> object with -Force: the same object, data kept' -TestCases $EveryKind {
+        $shm = New-TestSharedMemory $Kind -Size 4096
+        $data = New-RandomBytes 64
+        $identity = Get-TestIdentity $shm
+        Write-SharedMemory @identity -Value $data
+        $again = New-SharedMemory @identity -Size 4096 -Force
+        $again.Name | Should -BeExactly $shm.Name
+        if ($Kind -eq 'SystemV') { $again.Id | Should -Be $shm.Id }
+        ConvertTo-Hex $again.Read(0, 64) | Should -Be (ConvertTo-Hex $data)
+    }
+
+    It 'opens the existing <Kind> object with -Force as it is when the size differs, and warns' -TestCases $EveryKind {
+        $shm = New-TestSharedMemory $Kind -Size 4096
+        $identity = Get-TestIdentity $shm
+        $again = New-SharedMemory @identity -Size 8192 -Force -WarningVariable warnings -WarningAction SilentlyContinue
+        $again.Name | Should -BeExactly $shm.Name
+        if ($Kind -eq 'SystemV') { $again.Id | Should -Be $shm.Id }
+        $again.Size | Should -Be 4096
+        (Get-KernelView $shm).Size | Should -Be 4096
+        $warnings | Should -Not -BeNullOrEmpty
+    }
+
+    It 'creates the <Kind> object with -Force when it does not exist' -TestCases $EveryKind {
+        $identity = New-TestIdentity $Kind
+        $shm = New-SharedMemory @identity -Size 4096 -Force
+        Register-TestSharedMemory -InputObject $shm
+        $shm.Size | Should -Be 4096
+        (Get-KernelView $shm).Size | Should -Be 4096
+        (Get-KernelView $shm).Mode | Should -Be '600'
+    }
+
+    It 'refuses size <Size> for a <Kind> object (InvalidSize) and creates nothing' -TestCases $KindBadSizes {
+        $identity = New-TestIdentity $Kind
+        { New-SharedMemory @identity -Size $Size -ErrorAction Stop } |
+            Should -Throw -ErrorId 'InvalidSize,ShmPS.Commands.NewSharedMemoryCommand'
+        Test-TestIdentity $identity | Should -BeFalse
+    }
+}
+
+Describe 'New-SharedMemory -Kind SystemV' -Tag SystemV {
+    It 'creates a segment with a key <Range> given as a hex literal and shows it as 0x%08x' -TestCases $KeyRanges {
+        param($Min, $Max)
+        $key = New-TestKey -Min $Min -Max $Max
+        $hex = '{0:x8}' -f $key
+        # The literal as a user types it: PowerShell reads 0x80000000 and above as a negative Int32.
+        $shm = & ([scriptblock]::Create("New-SharedMemory -Key 0x$hex -Size 4096"))
+        Register-TestSharedMemory -Id $shm.Id
+
+        $shm | Should -BeOfType ShmPS.SystemVSharedMemory
+        $shm.Kind | Should -Be 'SystemV' -Because '-Key implies the kind'
+        $shm.Key | Should -Be $key
+        $shm.Name | Should -BeExactly "0x$hex"
+        (Get-SysvIpcTable shm -Id $shm.Id).key | Should -Be $key
+        (Get-IpcsRow $shm.Id).Key | Should -BeExactly "0x$hex"
+        (Get-SharedMemory -Key $key).Id | Should -Be $shm.Id
+    }
+
+    It 'draws a different nonzero key for each segment when -Key is omitted' {
+        $segments = 1..3 | ForEach-Object {
+            $s = New-SharedMemory -Kind SystemV -Size 4096
+            Register-TestSharedMemory -Id $s.Id
+            $s
+        }
+        $keys = $segments.Key
+        $keys | Should -Not -Contain 0
+        $keys | Should -Not -Contain -1
+        @($keys | Select-Object -Unique).Count | Should -Be 3
+        foreach ($s in $segments) {
+            (Get-SysvIpcTable shm -Id $s.Id).key | Should -Be $s.Key
+            $s.Name | Should -BeExactly ('0x{0:x8}' -f $s.Key)
+        }
+    }
+
+    It 'makes an IPC_PRIVATE segment with -Private, found by -Id only' {
+        $a = New-SharedMemory -Private -Size 4096
+        Register-TestSharedMemory -Id $a.Id
+        $b = New-SharedMemory -Private -Size 4096
+        Register-TestSharedMemory -Id $b.Id
+
+        $a.Kind | Should -Be 'SystemV' -Because '-Private implies the kind'
+        $a.Key | Should -Be 0
+        $a.Name | Should -BeExactly '0x00000000'
+        $b.Id | Should -Not -Be $a.Id
+        (Get-SysvIpcTable shm -Id $a.Id).key | Should -Be 0
+        (Get-SharedMemory -Id $a.Id).Id | Should -Be $a.Id
+    }
+
+    It 'refuses a size above kernel.shmmax, naming the limit, and accepts shmmax itself' {
+        $limit = 1MB
+        $script = @"
+`$r = [ordered]@{ Shmmax = [long](Get-Content /proc/sys/kernel/shmmax) }
+try { `$null = New-SharedMemory -Key 0x5eed -Size ($limit + 1) -ErrorAction Stop; `$r.Over = 'created' }
+catch { `$r.Over = `$_.FullyQualifiedErrorId; `$r.Message = `$_.Exception.Message }
+`$r.Rows = @(Get-Content /proc/sysvipc/shm | Select-Object -Skip 1).Count
+`$r.AtLimit = (New-SharedMemory -Key 0x5eed -Size $limit).Size
+`$r | ConvertTo-Json -Compress
+"@
+        # The host's kernel.shmmax is usually far beyond memory: lower it in a new IPC namespace (needs
+        # root), whose segments vanish with the child.
+        unshare -i true 2>$null
+        if ($LASTEXITCODE) {
+            Set-ItResult -Skipped -Because 'lowering kernel.shmmax needs a new IPC namespace (unshare -i as root)'
+            return
+        }
+        $launcher = 'unshare', '-i', 'sh', '-c', "sysctl -qw kernel.shmmax=$limit && exec `"`$0`" `"`$@`""
+        $child = Invoke-ChildPwsh -TimeoutSeconds 60 -Launcher $launcher -Script $script
+        $child.ExitCode | Should -Be 0 -Because $child.Error
+        $r = $child.Output | ConvertFrom-Json
+        $r.Shmmax | Should -Be $limit
+        $r.Over | Should -BeExactly 'InsufficientSpace,ShmPS.Commands.NewSharedMemoryCommand'
+        $r.Message | Should -Match 'shmmax'
+        $r.Rows | Should -Be 0 -Because 'nothing is left half-created'
+        $r.AtLimit | Should -Be $limit
+    }
+
+    It 'refuses -HugePages where the system has no free huge pages (HugePagesUnavailable)' {
+        $free = [long]((Get-Content /proc/meminfo | Where-Object { $_ -like 'HugePages_Free:*' }) -split '\s+')[1]
+        if ($free -gt 0) {
+            Set-ItResult -Skipped -Because "this machine has $free free huge pages"
+            return
+        }
+        $key = New-TestKey
+        $record = { New-SharedMemory -Key $key -Size 2MB -HugePages -ErrorAction Stop } |
+            Should -Throw -ErrorId 'HugePagesUnavailable,ShmPS.Commands.NewSharedMemoryCommand' -PassThru
+        $record.CategoryInfo.Category | Should -Be 'ResourceUnavailable'
+        Get-SysvIpcTable shm | Where-Object key -EQ $key | Should -BeNullOrEmpty
+    }
+
+    Context 'ftok keys (-KeyPath)' {
+        BeforeAll {
+            $script:KeyFile = Join-Path ([IO.Path]::GetTempPath()) "shmps-ftok-$PID"
+            Set-Content $KeyFile 'key file'
+            $script:Ftok = Get-NativeTool ftok
+        }
+        AfterAll {
+            Remove-Item $KeyFile -ErrorAction SilentlyContinue
+        }
+
+        It 'uses the key that ftok(3) gives a C program for project id <ProjectId>' -TestCases @(
+            @{ ProjectId = 1 }, @{ ProjectId = 65 }, @{ ProjectId = 255 }
+        ) {
+            $expected = & $Ftok $KeyFile $ProjectId
+            $LASTEXITCODE | Should -Be 0
+            $shm = New-SharedMemory -KeyPath $KeyFile -ProjectId $ProjectId -Size 64
+            try {
+                $shm.Kind | Should -Be 'SystemV'
+                $shm.Name | Should -Be $expected
+            }
+            finally { $shm | Remove-SharedMemory }
+        }
+
+        It 'resolves a relative -KeyPath against the current location' {
+            Push-Location (Split-Path $KeyFile)
+            try {
+                $shm = New-SharedMemory -KeyPath (Split-Path $KeyFile -Leaf) -ProjectId 3 -Size 64
+                $shm.Name | Should -Be (& $Ftok $KeyFile 3)
+                $shm | Remove-SharedMemory
+            }
+            finally { Pop-Location }
+        }
+
+        It 'refuses a missing file with SharedMemoryNotFound and -KeyPath with -Key with KeyConflict' {
+            { New-SharedMemory -KeyPath "$KeyFile.missing" -Size 64 -ErrorAction Stop } |
+                Should -Throw -ErrorId 'SharedMemoryNotFound,ShmPS.Commands.NewSharedMemoryCommand'
+            { New-SharedMemory -KeyPath $KeyFile -Key 0x1234 -Size 64 -ErrorAction Stop } |
+                Should -Throw -ErrorId 'KeyConflict,ShmPS.Commands.NewSharedMemoryCommand'
+        }
+    }
+}
+
+Describe 'New-SharedMemory -Path' -Tag File {
+
+    It 'reserves the blocks of the file unless -Sparse' {
+        $reserved = New-SharedMemory -Path (New-TestPath) -Size 1MB
+        $sparse = New-SharedMemory -Path (New-TestPath) -Size 1MB -Sparse
+        foreach ($shm in $reserved, $sparse) {
+            $stat = Get-FileStat $shm.Path
+            $stat.Size | Should -Be 1MB
+            $shm.Size | Should -Be 1MB
+            $shm.AllocatedBytes | Should -Be $stat.Allocated
+        }
+        $reserved.AllocatedBytes | Should -BeGreaterOrEqual 1MB
+        $sparse.AllocatedBytes | Should -BeLessThan 1MB
+    }
+
+    It 'resolves a relative path against the current location, not the process working directory' {
+        $dir = New-TestDirectory
+        $processCwd = [Environment]::CurrentDirectory
+        $processCwd | Should -Not -Be $dir
+        Push-Location $dir
+        try {
+            $shm = New-SharedMemory -Path 'relative.bin' -Size 64
+            $shm.Path | Should -Be (Join-Path $dir 'relative.bin')
+            Test-Path -LiteralPath (Join-Path $dir 'relative.bin') | Should -BeTrue
+            Test-Path -LiteralPath (Join-Path $processCwd 'relative.bin') | Should -BeFalse
+
+            Write-SharedMemory -Path 'relative.bin' -Value 'here'
+            Read-SharedMemory -Path 'relative.bin' -Count 4 -Encoding utf8 | Should -BeExactly 'here'
+            (Get-SharedMemory -LiteralPath 'relative.bin').Path | Should -Be $shm.Path
+            Remove-SharedMemory -Path 'relative.bin' -Force
+            Test-Path -LiteralPath (Join-Path $dir 'relative.bin') | Should -BeFalse
+        }
+        finally {
+            Pop-Location
+        }
+    }
+
+    It 'resolves a path on a PowerShell drive' {
+        $dir = New-TestDirectory
+        $null = New-PSDrive -Name ShmPSTest -PSProvider FileSystem -Root $dir
+        try {
+            $shm = New-SharedMemory -Path 'ShmPSTest:/drive.bin' -Size 64
+            $shm.Path | Should -Be (Join-Path $dir 'drive.bin')
+            Test-Path -LiteralPath (Join-Path $dir 'drive.bin') | Should -BeTrue
+            (Get-SharedMemory -Path 'ShmPSTest:/*.bin').Path | Should -Be $shm.Path
+        }
+        finally {
+            Remove-PSDrive -Name ShmPSTest
+        }
+    }
+
+    It 'refuses a file that exists (SharedMemoryExists) and leaves it as it was' {
+        $path = New-TestPath
+        $data = New-RandomBytes 300
+        [IO.File]::WriteAllBytes($path, $data)
+        { New-SharedMemory -Path $path -Size 4096 -ErrorAction Stop } |
+            Should -Throw -ErrorId 'SharedMemoryExists,ShmPS.Commands.NewSharedMemoryCommand'
+        ConvertTo-Hex ([IO.File]::ReadAllBytes($path)) | Should -Be (ConvertTo-Hex $data)
+    }
+
+    It 'opens an existing regular file with -Force without truncating or growing it' {
+        $path = New-TestPath
+        $data = New-RandomBytes 5000
+        [IO.File]::WriteAllBytes($path, $data)
+        chmod 640 $path
+        $shm = New-SharedMemory -Path $path -Size 100 -Force -WarningVariable warnings -WarningAction SilentlyContinue
+        $shm.Size | Should -Be 5000
+        (Get-FileStat $path).Size | Should -Be 5000
+        (Get-FileStat $path).Mode | Should -Be '640' -Because 'opening is not creating: the mode stays'
+        ConvertTo-Hex ([IO.File]::ReadAllBytes($path)) | Should -Be (ConvertTo-Hex $data)
+        ConvertTo-Hex $shm.Read(0, 5000) | Should -Be (ConvertTo-Hex $data)
+        $warnings | Should -Not -BeNullOrEmpty -Because 'the size asked for differs'
+    }
+
+    It 'warns when -Force opens a file that belongs to another user' {
+        $path = New-TestPath
+        $null = New-SharedMemory -Path $path -Size 64
+        chown 65534 $path
+        $shm = New-SharedMemory -Path $path -Size 64 -Force -WarningVariable warnings -WarningAction SilentlyContinue
+        $shm.OwnerId | Should -Be 65534
+        $warnings | Should -Not -BeNullOrEmpty -Because 'the size is the same, so the warning is about the owner'
+    }
+
+    It 'refuses a <Type> (Force: <Force>) with <ErrorId> and leaves it' -TestCases $Refused {
+        param($Type, $Force, $ErrorId, $Category)
+        $dir = New-TestDirectory
+        $path = New-NonRegularFile $Type $dir
+        $before = Get-FileStat $path
+        $record = { New-SharedMemory -Path $path -Size 100 -Force:$Force -ErrorAction Stop } |
+            Should -Throw -ErrorId "$ErrorId,ShmPS.Commands.NewSharedMemoryCommand" -PassThru
+        $record.CategoryInfo.Category | Should -Be $Category
+        (Get-FileStat $path).Type | Should -Be $before.Type
+        if ($Type -eq 'symbolic link to a regular file') {
+            ConvertTo-Hex ([IO.File]::ReadAllBytes((Join-Path $dir 'target.bin'))) | Should -Be (ConvertTo-Hex ([byte[]](1..100)))
+        }
+        if ($Type -eq 'dangling symbolic link') {
+            Test-Path -LiteralPath (Join-Path $dir 'missing.bin') | Should -BeFalse -Because 'the link is not followed'
+        }
+    }
+
+    It 'reports a directory that does not exist as a ShmPS error (ObjectNotFound), Sparse: <Sparse>' -TestCases $Reservations {
+        param($Sparse)
+        $path = Join-Path (New-TestPath -Extension '.missing') 'x.bin'
+        $record = { New-SharedMemory -Path $path -Size 4096 -Sparse:$Sparse -ErrorAction Stop } |
+            Should -Throw -PassThru
+        $record.Exception | Should -BeOfType ShmPS.SharedMemoryException
+        $record.FullyQualifiedErrorId | Should -BeLike '*,ShmPS.Commands.NewSharedMemoryCommand'
+        $record.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        Test-Path -LiteralPath (Split-Path $path) | Should -BeFalse
+    }
+
 }

@@ -1,11 +1,28 @@
-BeforeAll { . $PSScriptRoot/common.ps1 }
+# Read-SharedMemory and the read methods: bytes, -OutFile, text, numbers and methods of POSIX objects,
+# ranges past the end of every kind, System V segments (attachments for one operation, kept attachments
+# with Attach()).
+
+BeforeDiscovery {
+    # Ranges past the end of a 3333-byte object of every kind.
+    $script:KindOutOfRange = foreach ($kind in 'Posix', 'SystemV', 'File') {
+        foreach ($range in @(@{ Offset = 3333; Count = 1 }, @{ Offset = 3330; Count = 4 }, @{ Offset = 0; Count = 3334 },
+                @{ Offset = -1; Count = 1 }, @{ Offset = 3237; Count = 97 })) { @{ Kind = $kind } + $range }
+    }
+}
+
+BeforeAll {
+    . $PSScriptRoot/common.ps1
+    $Sysv = Get-NativeTool sysv
+}
+
+AfterAll { Remove-TestSharedMemory }
 
 # Data is written by the C helper (another process, through mmap) so that reading is tested on its own.
 Describe 'Read-SharedMemory' -Tag Posix {
     BeforeAll {
         $posix = Get-NativeTool posix
     }
-    AfterAll { Remove-TestObjects }
+    AfterAll { Remove-TestSharedMemory }
 
     Context 'bytes' {
         BeforeAll {
@@ -336,5 +353,117 @@ Describe 'Read-SharedMemory' -Tag Posix {
             $errors | Should -HaveCount 1
             $errors[0].FullyQualifiedErrorId | Should -BeLike 'OffsetOutOfRange,*'
         }
+    }
+}
+
+Describe 'Read-SharedMemory on every kind' -Tag Posix, SystemV, File {
+    It 'refuses offset <Offset> and count <Count> in a 3333-byte <Kind> object (OffsetOutOfRange) and changes nothing' -TestCases $KindOutOfRange {
+        $shm = New-TestSharedMemory $Kind -Size 3333
+        $shm.Write(0, (New-RandomBytes 3333))
+        $identity = Get-TestIdentity $shm
+        $before = Read-SharedMemory @identity
+        $record = { Read-SharedMemory @identity -Offset $Offset -Count $Count -ErrorAction Stop } |
+            Should -Throw -ErrorId 'OffsetOutOfRange,ShmPS.Commands.ReadSharedMemoryCommand' -PassThru
+        $record.TargetObject.Name | Should -BeExactly $shm.Name
+        if ($Kind -eq 'SystemV') { $record.TargetObject.Id | Should -Be $shm.Id }
+        ConvertTo-Hex (Read-SharedMemory @identity) | Should -Be (ConvertTo-Hex $before)
+        (Get-KernelView $shm).Size | Should -Be 3333 -Because 'a read never grows the object'
+    }
+}
+
+Describe 'Read-SharedMemory -Kind SystemV' -Tag SystemV {
+    BeforeAll {
+        $shm = New-TestSharedMemory SystemV -Size 3333
+    }
+
+    It 'reads by -Id and -Key what a C program wrote' {
+        $data = New-RandomBytes 100
+        $out = & $Sysv write $shm.Id 200 (ConvertTo-Hex $data)
+        $LASTEXITCODE | Should -Be 0 -Because $out
+        ConvertTo-Hex (Read-SharedMemory -Id $shm.Id -Offset 200 -Count 100) | Should -Be (ConvertTo-Hex $data)
+        ConvertTo-Hex (Read-SharedMemory -Key $shm.Key -Offset 200 -Count 100) | Should -Be (ConvertTo-Hex $data)
+    }
+
+    It 'attaches only for the duration of the operation' {
+        $null = Read-SharedMemory -Id $shm.Id -Count 1
+        $after = Get-SharedMemory -Id $shm.Id
+        $after.AttachCount | Should -Be 0
+        $after.LastProcessId | Should -Be $PID
+        $after.LastAttachTime | Should -Not -BeNullOrEmpty
+        $after.LastDetachTime | Should -Not -BeNullOrEmpty
+    }
+
+    It 'reports a segment removed since it was found as SharedMemoryNotFound' {
+        $gone = New-TestSharedMemory SystemV
+        Remove-SharedMemory -Id $gone.Id
+        # EINVAL and EIDRM from shmat mean the segment is gone.
+        { Read-SharedMemory -InputObject $gone -Count 1 -ErrorAction Stop } |
+            Should -Throw -ErrorId 'SharedMemoryNotFound,ShmPS.Commands.ReadSharedMemoryCommand'
+        { Write-SharedMemory -InputObject $gone -Value 1 -ErrorAction Stop } |
+            Should -Throw -ErrorId 'SharedMemoryNotFound,ShmPS.Commands.WriteSharedMemoryCommand'
+    }
+
+}
+
+Describe 'Read-SharedMemory: System V attachments kept by Attach()' -Tag SystemV {
+    BeforeEach {
+        $script:Segment = New-SharedMemory -Kind SystemV -Size 256KB
+    }
+    AfterEach {
+        $Segment.Close()
+        Remove-SharedMemory -Id $Segment.Id -ErrorAction SilentlyContinue
+    }
+
+    It 'counts in the attach count while attached, and not after Detach()' {
+        (Get-SharedMemory -Id $Segment.Id).AttachCount | Should -Be 0
+        $Segment.Attach()
+        $Segment.IsAttached | Should -BeTrue
+        (Get-SharedMemory -Id $Segment.Id).AttachCount | Should -Be 1
+        $Segment.Attach()   # a second Attach() keeps the one attachment
+        (Get-SharedMemory -Id $Segment.Id).AttachCount | Should -Be 1
+        $Segment.Detach()
+        $Segment.IsAttached | Should -BeFalse
+        (Get-SharedMemory -Id $Segment.Id).AttachCount | Should -Be 0
+    }
+
+    It 'reads and writes through the kept attachment, seeing another process at once' {
+        $Segment.Attach()
+        $Segment.WriteInt64(8, 0x1122334455667788)
+        & $Sysv read $Segment.Id 8 8 | Should -Be '8877665544332211'
+        & $Sysv write $Segment.Id 100 'cafe' | Out-Null
+        $LASTEXITCODE | Should -Be 0
+        [Convert]::ToHexString($Segment.Read(100, 2)) | Should -Be 'CAFE'
+    }
+
+    It 'is released by Close(), after which the methods refuse with SharedMemoryClosed, and by Remove-SharedMemory' {
+        $Segment.Attach()
+        $Segment.Close()
+        (Get-SharedMemory -Id $Segment.Id).AttachCount | Should -Be 0
+        try { $Segment.Attach(); throw 'Attach() after Close() worked' } catch { $_.Exception.InnerException.ErrorId | Should -Be 'SharedMemoryClosed' }
+        (Get-SharedMemory -Id $Segment.Id).AttachCount | Should -Be 0
+        $Segment = Get-SharedMemory -Id $Segment.Id
+        $Segment.Attach()
+        $Segment | Remove-SharedMemory
+        # Detached before IPC_RMID: nothing keeps the segment, so it is gone at once.
+        Get-SharedMemory -Id $Segment.Id -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'copies large ranges exactly, with and without a kept attachment (<Mode>)' -TestCases @(
+        @{ Mode = 'per operation' }, @{ Mode = 'kept' }
+    ) {
+        if ($Mode -eq 'kept') { $Segment.Attach() }
+        $data = [byte[]]::new(200KB)
+        [Security.Cryptography.RandomNumberGenerator]::Fill($data)
+        $Segment.Write(1000, $data)
+        $back = $Segment.Read(1000, $data.Length)
+        [Convert]::ToHexString($back) | Should -Be ([Convert]::ToHexString($data))
+        # Another process reads the same bytes at the far end of the range.
+        & $Sysv read $Segment.Id (1000 + $data.Length - 4) 4 | Should -Be ([Convert]::ToHexString($data[-4..-1]))
+    }
+
+    It 'refuses a range past the end with OffsetOutOfRange while attached' {
+        $Segment.Attach()
+        { $Segment.Read(256KB - 2, 4) } | Should -Throw -ExceptionType ([System.Management.Automation.MethodInvocationException])
+        try { $Segment.Read(256KB - 2, 4) } catch { $_.Exception.InnerException.ErrorId | Should -Be 'OffsetOutOfRange' }
     }
 }

@@ -1,4 +1,22 @@
-BeforeAll { . $PSScriptRoot/common.ps1 }
+# Remove-SharedMemory: POSIX names (shm_unlink, with the object living on while open), what every kind
+# shares (removal, -WhatIf), System V segments (IPC_RMID, marked until the last detach, ipcmk and ipcrm)
+# and shared file mappings (deleting a file is High impact).
+
+BeforeDiscovery {
+    $script:EveryKind = 'Posix', 'SystemV', 'File' | ForEach-Object { @{ Kind = $_ } }
+    $script:RemoveConfirmations = @(@{ How = '-Force'; Parameters = @{ Force = $true } }, @{ How = '-Confirm:$false'; Parameters = @{ Confirm = $false } })
+}
+
+BeforeAll {
+    . $PSScriptRoot/common.ps1
+    $Sysv = Get-NativeTool sysv
+
+    function Wait-Gone([int] $Id) {
+        $null = Wait-Until -TimeoutSeconds 2 { -not (Get-SysvIpcTable shm -Id $Id) }
+    }
+}
+
+AfterAll { Remove-TestSharedMemory }
 
 Describe 'Remove-SharedMemory' -Tag Posix {
     BeforeAll {
@@ -8,7 +26,7 @@ Describe 'Remove-SharedMemory' -Tag Posix {
         $name = New-TestName
         New-SharedMemory -Name $name -Size 64 | Out-Null
     }
-    AfterAll { Remove-TestObjects }
+    AfterAll { Remove-TestSharedMemory }
 
     It 'removes an object by name, with or without the leading slash' {
         Remove-SharedMemory -Name $name | Should -BeNullOrEmpty
@@ -85,14 +103,9 @@ Describe 'Remove-SharedMemory' -Tag Posix {
 
     It 'removes only the name: a process that holds the object open keeps using it' {
         Write-SharedMemory -Name $name -Value ([byte[]](0xca, 0xfe, 0xba, 0xbe))
-        $psi = [Diagnostics.ProcessStartInfo]::new($posix)
-        foreach ($a in 'hold', $name, '0', '4') { $psi.ArgumentList.Add($a) }
-        $psi.RedirectStandardInput = $true
-        $psi.RedirectStandardOutput = $true
-        $psi.RedirectStandardError = $true
-        $holder = [Diagnostics.Process]::Start($psi)
+        $holder = Start-TestProcess $posix 'hold', $name, '0', '4' -Ready
         try {
-            $holder.StandardOutput.ReadLine() | Should -Be 'ready'
+            $holder.ReadyLine | Should -Be 'ready'
             Remove-SharedMemory -Name $name
             Test-Path "/dev/shm$name" | Should -BeFalse
             Get-SharedMemory -Name $name -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
@@ -106,7 +119,107 @@ Describe 'Remove-SharedMemory' -Tag Posix {
             $holder.ExitCode | Should -Be 0 -Because $holder.StandardError.ReadToEnd()
         }
         finally {
-            if (-not $holder.HasExited) { $holder.Kill() }
+            Stop-TestProcess $holder
         }
     }
+}
+
+Describe 'Remove-SharedMemory on every kind' -Tag Posix, SystemV, File {
+    It 'removes a <Kind> object, which is then SharedMemoryNotFound' -TestCases $EveryKind {
+        $shm = New-TestSharedMemory $Kind
+        $identity = Get-TestIdentity $shm
+        Remove-SharedMemory @identity -Confirm:$false
+        Test-TestIdentity $identity | Should -BeFalse
+        { Get-SharedMemory @identity -ErrorAction Stop } |
+            Should -Throw -ErrorId 'SharedMemoryNotFound,ShmPS.Commands.GetSharedMemoryCommand'
+    }
+
+    It 'leaves a <Kind> object as it was with -WhatIf' -TestCases $EveryKind {
+        $shm = New-TestSharedMemory $Kind -Size 64
+        $identity = Get-TestIdentity $shm
+        Remove-SharedMemory @identity -WhatIf
+        $shm | Remove-SharedMemory -WhatIf
+        Test-TestIdentity $identity | Should -BeTrue
+        (Get-KernelView $shm).Size | Should -Be 64
+    }
+}
+
+Describe 'Remove-SharedMemory -Kind SystemV' -Tag SystemV {
+    It 'removes a segment that nothing is attached to at once' {
+        $shm = New-TestSharedMemory SystemV
+        Remove-SharedMemory -Key $shm.Key
+        Get-SysvIpcTable shm -Id $shm.Id | Should -BeNullOrEmpty
+        { Get-SharedMemory -Id $shm.Id -ErrorAction Stop } |
+            Should -Throw -ErrorId 'SharedMemoryNotFound,ShmPS.Commands.GetSharedMemoryCommand'
+    }
+
+    It 'removes a segment made by ipcmk by -Id' {
+        $out = ipcmk -M 4096 -p 0640
+        if ($LASTEXITCODE) { throw "ipcmk failed: $out" }
+        $id = [int](-split $out)[-1]
+        Register-TestSharedMemory -Id $id
+        Remove-SharedMemory -Id $id
+        Get-SysvIpcTable shm -Id $id | Should -BeNullOrEmpty
+        Get-IpcsRow $id | Should -BeNullOrEmpty
+    }
+
+    It 'is undone by ipcrm -m for a segment made by ShmPS' {
+        $shm = New-TestSharedMemory SystemV
+        $out = ipcrm -m $shm.Id 2>&1
+        $LASTEXITCODE | Should -Be 0 -Because "$out"
+        { Get-SharedMemory -Id $shm.Id -ErrorAction Stop } |
+            Should -Throw -ErrorId 'SharedMemoryNotFound,ShmPS.Commands.GetSharedMemoryCommand'
+    }
+
+    It 'marks a segment that another process holds; it answers to -Id until the last detach' {
+        $shm = New-TestSharedMemory SystemV -Size 3333
+        $data = New-RandomBytes 3333
+        Write-SharedMemory -Id $shm.Id -Value $data
+        $holder = Start-TestProcess $Sysv 'hold', $shm.Id -Ready
+
+        Remove-SharedMemory -Key $shm.Key
+
+        $marked = Get-SharedMemory -Id $shm.Id
+        $marked.IsMarkedForDeletion | Should -BeTrue
+        $marked.Key | Should -Be 0
+        $marked.Name | Should -BeExactly '0x00000000'
+        $marked.AttachCount | Should -Be 1
+        $row = Get-SysvIpcTable shm -Id $shm.Id
+        $row.key | Should -Be 0
+        [Convert]::ToInt32("$($row.perms)", 8) -band 0x200 | Should -Be 0x200 -Because 'SHM_DEST is set'
+        (Get-IpcsRow $shm.Id).Status | Should -Match 'dest'
+        ConvertTo-Hex (Read-SharedMemory -Id $shm.Id) | Should -Be (ConvertTo-Hex $data)
+        { Get-SharedMemory -Key $shm.Key -ErrorAction Stop } |
+            Should -Throw -ErrorId 'SharedMemoryNotFound,ShmPS.Commands.GetSharedMemoryCommand'
+
+        Stop-TestProcess $holder
+        Wait-Gone $shm.Id
+        Get-SysvIpcTable shm -Id $shm.Id | Should -BeNullOrEmpty
+        { Get-SharedMemory -Id $shm.Id -ErrorAction Stop } |
+            Should -Throw -ErrorId 'SharedMemoryNotFound,ShmPS.Commands.GetSharedMemoryCommand'
+    }
+}
+
+Describe 'Remove-SharedMemory -Path' -Tag File {
+    It 'deletes the file with <How>' -TestCases $RemoveConfirmations {
+        param($Parameters)
+        $path = New-TestPath
+        $null = New-SharedMemory -Path $path -Size 64
+        Remove-SharedMemory -Path $path @Parameters
+        Test-Path -LiteralPath $path | Should -BeFalse
+    }
+
+    It 'leaves the file, with ConfirmationRequired, where the session cannot ask (no -Force or -Confirm:$false)' {
+        # build.ps1 runs Pester in pwsh -NonInteractive: deleting a file is High impact and cannot be confirmed there.
+        if ([Environment]::GetCommandLineArgs() -notcontains '-NonInteractive') {
+            Set-ItResult -Skipped -Because 'this session could prompt'
+            return
+        }
+        $path = New-TestPath
+        $null = New-SharedMemory -Path $path -Size 64
+        { Remove-SharedMemory -Path $path -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ConfirmationRequired,ShmPS.Commands.RemoveSharedMemoryCommand'
+        Test-Path -LiteralPath $path | Should -BeTrue
+    }
+
 }

@@ -1,4 +1,14 @@
+# Resize-SharedMemory: growing, shrinking, -WhatIf and bad input with POSIX objects, growing and
+# shrinking every resizable kind (POSIX objects and shared file mappings), and the refusal for System V
+# segments, whose size is fixed.
+
+BeforeDiscovery {
+    $script:Resizable = 'Posix', 'File' | ForEach-Object { @{ Kind = $_ } }
+}
+
 BeforeAll { . $PSScriptRoot/common.ps1 }
+
+AfterAll { Remove-TestSharedMemory }
 
 Describe 'Resize-SharedMemory' -Tag Posix {
     BeforeAll {
@@ -10,7 +20,7 @@ Describe 'Resize-SharedMemory' -Tag Posix {
         & $posix write $name 0 'a1a2a3a4'
         & $posix write $name 4092 'b1b2b3b4'
     }
-    AfterAll { Remove-TestObjects }
+    AfterAll { Remove-TestSharedMemory }
 
     Context 'growing' {
         It 'grows, reserving the new memory and keeping the data' {
@@ -122,5 +132,49 @@ try { Resize-SharedMemory -Name '$name' -Size 100 } catch { `$_.FullyQualifiedEr
             stat -c '%s' "/dev/shm$name" | Should -Be '8192'
             Test-Path "/dev/shm$missing" | Should -BeFalse
         }
+    }
+}
+
+Describe 'Resize-SharedMemory on every resizable kind' -Tag Posix, File {
+    It 'grows a <Kind> object, reserving the new part, and keeps the data' -TestCases $Resizable {
+        $shm = New-TestSharedMemory $Kind -Size 4096
+        $data = New-RandomBytes 4096
+        $shm.Write(0, $data)
+        $identity = Get-TestIdentity $shm
+        $after = Resize-SharedMemory @identity -Size 1MB -PassThru
+        $after.Size | Should -Be 1MB
+        $after.AllocatedBytes | Should -BeGreaterOrEqual 1MB
+        (Get-FileStat $shm.Path).Size | Should -Be 1MB
+        (Get-FileStat $shm.Path).Allocated | Should -BeGreaterOrEqual 1MB
+        ConvertTo-Hex (Read-SharedMemory @identity -Count 4096) | Should -Be (ConvertTo-Hex $data)
+    }
+
+    It 'grows a <Kind> object without reserving with -Sparse' -TestCases $Resizable {
+        $shm = New-TestSharedMemory $Kind -Size 4096
+        $identity = Get-TestIdentity $shm
+        $after = Resize-SharedMemory @identity -Size 1MB -Sparse -PassThru
+        $after.Size | Should -Be 1MB
+        (Get-FileStat $shm.Path).Size | Should -Be 1MB
+        $after.AllocatedBytes | Should -BeLessThan 1MB
+    }
+
+    It 'shrinks a <Kind> object with -Force, keeping the data before the new end' -TestCases $Resizable {
+        $shm = New-TestSharedMemory $Kind -Size 8192
+        $data = New-RandomBytes 8192
+        $shm.Write(0, $data)
+        $after = Resize-SharedMemory -InputObject $shm -Size 1000 -Force -PassThru
+        $after.Size | Should -Be 1000
+        (Get-FileStat $shm.Path).Size | Should -Be 1000
+        ConvertTo-Hex ([IO.File]::ReadAllBytes($shm.Path)) | Should -Be (ConvertTo-Hex $data[0..999])
+    }
+}
+
+Describe 'Resize-SharedMemory -Kind SystemV' -Tag SystemV {
+    It 'refuses with SystemVResizeNotSupported (InvalidOperation) and keeps the size' {
+        $shm = New-TestSharedMemory SystemV -Size 4096
+        $record = { Resize-SharedMemory -Id $shm.Id -Size 8192 -ErrorAction Stop } |
+            Should -Throw -ErrorId 'SystemVResizeNotSupported,ShmPS.Commands.ResizeSharedMemoryCommand' -PassThru
+        $record.CategoryInfo.Category | Should -Be 'InvalidOperation'
+        (Get-SysvIpcTable shm -Id $shm.Id).size | Should -Be 4096
     }
 }

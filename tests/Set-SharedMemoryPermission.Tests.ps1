@@ -1,4 +1,14 @@
+# Set-SharedMemoryPermission: modes, owners and groups of POSIX objects (as stat shows them), and mode,
+# owner and group of every kind (fchmod/fchown, or IPC_SET for System V). Whether another user is then
+# held to them is in Security.Tests.ps1.
+
+BeforeDiscovery {
+    $script:EveryKind = 'Posix', 'SystemV', 'File' | ForEach-Object { @{ Kind = $_ } }
+}
+
 BeforeAll { . $PSScriptRoot/common.ps1 }
+
+AfterAll { Remove-TestSharedMemory }
 
 Describe 'Set-SharedMemoryPermission' -Tag Posix {
     BeforeAll {
@@ -11,7 +21,7 @@ Describe 'Set-SharedMemoryPermission' -Tag Posix {
         $name = New-TestName
         New-SharedMemory -Name $name -Size 10 | Out-Null
     }
-    AfterAll { Remove-TestObjects }
+    AfterAll { Remove-TestSharedMemory }
 
     It 'sets -Mode <Mode> (<Type>) exactly' -TestCases @(
         @{ Mode = '0640'; Type = 'octal string'; Octal = '640' }
@@ -122,5 +132,21 @@ Describe 'Set-SharedMemoryPermission' -Tag Posix {
         $errors | Should -HaveCount 1
         $errors[0].FullyQualifiedErrorId | Should -BeLike 'SharedMemoryNotFound,*'
         stat -c '%a' "/dev/shm$name" | Should -Be '640'
+    }
+}
+
+Describe 'Set-SharedMemoryPermission on every kind' -Tag Posix, SystemV, File {
+    It 'changes mode, owner and group of a <Kind> object' -TestCases $EveryKind {
+        $shm = New-TestSharedMemory $Kind -Mode 0600
+        $identity = Get-TestIdentity $shm
+        $after = Set-SharedMemoryPermission @identity -Mode 0604 -Owner 65534 -Group 65534 -PassThru
+        $view = Get-KernelView $shm
+        $view.Mode | Should -Be '604'
+        $view.Uid | Should -Be 65534
+        $view.Gid | Should -Be 65534
+        if ($Kind -eq 'SystemV') { (Get-SysvIpcTable shm -Id $shm.Id).cuid | Should -Be ([long](id -u)) -Because 'IPC_SET leaves the creator' }
+        $after.Permissions | Should -BeExactly 'rw----r--'
+        $after.OwnerId | Should -Be 65534
+        $after.GroupId | Should -Be 65534
     }
 }

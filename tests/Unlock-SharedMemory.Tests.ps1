@@ -10,11 +10,11 @@ BeforeAll {
 
 Describe 'Unlock-SharedMemory' -Tag 'Lock' {
     AfterEach {
-        Stop-LockProcesses
+        Stop-TestProcess
     }
 
     AfterAll {
-        Remove-LockTargets
+        Remove-TestSharedMemory
     }
 
     Context 'lock objects' {
@@ -156,8 +156,8 @@ Describe 'Unlock-SharedMemory' -Tag 'Lock' {
             $prefix = New-TestName
             $a = New-SharedMemory -Name "$prefix-a" -Size 4096
             $b = New-SharedMemory -Name "$prefix-b" -Size 4096
-            $LockTargets.Add($a)
-            $LockTargets.Add($b)
+            Register-TestSharedMemory -InputObject $a
+            Register-TestSharedMemory -InputObject $b
             $locks = Lock-SharedMemory -Name "$prefix-*"
             $locks.Count | Should -Be 2
             Unlock-SharedMemory -Name "$prefix-*"

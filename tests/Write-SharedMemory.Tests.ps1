@@ -1,4 +1,23 @@
-BeforeAll { . $PSScriptRoot/common.ps1 }
+# Write-SharedMemory and the write methods: values, bad offsets and -InputFile with POSIX objects (read
+# back by a C program), bytes, text and numbers and ranges past the end in every kind, System V segments
+# read by a C program, and -Flush for shared file mappings.
+
+BeforeDiscovery {
+    $script:EveryKind = 'Posix', 'SystemV', 'File' | ForEach-Object { @{ Kind = $_ } }
+    # Ranges past the end of a 3333-byte object of every kind.
+    $script:KindOutOfRange = foreach ($kind in 'Posix', 'SystemV', 'File') {
+        foreach ($range in @(@{ Offset = 3333; Count = 1 }, @{ Offset = 3330; Count = 4 }, @{ Offset = 0; Count = 3334 },
+                @{ Offset = -1; Count = 1 }, @{ Offset = 3237; Count = 97 })) { @{ Kind = $kind } + $range }
+    }
+}
+
+BeforeAll {
+    . $PSScriptRoot/common.ps1
+    $Sysv = Get-NativeTool sysv
+    $Filemap = Get-NativeTool filemap
+}
+
+AfterAll { Remove-TestSharedMemory }
 
 # What was written is read back by the C helper (another process, through mmap), as hex.
 Describe 'Write-SharedMemory' -Tag Posix {
@@ -10,7 +29,7 @@ Describe 'Write-SharedMemory' -Tag Posix {
     BeforeEach {
         & $posix write $name 0 ('00' * 64)
     }
-    AfterAll { Remove-TestObjects }
+    AfterAll { Remove-TestSharedMemory }
 
     Context 'values' {
         It 'writes a byte[] at -Offset' {
@@ -192,5 +211,73 @@ Describe 'Write-SharedMemory' -Tag Posix {
             Write-SharedMemory -Name $name -InputFile (Join-Path $dir 'small.bin') -WhatIf
             & $posix read $name 0 4 | Should -Be '00000000'
         }
+    }
+}
+
+Describe 'Write-SharedMemory on every kind' -Tag Posix, SystemV, File {
+    It 'writes and reads bytes, text and numbers in a <Kind> object' -TestCases $EveryKind {
+        $shm = New-TestSharedMemory $Kind -Size 4096
+        $identity = Get-TestIdentity $shm
+        $bytes = New-RandomBytes 32
+        $number = [long][Security.Cryptography.RandomNumberGenerator]::GetInt32([int]::MaxValue) * 3
+        Write-SharedMemory @identity -Offset 100 -Value $bytes
+        Write-SharedMemory @identity -Offset 200 -Value 'grüße'
+        Write-SharedMemory @identity -Offset 300 -Value $number -As Int64
+
+        # What another reader sees: the file's bytes, or the bytes of a new attachment for System V.
+        $file = if ($Kind -eq 'SystemV') { $shm.Read(0, 4096) } else { [IO.File]::ReadAllBytes($shm.Path) }
+        ConvertTo-Hex $file[100..131] | Should -Be (ConvertTo-Hex $bytes)
+        [Text.Encoding]::UTF8.GetString($file, 200, 7) | Should -BeExactly 'grüße'
+        [BitConverter]::ToInt64($file, 300) | Should -Be $number
+
+        ConvertTo-Hex (Read-SharedMemory @identity -Offset 100 -Count 32) | Should -Be (ConvertTo-Hex $bytes)
+        Read-SharedMemory @identity -Offset 200 -Encoding utf8 | Should -BeExactly 'grüße'
+        Read-SharedMemory @identity -Offset 300 -Count 1 -As Int64 | Should -Be $number
+    }
+
+    It 'refuses offset <Offset> and count <Count> in a 3333-byte <Kind> object (OffsetOutOfRange), writing nothing and not growing it' -TestCases $KindOutOfRange {
+        $shm = New-TestSharedMemory $Kind -Size 3333
+        $identity = Get-TestIdentity $shm
+        $before = Read-SharedMemory @identity
+        { Write-SharedMemory @identity -Offset $Offset -Value (New-RandomBytes $Count) -ErrorAction Stop } |
+            Should -Throw -ErrorId 'OffsetOutOfRange,ShmPS.Commands.WriteSharedMemoryCommand'
+        ConvertTo-Hex (Read-SharedMemory @identity) | Should -Be (ConvertTo-Hex $before)
+        (Get-KernelView $shm).Size | Should -Be 3333
+    }
+}
+
+Describe 'Write-SharedMemory -Kind SystemV' -Tag SystemV {
+    BeforeAll {
+        $shm = New-TestSharedMemory SystemV -Size 3333
+    }
+
+    It 'writes what a C program reads' {
+        $data = New-RandomBytes 77
+        Write-SharedMemory -Key $shm.Key -Offset (3333 - 77) -Value $data
+        $out = & $Sysv read $shm.Id (3333 - 77) 77
+        $LASTEXITCODE | Should -Be 0 -Because $out
+        $out | Should -Be (ConvertTo-Hex $data)
+    }
+}
+
+Describe 'Write-SharedMemory -Path' -Tag File {
+    It 'keeps what was written with -Flush and Flush(): a new pwsh and a C program read it from the file' {
+        $path = New-TestPath
+        $shm = New-SharedMemory -Path $path -Size 8192
+        $first = New-RandomBytes 4096
+        $second = New-RandomBytes 4096
+        Write-SharedMemory -LiteralPath $path -Value $first -Flush
+        $shm.Write(4096, $second)
+        $shm.Flush()
+        $shm.Close()
+        $expected = ConvertTo-Hex ($first + $second)
+
+        $child = Invoke-ChildPwsh "[Convert]::ToHexString((Read-SharedMemory -LiteralPath '$path')).ToLowerInvariant()"
+        $child.ExitCode | Should -Be 0 -Because $child.Error
+        $child.Output.Trim() | Should -Be $expected
+
+        $c = & $Filemap read $path 0 8192
+        $LASTEXITCODE | Should -Be 0 -Because "$c"
+        $c | Should -Be $expected
     }
 }

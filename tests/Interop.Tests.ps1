@@ -5,8 +5,12 @@ BeforeDiscovery {
 
 BeforeAll { . $PSScriptRoot/common.ps1 }
 
-# Data written by ShmPS is read byte for byte by other programs, and the other way round: a C program
-# (tests/native/posix.c, through mmap) and Python's multiprocessing.shared_memory.
+AfterAll { Remove-TestSharedMemory }
+
+# Data written by ShmPS is read byte for byte by other programs, and the other way round: C programs
+# (tests/native/posix.c through mmap, tests/native/filemap.c through a MAP_SHARED file mapping) and
+# Python's multiprocessing.shared_memory. System V segments are shared with C programs and util-linux in
+# the cmdlet files (Read-, Write-, Get- and Remove-SharedMemory.Tests.ps1, -Kind SystemV).
 Describe 'POSIX interoperability with C' -Tag Posix, Interop {
     BeforeAll {
         $posix = Get-NativeTool posix
@@ -17,7 +21,7 @@ Describe 'POSIX interoperability with C' -Tag Posix, Interop {
         $name = New-TestName
         $shm = New-SharedMemory -Name $name -Size 300
     }
-    AfterAll { Remove-TestObjects }
+    AfterAll { Remove-TestSharedMemory }
 
     It 'C reads every byte value that Write-SharedMemory wrote' {
         Write-SharedMemory -Name $name -Offset 7 -Value $all
@@ -107,7 +111,7 @@ shm.close()
         $bare = $name.TrimStart('/')
         New-SharedMemory -Name $name -Size 300 | Out-Null
     }
-    AfterAll { Remove-TestObjects }
+    AfterAll { Remove-TestSharedMemory }
 
     It 'Python opens the object by its name without the slash and sees its size' {
         python3 -c $python size $bare | Should -Be '300'
@@ -134,5 +138,27 @@ shm.close()
         [Convert]::ToHexString((Read-SharedMemory -Name $other -Count 5)) | Should -Be '0102030400'
         Remove-SharedMemory -Name $other
         Test-Path "/dev/shm$other" | Should -BeFalse
+    }
+}
+
+Describe 'File interoperability with C' -Tag File, Interop {
+    BeforeAll {
+        $Filemap = Get-NativeTool filemap
+    }
+
+    It 'sees at once what a C program writes through its MAP_SHARED mapping, and the reverse' {
+        $path = New-TestPath
+        $null = New-SharedMemory -Path $path -Size 8192
+        $mapper = Start-TestProcess $Filemap 'serve', $path -Ready
+        $mapper.ReadyLine | Should -Be 'ready 8192'
+
+        $fromC = New-RandomBytes 256
+        Send-ProcessCommand $mapper "w 1000 $(ConvertTo-Hex $fromC)" | Should -Be 'ok'
+        ConvertTo-Hex (Read-SharedMemory -LiteralPath $path -Offset 1000 -Count 256) | Should -Be (ConvertTo-Hex $fromC)
+
+        $fromShmPS = New-RandomBytes 256
+        Write-SharedMemory -LiteralPath $path -Offset 5000 -Value $fromShmPS
+        Send-ProcessCommand $mapper 'r 5000 256' | Should -Be (ConvertTo-Hex $fromShmPS)
+        Stop-TestProcess $mapper
     }
 }
