@@ -19,7 +19,6 @@ BeforeDiscovery {
 
 BeforeAll {
     . $PSScriptRoot/common.ps1
-    . $PSScriptRoot/Processes.ps1
     $script:HostRid = if ([Runtime.InteropServices.RuntimeInformation]::OSArchitecture -eq 'Arm64') { 'linux-arm64' } else { 'linux-x64' }
     $script:ModuleBase = Split-Path $ModulePath -Parent
     $script:Guard = [ShmPS.SharedMemory].Assembly.GetType('ShmPS.Native.Guard', $true)
