@@ -86,7 +86,7 @@ if (-not `$guard.GetProperty('IsAvailable').GetValue(`$null)) { throw `$guard.Ge
 "@
 
     function New-TestFile {
-        <# A path in /dev/shm that Remove-TestObjects cleans up. #>
+        <# A path in /dev/shm that Remove-TestSharedMemory cleans up. #>
         Join-Path '/dev/shm' (New-TestName).TrimStart('/')
     }
 
@@ -105,7 +105,7 @@ if (-not `$guard.GetProperty('IsAvailable').GetValue(`$null)) { throw `$guard.Ge
 }
 
 AfterAll {
-    Remove-TestObjects
+    Remove-TestSharedMemory
 }
 
 Describe 'Guarded copy' -Tag Guard {

@@ -716,7 +716,7 @@ $r.Start = Read-SharedMemory -InputObject $shm -Encoding utf8
 try { Write-SharedMemory -InputObject $shm -Offset 512KB -Value ([byte[]]::new(100KB)); $r.Past = 'written' } catch { $r.Past = Get-ErrorId $_ }
 try { Write-SharedMemory -InputObject $shm -Offset 0 -Value ([byte[]]::new(200KB)); $r.Fill = 'written' } catch { $r.Fill = Get-ErrorId $_ }
 try { $shm.Write(900KB, [byte[]]::new(100KB)); $r.Method = 'written' } catch { $r.Method = Get-ErrorId $_ }
-try { $shm.WriteInt64(1MB - 8, 1); $r.MethodInt64 = 'written' } catch { $r.MethodInt64 = Get-ErrorId $_ }
+try { $shm.WriteInt64(1MB - 8, 1); $r.MethodInt64 = 'written'; $r.ReadBack = [BitConverter]::ToInt64([IO.File]::ReadAllBytes('/dev/shm/shmps-test-sparse'), 1MB - 8) } catch { $r.MethodInt64 = Get-ErrorId $_ }
 try { Resize-SharedMemory -InputObject $shm -Size 2MB; $r.Grow = 'resized' } catch { $r.Grow = Get-ErrorId $_ }
 $r.Size = (Get-SharedMemory -Name /shmps-test-sparse).Size
 $r.Tail = (Read-SharedMemory -InputObject $shm -Offset (1MB - 16)).Length
@@ -732,7 +732,10 @@ $r | ConvertTo-Json -Compress
             $r.Past | Should -Be 'InsufficientSpace'
             $r.Fill | Should -Be 'InsufficientSpace'
             $r.Method | Should -Be 'InsufficientSpace' -Because 'methods report kernel errors as cmdlets do'
-            $r.MethodInt64 | Should -Be 'InsufficientSpace'
+            # Through a mapping, the kernel may find this one page after the failures above (tmpfs returns
+            # pages that a failed write allocated); then the value must really be there.
+            $r.MethodInt64 | Should -BeIn 'InsufficientSpace', 'written'
+            if ($r.MethodInt64 -eq 'written') { $r.ReadBack | Should -Be 1 }
             $r.Grow | Should -Be 'InsufficientSpace'
             $r.Size | Should -Be 1MB -Because 'a refused grow keeps the size'
             $r.Tail | Should -Be 16

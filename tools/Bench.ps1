@@ -43,7 +43,7 @@ param(
 
     # Sections to run (all by default).
     [ValidateSet('Bulk', 'SmallCmdlet', 'SmallMethod', 'CreateRemove', 'Listing', 'InputFile', 'Lock')]
-    [string[]] $Section = @('Bulk', 'SmallCmdlet', 'SmallMethod', 'CreateRemove', 'Listing', 'InputFile', 'Lock'),
+    [string[]] $Section = @('Bulk', 'SmallCmdlet', 'SmallMethod', 'Stress', 'CreateRemove', 'Listing', 'InputFile', 'Lock'),
 
     # Internal: this process is a child that runs one part and writes its rows to -ResultPath.
     [ValidateSet('Listing', 'InputFile')]
@@ -380,17 +380,24 @@ function Invoke-ChildBench {
 #region Sections
 
 function Invoke-BulkSection {
-    Write-Host 'Bulk: one 256 MiB write and read per kind, against Buffer.BlockCopy' -ForegroundColor Cyan
-    $size = 256MB
+    Write-Host 'Bulk: 64 MiB per kind; methods against Buffer.BlockCopy, cmdlets against File.WriteAllBytes/ReadAllBytes on /dev/shm' -ForegroundColor Cyan
+    $size = 64MB
     $src = [byte[]]::new($size)
     $dst = [byte[]]::new($size)
     [Random]::new(1).NextBytes($src)
+    [Buffer]::BlockCopy($src, 0, $dst, 0, $size) # touch the destination's pages, as the objects' are touched below
+    $file = New-BenchFile '/dev/shm' 'bulk-file' $size
     $objects = [ordered]@{}
     $i = 0
     foreach ($kind in 'Posix', 'SystemV', 'File') {
         $objects[$kind] = New-BenchObject -Kind $kind -Tag 'bulk' -Size $size -KeyIndex (0x100 + $i++)
+        $objects[$kind].Write(0, $src) # pages already touched: the measure is the copy, not first-touch faults
     }
-    $blocks = [ordered]@{ 'BlockCopy' = { [Buffer]::BlockCopy($src, 0, $dst, 0, $src.Length) }.GetNewClosure() }
+    $blocks = [ordered]@{
+        'BlockCopy' = { [Buffer]::BlockCopy($src, 0, $dst, 0, $src.Length) }.GetNewClosure()
+        'WriteAllBytes' = { [System.IO.File]::WriteAllBytes($file, $src) }.GetNewClosure()
+        'ReadAllBytes' = { $null = [System.IO.File]::ReadAllBytes($file) }.GetNewClosure()
+    }
     foreach ($kind in $objects.Keys) {
         $o = $objects[$kind]
         $blocks["$kind Write-SharedMemory"] = { Write-SharedMemory -InputObject $o -Value $src }.GetNewClosure()
@@ -398,24 +405,16 @@ function Invoke-BulkSection {
         $blocks["$kind .Write"] = { $o.Write(0, $src) }.GetNewClosure()
         $blocks["$kind .Read"] = { $null = $o.Read(0, $dst, 0, $dst.Length) }.GetNewClosure()
     }
-    # A script that wants speed from a System V segment keeps it attached: $obj.Attach().
-    $attached = New-BenchObject -Kind SystemV -Tag 'bulk-attached' -Size $size -KeyIndex (0x100 + $i++)
-    $attached.Attach()
-    $blocks['SystemV Attach() .Write'] = { $attached.Write(0, $src) }.GetNewClosure()
-    $blocks['SystemV Attach() .Read'] = { $null = $attached.Read(0, $dst, 0, $dst.Length) }.GetNewClosure()
     $m = Measure-Interleaved $blocks
-    foreach ($op in '.Write', '.Read') {
-        Add-Row -Section Bulk -Measure "SystemV after `$obj.Attach(): `$obj$op(0, buf) 256 MiB" -ShmPS $m["SystemV Attach() $op"] `
-            -Baseline $m['BlockCopy'] -BaselineName 'BlockCopy 256 MiB' -Compare Throughput -Target 0.8 -Bytes $size
-    }
-    $attached.Dispose()
     foreach ($kind in $objects.Keys) {
-        foreach ($op in 'Write-SharedMemory', 'Read-SharedMemory', '.Write', '.Read') {
-            $isMethod = $op.StartsWith('.')
-            $label = if ($isMethod) { "`$obj$op(0, buf) 256 MiB" } else { "$op 256 MiB" }
-            Add-Row -Section Bulk -Measure "$kind $label" -ShmPS $m["$kind $op"] -Baseline $m['BlockCopy'] `
-                -BaselineName 'BlockCopy 256 MiB' -Compare Throughput -Target ($isMethod ? 0.8 : 0.5) -Bytes $size
+        foreach ($op in '.Write', '.Read') {
+            Add-Row -Section Bulk -Measure "$kind `$obj$op(0, buf) 64 MiB" -ShmPS $m["$kind $op"] -Baseline $m['BlockCopy'] `
+                -BaselineName 'BlockCopy 64 MiB' -Compare Throughput -Target 0.8 -Bytes $size
         }
+        Add-Row -Section Bulk -Measure "$kind Write-SharedMemory 64 MiB" -ShmPS $m["$kind Write-SharedMemory"] -Baseline $m['WriteAllBytes'] `
+            -BaselineName 'File.WriteAllBytes /dev/shm 64 MiB' -Compare Time -Target 1.0 -Operations 1
+        Add-Row -Section Bulk -Measure "$kind Read-SharedMemory 64 MiB" -ShmPS $m["$kind Read-SharedMemory"] -Baseline $m['ReadAllBytes'] `
+            -BaselineName 'File.ReadAllBytes /dev/shm 64 MiB' -Compare Time -Target 1.0 -Operations 1
     }
     foreach ($o in $objects.Values) { $o.Dispose() }
     Invoke-Cleanup
@@ -458,52 +457,96 @@ function Invoke-SmallCmdletSection {
 }
 
 function Invoke-SmallMethodSection {
-    Write-Host 'Small method I/O: 100,000 8-byte writes and reads, against RandomAccess on a handle opened once' -ForegroundColor Cyan
+    Write-Host 'Small method I/O: 100,000 WriteInt64/ReadInt64, against a MemoryMappedFile view accessor on the same object' -ForegroundColor Cyan
     $n = 100000
-    $buffer = [byte[]](1..8)
-    $handles = @{}
-    foreach ($dir in '/dev/shm', '/tmp') {
-        $path = New-BenchFile $dir 'randomaccess' 4096
-        $h = [System.IO.File]::OpenHandle($path, 'Open', 'ReadWrite')
-        Register-Cleanup ({ $h.Dispose() }.GetNewClosure())
-        $handles[$dir] = $h
-    }
     $objects = [ordered]@{}
     $i = 0
     foreach ($kind in 'Posix', 'SystemV', 'File') {
-        $objects[$kind] = New-BenchObject -Kind $kind -Tag 'method' -Size 4096 -KeyIndex (0x300 + $i++)
+        $objects[$kind] = New-BenchObject -Kind $kind -Tag 'method' -Size 1MB -KeyIndex (0x300 + $i++)
+    }
+    # .NET's own mapped peer: a view accessor over the object's file (a System V segment has no file: its
+    # baseline maps a /dev/shm file of the same size).
+    $accessors = [ordered]@{}
+    foreach ($kind in $objects.Keys) {
+        $path = if ($objects[$kind].PSObject.Properties['Path']) { $objects[$kind].Path } else { New-BenchFile '/dev/shm' 'accessor' 1MB }
+        $stream = [System.IO.FileStream]::new($path, 'Open', 'ReadWrite', 'ReadWrite')
+        $mmf = [System.IO.MemoryMappedFiles.MemoryMappedFile]::CreateFromFile($stream, [NullString]::Value, 0, 'ReadWrite', 'None', $false)
+        $acc = $mmf.CreateViewAccessor()
+        Register-Cleanup ({ $acc.Dispose(); $mmf.Dispose() }.GetNewClosure())
+        $accessors[$kind] = $acc
     }
     $blocks = [ordered]@{}
-    foreach ($dir in $handles.Keys) {
-        $h = $handles[$dir]
-        $blocks["RandomAccess.Write $dir"] = { foreach ($i in 1..$n) { [System.IO.RandomAccess]::Write($h, $buffer, 0) } }.GetNewClosure()
-        $blocks["RandomAccess.Read $dir"] = { foreach ($i in 1..$n) { $null = [System.IO.RandomAccess]::Read($h, $buffer, 0) } }.GetNewClosure()
-    }
     foreach ($kind in $objects.Keys) {
         $o = $objects[$kind]
-        $blocks["$kind .Write"] = { foreach ($i in 1..$n) { $o.Write(0, $buffer) } }.GetNewClosure()
-        $blocks["$kind .Read"] = { foreach ($i in 1..$n) { $null = $o.Read(0, $buffer, 0, 8) } }.GetNewClosure()
+        $acc = $accessors[$kind]
+        $blocks["$kind accessor.Write"] = { for ($i = 0; $i -lt $n; $i++) { $acc.Write(64, [long]$i) } }.GetNewClosure()
+        $blocks["$kind accessor.ReadInt64"] = { for ($i = 0; $i -lt $n; $i++) { $null = $acc.ReadInt64(64) } }.GetNewClosure()
+        $blocks["$kind .WriteInt64"] = { for ($i = 0; $i -lt $n; $i++) { $o.WriteInt64(64, $i) } }.GetNewClosure()
+        $blocks["$kind .ReadInt64"] = { for ($i = 0; $i -lt $n; $i++) { $null = $o.ReadInt64(64) } }.GetNewClosure()
     }
-    $attached = New-BenchObject -Kind SystemV -Tag 'method-attached' -Size 4096 -KeyIndex (0x300 + $i++)
-    $attached.Attach()
-    $blocks['SystemV Attach() .Write'] = { foreach ($i in 1..$n) { $attached.Write(0, $buffer) } }.GetNewClosure()
-    $blocks['SystemV Attach() .Read'] = { foreach ($i in 1..$n) { $null = $attached.Read(0, $buffer, 0, 8) } }.GetNewClosure()
     $m = Measure-Interleaved $blocks
-    Add-Row -Section SmallMethod -Measure "SystemV after `$obj.Attach(): 100,000 x `$obj.Write(0, byte[8])" -ShmPS $m['SystemV Attach() .Write'] `
-        -Baseline $m['RandomAccess.Write /dev/shm'] -BaselineName 'RandomAccess.Write (/dev/shm)' -Compare Time -Target 1.5 -Operations $n
-    Add-Row -Section SmallMethod -Measure "SystemV after `$obj.Attach(): 100,000 x `$obj.Read(0, buf, 0, 8)" -ShmPS $m['SystemV Attach() .Read'] `
-        -Baseline $m['RandomAccess.Read /dev/shm'] -BaselineName 'RandomAccess.Read (/dev/shm)' -Compare Time -Target 1.5 -Operations $n
-    $attached.Dispose()
     foreach ($kind in $objects.Keys) {
-        # The baseline file lives where the kind's data lives: tmpfs for POSIX and System V, disk for File.
-        $dir = $kind -eq 'File' ? '/tmp' : '/dev/shm'
-        Add-Row -Section SmallMethod -Measure "$kind 100,000 x `$obj.Write(0, byte[8])" -ShmPS $m["$kind .Write"] -Baseline $m["RandomAccess.Write $dir"] `
-            -BaselineName "RandomAccess.Write ($dir)" -Compare Time -Target 1.5 -Operations $n
-        Add-Row -Section SmallMethod -Measure "$kind 100,000 x `$obj.Read(0, buf, 0, 8)" -ShmPS $m["$kind .Read"] -Baseline $m["RandomAccess.Read $dir"] `
-            -BaselineName "RandomAccess.Read ($dir)" -Compare Time -Target 1.5 -Operations $n
+        Add-Row -Section SmallMethod -Measure "$kind 100,000 x `$obj.WriteInt64(64, `$i)" -ShmPS $m["$kind .WriteInt64"] -Baseline $m["$kind accessor.Write"] `
+            -BaselineName 'MemoryMappedFile accessor .Write(64, [long]$i)' -Compare Time -Target 1.5 -Operations $n
+        Add-Row -Section SmallMethod -Measure "$kind 100,000 x `$obj.ReadInt64(64)" -ShmPS $m["$kind .ReadInt64"] -Baseline $m["$kind accessor.ReadInt64"] `
+            -BaselineName 'MemoryMappedFile accessor .ReadInt64(64)' -Compare Time -Target 1.5 -Operations $n
     }
     foreach ($o in $objects.Values) { $o.Dispose() }
     Invoke-Cleanup
+}
+
+function Invoke-StressSection {
+    Write-Host 'Stress: another process truncates and regrows the object without pause while 100,000 mixed operations run' -ForegroundColor Cyan
+    $exe = "/tmp/$Prefix-posix"
+    & gcc -O2 -o $exe (Join-Path $PSScriptRoot '../tests/native/posix.c') -lrt
+    if ($LASTEXITCODE) { Add-SkippedRow -Section Stress -Measure 'truncate and regrow' -Reason 'gcc is not available'; return }
+    Register-Cleanup ({ Remove-Item -LiteralPath $exe -Force -ErrorAction SilentlyContinue }.GetNewClosure())
+    $o = New-BenchObject -Kind Posix -Tag 'stress' -Size 1MB -KeyIndex 0x700
+    $loop = Start-Process $exe -ArgumentList 'shrink-loop', $o.Name, 0, 1048576 -PassThru
+    try {
+        $script = @"
+Import-Module '$ModulePath'
+`$o = Get-SharedMemory -Name '$($o.Name)'
+`$ids = @{}
+`$buffer = [byte[]]::new(4096)
+for (`$i = 0; `$i -lt 100000; `$i++) {
+    try {
+        switch (`$i % 10) {
+            0 { `$o.WriteInt64((`$i % 1000) * 8, `$i) }
+            1 { `$null = `$o.ReadInt64((`$i % 1000) * 8) }
+            2 { `$o.Write(`$i % 1000000, `$buffer, 0, 100) }
+            3 { `$null = `$o.Read(`$i % 1000000, `$buffer, 0, 4096) }
+            4 { if (`$i % 1000 -eq 4) { Write-SharedMemory -InputObject `$o -Offset 1000 -Value ([byte[]](1..64)) } else { `$null = `$o.ReadByte(`$i % 1048576) } }
+            5 { if (`$i % 1000 -eq 5) { `$null = Read-SharedMemory -InputObject `$o -Count 300KB } else { `$o.WriteByte(`$i % 1048576, 7) } }
+            default { `$null = `$o.ReadDouble(`$i % 100000) }
+        }
+        `$ids['ok']++
+    }
+    catch {
+        `$e = `$_.Exception; while (`$e -and -not `$e.PSObject.Properties['ErrorId']) { `$e = `$e.InnerException }
+        `$id = if (`$e) { `$e.ErrorId } else { `$_.Exception.GetType().Name }
+        `$ids[`$id]++
+    }
+}
+`$ids | ConvertTo-Json -Compress
+"@
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $out = & $Pwsh -NoProfile -NonInteractive -Command $script
+        $exit = $LASTEXITCODE
+        $watch.Stop()
+    }
+    finally {
+        if (-not $loop.HasExited) { $loop.Kill() }
+        $loop.WaitForExit()
+        $o.Dispose()
+        Invoke-Cleanup
+    }
+    $ids = try { ($out | Select-Object -Last 1) | ConvertFrom-Json -AsHashtable } catch { @{} }
+    $other = @($ids.Keys | Where-Object { $_ -notin 'ok', 'OffsetOutOfRange', 'SharedMemoryNotFound' })
+    $text = 'exit {0}; {1}' -f $exit, (($ids.GetEnumerator() | Sort-Object Key | ForEach-Object { "$($_.Key) $($_.Value)" }) -join ', ')
+    Add-SpecialRow -Section Stress -Measure 'Posix 100,000 mixed methods and cmdlets while another process truncates to 0 and regrows' `
+        -BaselineName 'none' -ShmPSText $text -BaselineText "$([math]::Round($watch.Elapsed.TotalSeconds, 1)) s" -Ratio 0 `
+        -Target '0 crashes; errors only OffsetOutOfRange or SharedMemoryNotFound' -Pass ($exit -eq 0 -and $other.Count -eq 0 -and $ids['ok'] -gt 0)
 }
 
 function Invoke-CreateRemoveSection {
@@ -826,6 +869,7 @@ $report = [ordered]@{
     Machine     = Get-MachineInfo
     LoadAverage = [ordered]@{ Start = $loadStart; End = Get-LoadAverage }
     Repetitions = $Repetitions
+    DataPath    = [ShmPS.SharedMemory]::DataPath
     Method      = 'Median of the timed rounds after one warm-up round; baseline and ShmPS interleaved in each round; full GC before every sample. Ratio: time measures ShmPS/baseline time, throughput measures ShmPS/baseline throughput.'
     Placement   = [ordered]@{
         Posix     = '/dev/shm (tmpfs)'

@@ -18,6 +18,10 @@ internal static class ValueEncoder
 
     public static byte[] ToBytes(object? value, SharedMemoryNumberType? type, Encoding? encoding)
     {
+        if ((value is PSObject pso ? pso.BaseObject : value) is byte[] bytes)
+        {
+            return bytes; // the common case for large data: no copy
+        }
         var output = new List<byte>();
         Append(output, value, type, encoding ?? Encoding.UTF8, depth: 0, new HashSet<object>(ReferenceEqualityComparer.Instance));
         return output.ToArray();

@@ -81,6 +81,11 @@ internal static unsafe partial class Guard
     private static string Load(out delegate* unmanaged[SuppressGCTransition]<void*, void*, nuint, int> copy)
     {
         copy = null;
+        // The system-call path on request: for a comparison, or where a signal handler must not be installed.
+        if (Environment.GetEnvironmentVariable("SHMPS_DATA_PATH") is "syscall")
+        {
+            return "no guarded copy: SHMPS_DATA_PATH=syscall asks for the system-call path";
+        }
         string? rid = RuntimeInformation.ProcessArchitecture switch
         {
             Architecture.X64 => "linux-x64",
