@@ -42,7 +42,7 @@ param(
     [int] $Repetitions = 5,
 
     # Sections to run (all by default).
-    [ValidateSet('Bulk', 'SmallCmdlet', 'SmallMethod', 'CreateRemove', 'Listing', 'InputFile', 'Lock')]
+    [ValidateSet('Bulk', 'SmallCmdlet', 'SmallMethod', 'Stress', 'CreateRemove', 'Listing', 'InputFile', 'Lock')]
     [string[]] $Section = @('Bulk', 'SmallCmdlet', 'SmallMethod', 'Stress', 'CreateRemove', 'Listing', 'InputFile', 'Lock'),
 
     # Internal: this process is a child that runs one part and writes its rows to -ResultPath.

@@ -82,11 +82,22 @@ public sealed class SystemVSharedMemory : SharedMemory
     // An attachment kept by Attach() until Detach(); otherwise each operation attaches and detaches.
     private SafeAttachmentHandle? _kept;
 
+    // Methods attach on first use and keep the attachment until Close() or Detach(), as they keep a
+    // mapping of the other kinds (with the guarded copy); cmdlets attach for one operation only.
+    private SafeAttachmentHandle? KeptForMethods()
+    {
+        if (_kept is null && !InCommand && Native.Guard.IsAvailable)
+        {
+            AttachCore();
+        }
+        return _kept;
+    }
+
     private protected override int ReadCore(long offset, Span<byte> buffer)
     {
         try
         {
-            SafeAttachmentHandle? kept = _kept;
+            SafeAttachmentHandle? kept = KeptForMethods();
             if (kept is not null && !kept.IsClosed)
             {
                 try
@@ -113,7 +124,7 @@ public sealed class SystemVSharedMemory : SharedMemory
     {
         try
         {
-            SafeAttachmentHandle? kept = _kept;
+            SafeAttachmentHandle? kept = KeptForMethods();
             if (kept is { IsReadOnly: false, IsClosed: false })
             {
                 try
