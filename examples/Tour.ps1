@@ -65,6 +65,9 @@ try {
     . Step 'Lock an object across processes and run a block under the lock (flock(2); the kernel frees it if we die)' `
         "Lock-SharedMemory -Name $name -ScriptBlock { `$n = `$_.ReadInt64(64); `$_.WriteInt64(64, `$n + 1); `$_.ReadInt64(64) }"
 
+    . Step 'Methods keep a mapping, copied with a fault guard: another process truncating the object is an error, not a SIGBUS' `
+        "[ShmPS.SharedMemory]::DataPath; `$shm.ReadInt64(64); truncate -s 0 /dev/shm$name; try { `$shm.ReadInt64(64) } catch { `$_.Exception.InnerException.ErrorId }; `$shm.Close()"
+
     . Step 'Remove them (-WhatIf first: nothing is removed behind your back)' `
         "Remove-SharedMemory -Name $name -WhatIf; Remove-SharedMemory -Name $name; Remove-SharedMemory -Key 0x5eed0001; Remove-SharedMemory -Path $file -Confirm:`$false"
 
