@@ -609,3 +609,21 @@ Describe 'Files piped from Get-ChildItem' -Tag File {
         Join-Path $Dir 'b.bin' | Should -Exist
     }
 }
+
+Describe 'Get-SharedMemory -Name with the Name a listing shows' -Tag SystemV {
+    It 'finds a System V segment by the key its Name shows, while cmdlets that change objects read -Name as POSIX only' {
+        $segment = New-SharedMemory -Key (New-TestKey) -Size 4KB
+        try {
+            $found = @(Get-SharedMemory -Name $segment.Name)
+            $found | Should -HaveCount 1
+            $found[0].Id | Should -Be $segment.Id
+            $found[0].Kind | Should -Be 'SystemV'
+            { Remove-SharedMemory -Name $segment.Name -ErrorAction Stop } | Should -Throw -ErrorId 'SharedMemoryNotFound,*'
+            (Get-SharedMemory -Id $segment.Id).Id | Should -Be $segment.Id -Because 'a removal by -Name never guesses the kind'
+            { Get-SharedMemory -Name '/shmps-test-no-such-object' -ErrorAction Stop } | Should -Throw -ErrorId 'SharedMemoryNotFound,*'
+        }
+        finally {
+            Remove-SharedMemory -Id $segment.Id -ErrorAction SilentlyContinue
+        }
+    }
+}

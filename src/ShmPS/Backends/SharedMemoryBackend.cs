@@ -50,6 +50,9 @@ internal abstract class SharedMemoryBackend
     /// <summary>Creates the object exclusively, or opens it with OpenExisting; see ExclusiveCreate.</summary>
     public abstract SharedMemory Create(CreateRequest request, out bool created);
 
+    /// <summary>Whether a name could be one of this kind's (a System V name is a key): a name another kind did not have is tried here only then.</summary>
+    public virtual bool CouldName(string name) => true;
+
     /// <summary>The object whose Name is <paramref name="name"/> (a System V id tells segments with key 0 apart).</summary>
     public abstract SharedMemory Find(string name, int? id, IPathResolver paths);
 

@@ -29,9 +29,9 @@ public sealed class GetSharedMemoryCommand : SharedMemoryIdentityCommandBase
         var finder = new SharedMemoryFinder(this);
         SharedMemoryKind[] kinds = Kind ?? SharedMemoryBackends.All.Where(b => b.ListedByDefault).Select(b => b.Kind).ToArray();
         IEnumerable<SharedMemory> found = ParameterSetName == InputObjectSet ? Refreshed()
-            : ResolveIdentity(finder, nameGiven: Name is not null)
             // Kinds whose objects are anywhere (file mappings) are listed only by name, never by "list everything".
-            ?? (Name is null ? finder.ListAll(kinds) : finder.ResolveNames(Name, kinds, Id));
+            : ParameterSetName == NameSet && Name is null && Id.Length == 0 && FullName.Length == 0 ? finder.ListAll(kinds)
+            : finder.Resolve(Identities(Name ?? Array.Empty<string>(), kinds));
         foreach (SharedMemory shm in finder.Guarded(found, null))
         {
             WriteObject(shm);

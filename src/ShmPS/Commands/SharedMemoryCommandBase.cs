@@ -54,8 +54,7 @@ public abstract class SharedMemoryCommandBase : SharedMemoryIdentityCommandBase
                 "Name the shared memory object: -Name, -LiteralName, -Key, -Id, -Path, -LiteralPath or -InputObject (from the pipeline)."),
                 ErrorIds.IdentityRequired, ErrorCategory.InvalidArgument, null));
         }
-        IEnumerable<SharedMemory> found = ResolveIdentity(finder, nameGiven: Name.Length > 0)
-            ?? finder.ResolveNames(Name, new[] { Kind }, Id);
+        IEnumerable<SharedMemory> found = finder.Resolve(Identities(Name, new[] { Kind }));
         foreach (SharedMemory shm in finder.Guarded(found, null))
         {
             // Objects found here are this command's own: release their descriptors when done (they stay

@@ -16,57 +16,61 @@ internal sealed class SharedMemoryFinder : IPathResolver
 
     public SharedMemoryFinder(PSCmdlet cmdlet) => _cmdlet = cmdlet;
 
-    /// <summary>
-    /// Names as each kind writes them: /foo (POSIX), 0x0000abcd (System V key), a path (File). A wildcard
-    /// matches in every kind given; an exact name is looked up in the first kind given.
-    /// </summary>
-    /// <param name="ids">System V ids bound beside the names: used for names whose key is 0 (IPC_PRIVATE).</param>
-    public IEnumerable<SharedMemory> ResolveNames(IEnumerable<string> names, IReadOnlyList<SharedMemoryKind> kinds,
-        IReadOnlyList<int> ids)
+    /// <summary>The objects that identities name, each looked up by its kind's backend.</summary>
+    public IEnumerable<SharedMemory> Resolve(IEnumerable<SharedMemoryIdentity> identities)
     {
-        foreach (string name in names)
+        foreach (SharedMemoryIdentity identity in identities)
         {
-            bool wildcard = WildcardPattern.ContainsWildcardCharacters(name);
-            foreach (SharedMemoryBackend backend in (wildcard ? kinds : kinds.Take(1)).Select(SharedMemoryBackends.For))
+            IEnumerable<SharedMemory> found = identity.Form switch
             {
-                IEnumerable<SharedMemory> found = wildcard
-                    ? Listing(name, () => Match(backend, name))
-                    : Lookup(name, () => backend.Find(name, ids.Count == 1 ? ids[0] : null, this));
-                foreach (SharedMemory shm in found)
-                {
-                    yield return shm;
-                }
-            }
-        }
-    }
-
-    /// <summary>Every object of the kinds given, as a listing without a name shows them.</summary>
-    public IEnumerable<SharedMemory> ListAll(IEnumerable<SharedMemoryKind> kinds) =>
-        kinds.Select(SharedMemoryBackends.For).Where(b => b.ListedByDefault).SelectMany(b => Guarded(b.Enumerate(), null));
-
-    public IEnumerable<SharedMemory> ResolveLiteralNames(IEnumerable<string> names) =>
-        names.SelectMany(name => Lookup(name, () => PosixSharedMemory.Find(name, literal: true)));
-
-    public IEnumerable<SharedMemory> ResolveKeys(IEnumerable<int> keys) =>
-        keys.SelectMany(key => Lookup(SystemVSharedMemory.FormatKey(key), () => SystemVBackend.FindByKey(key)));
-
-    public IEnumerable<SharedMemory> ResolveIds(IEnumerable<int> ids) =>
-        ids.SelectMany(id => Lookup(id.ToString(System.Globalization.CultureInfo.InvariantCulture), () => SystemVBackend.FindById(id)));
-
-    /// <summary>Paths resolved against PowerShell's current location, not the process's working directory.</summary>
-    public IEnumerable<SharedMemory> ResolvePaths(IEnumerable<string> paths, bool literal)
-    {
-        foreach (string path in paths)
-        {
-            IEnumerable<SharedMemory> found = !literal && WildcardPattern.ContainsWildcardCharacters(path)
-                ? Listing(path, () => Match(FileBackend.Instance, path))
-                : Lookup(path, () => FileBackend.Instance.Find(path, null, this));
+                SharedMemoryIdentityForm.LiteralName => Lookup(identity.Text, () => PosixSharedMemory.Find(identity.Text, literal: true)),
+                SharedMemoryIdentityForm.Key => Lookup(identity.Text, () => SystemVBackend.FindByKey(SystemVKey.Parse(identity.Text).Value)),
+                SharedMemoryIdentityForm.Id => Lookup(identity.Text, () => SystemVBackend.FindById(identity.Id!.Value)),
+                SharedMemoryIdentityForm.Path when WildcardPattern.ContainsWildcardCharacters(identity.Text) =>
+                    Listing(identity.Text, () => Match(FileBackend.Instance, identity.Text)),
+                SharedMemoryIdentityForm.Path or SharedMemoryIdentityForm.LiteralPath =>
+                    Lookup(identity.Text, () => FileBackend.Instance.Find(identity.Text, null, this)),
+                _ => ResolveName(identity),
+            };
             foreach (SharedMemory shm in found)
             {
                 yield return shm;
             }
         }
     }
+
+    /// <summary>
+    /// A name as each kind writes them: /foo (POSIX), 0x0000abcd (System V key), a path (File). A wildcard
+    /// matches in every kind given; an exact name is looked up in the kinds given, in order, that could
+    /// name an object so, and the first kind's error is the one reported when none has it.
+    /// </summary>
+    private IEnumerable<SharedMemory> ResolveName(SharedMemoryIdentity identity)
+    {
+        string name = identity.Text;
+        IEnumerable<SharedMemoryBackend> backends = identity.Kinds.Select(SharedMemoryBackends.For);
+        if (WildcardPattern.ContainsWildcardCharacters(name))
+        {
+            return backends.SelectMany(backend => Listing(name, () => Match(backend, name)));
+        }
+        Exception? first = null;
+        foreach (SharedMemoryBackend backend in backends.Where((b, i) => i == 0 || b.CouldName(name)))
+        {
+            try
+            {
+                return new[] { backend.Find(name, identity.Id, this) };
+            }
+            catch (Exception e) when (ErrorHelper.IsTranslatable(e))
+            {
+                first ??= e;
+            }
+        }
+        _cmdlet.WriteError(ErrorHelper.ToErrorRecord(first!, name));
+        return Array.Empty<SharedMemory>();
+    }
+
+    /// <summary>Every object of the kinds given, as a listing without a name shows them.</summary>
+    public IEnumerable<SharedMemory> ListAll(IEnumerable<SharedMemoryKind> kinds) =>
+        kinds.Select(SharedMemoryBackends.For).Where(b => b.ListedByDefault).SelectMany(b => Guarded(b.Enumerate(), null));
 
     /// <summary>The objects a wildcard matches in one kind, its pattern parsed first (one that does not parse is the name's error).</summary>
     private IEnumerable<SharedMemory> Match(SharedMemoryBackend backend, string name)

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 
 namespace ShmPS.Commands;
@@ -81,20 +82,22 @@ public abstract class SharedMemoryIdentityCommandBase : PSCmdlet
     public SharedMemory[] InputObject { get; set; } = Array.Empty<SharedMemory>();
 
     /// <summary>
-    /// The objects the Key, Id, Path or LiteralPath set names, or null in the Name and InputObject sets.
-    /// A bare -Id also lands in the Name set (where Id is bound by property name too): with no name given,
-    /// it is resolved here as well.
+    /// What the bound parameters name, whichever set was bound, as identities the backends resolve.
+    /// <paramref name="names"/> and <paramref name="kinds"/> are the cmdlet's own -Name and how to read it.
+    /// A bare -Id lands in the Name set (where Id is also bound by property name, for rows of saved
+    /// lists), and files piped from Get-ChildItem bind their FullName there: both are read here.
     /// </summary>
-    private protected IEnumerable<SharedMemory>? ResolveIdentity(SharedMemoryFinder finder, bool nameGiven) => ParameterSetName switch
-    {
-        LiteralNameSet => finder.ResolveLiteralNames(LiteralName),
-        KeySet => finder.ResolveKeys(Key),
-        IdSet => finder.ResolveIds(Id),
-        NameSet when !nameGiven && Id.Length > 0 => finder.ResolveIds(Id),
-        NameSet when FullName.Length > 0 && !MyInvocation.BoundParameters.ContainsKey("Kind") =>
-            finder.ResolvePaths(FullName, literal: true),
-        PathSet => finder.ResolvePaths(Path, literal: false),
-        LiteralPathSet => finder.ResolvePaths(LiteralPath, literal: true),
-        _ => null,
-    };
+    private protected IEnumerable<SharedMemoryIdentity> Identities(IReadOnlyList<string> names, IReadOnlyList<SharedMemoryKind> kinds) =>
+        ParameterSetName switch
+        {
+            LiteralNameSet => LiteralName.Select(SharedMemoryIdentity.ForLiteralName),
+            KeySet => Key.Select(SharedMemoryIdentity.ForKey),
+            IdSet => Id.Select(SharedMemoryIdentity.ForId),
+            PathSet => Path.Select(p => SharedMemoryIdentity.ForPath(p, literal: false)),
+            LiteralPathSet => LiteralPath.Select(p => SharedMemoryIdentity.ForPath(p, literal: true)),
+            NameSet when names.Count == 0 && Id.Length > 0 => Id.Select(SharedMemoryIdentity.ForId),
+            NameSet when FullName.Length > 0 && !MyInvocation.BoundParameters.ContainsKey("Kind") =>
+                FullName.Select(p => SharedMemoryIdentity.ForPath(p, literal: true)),
+            _ => names.Select(n => SharedMemoryIdentity.ForName(n, kinds, Id.Length == 1 ? Id[0] : null)),
+        };
 }

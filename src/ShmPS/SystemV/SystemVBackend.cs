@@ -91,6 +91,8 @@ internal sealed class SystemVBackend : SharedMemoryBackend
         }
     }
 
+    public override bool CouldName(string name) => SystemVKey.TryParse(name, out _);
+
     /// <summary>A key as Name shows it (0x0000abcd); key 0 with one id given is the segment with that id.</summary>
     public override SharedMemory Find(string name, int? id, IPathResolver paths)
     {
