@@ -275,6 +275,7 @@ Describe 'The object that was described, and no other' -Tag Security {
         $out = Invoke-Child -Launcher 'unshare', '-i' @"
 `$old = New-SharedMemory -Key 0x0bad0001 -Size 4096
 `$old.WriteInt64(0, 1)
+`$old.Detach()   # methods keep the segment attached; attached, it would only be marked, and keep its id
 ipcrm -m `$old.Id
 bash -c "echo `$(`$old.Id) > /proc/sys/kernel/shm_next_id"
 $Make
