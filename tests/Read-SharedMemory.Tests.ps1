@@ -467,3 +467,23 @@ Describe 'Read-SharedMemory: System V attachments kept by Attach()' -Tag SystemV
         try { $Segment.Read(256KB - 2, 4) } catch { $_.Exception.InnerException.ErrorId | Should -Be 'OffsetOutOfRange' }
     }
 }
+
+Describe 'Read-SharedMemory ranges that do not fit' -Tag Posix {
+    BeforeAll { $script:Small = New-TestName; New-SharedMemory -Name $Small -Size 64 | Out-Null; $script:Odd = New-TestName; New-SharedMemory -Name $Odd -Size 66 | Out-Null }
+    AfterAll { Remove-SharedMemory -Name $Small, $Odd -ErrorAction SilentlyContinue }
+
+    It 'says that an offset is past the end, in the terms the user gave' {
+        $e = { Read-SharedMemory -Name $Small -Offset 100 -ErrorAction Stop } | Should -Throw -ErrorId 'OffsetOutOfRange,*' -PassThru
+        $e.Exception.Message | Should -BeLike '*has 64 bytes: offset 100 is past its end.'
+    }
+
+    It 'refuses a number that does not fit in the bytes left, instead of returning nothing' {
+        { Read-SharedMemory -Name $Small -Offset 62 -As Int32 -ErrorAction Stop } | Should -Throw -ErrorId 'OffsetOutOfRange,*'
+    }
+
+    It 'reads the whole numbers and warns about leftover bytes' {
+        $numbers = @(Read-SharedMemory -Name $Odd -As Int32 -WarningVariable w 3>$null)
+        $numbers | Should -HaveCount 16
+        "$w" | Should -BeLike '*last 2 byte(s) from offset 0 do not make a whole Int32*'
+    }
+}

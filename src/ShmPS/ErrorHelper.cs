@@ -170,9 +170,14 @@ internal static class ErrorHelper
             $"Size {size} is not valid: {reason}", size,
             "Give a positive size such as 4096 or 1MB.");
 
+    /// <summary>What was asked, in the user's terms: an offset past the end, a negative count, or a range too long.</summary>
     public static SharedMemoryException OffsetOutOfRange(SharedMemory shm, long offset, long count, long size) =>
         new(ErrorIds.OffsetOutOfRange, ErrorCategory.InvalidArgument,
-            $"{shm.KindDescription} '{shm.Name}': offset {offset} and count {count} do not fit in its {size} bytes.",
+            $"{shm.KindDescription} '{shm.Name}' has {size} bytes: " + (
+                offset < 0 ? $"offset {offset} is negative."
+                : offset > size ? $"offset {offset} is past its end."
+                : count < 0 ? $"count {count} is negative."
+                : $"{count} bytes from offset {offset} would end at byte {offset + count}, past its end."),
             shm, $"Use an offset from 0 to {size} and a count of at most {size} minus the offset.");
 
     public static SharedMemoryException InsufficientSpace(string what, long size, string limitName, long limit) =>

@@ -60,7 +60,7 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
         }
         if (OutFile is not null)
         {
-            long length = Count ?? size - Offset;
+            long length = Count ?? Math.Max(0, size - Offset);
             shm.CheckRange(Offset, length, size); // before the file is touched
             string path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(PathRules.Check(OutFile));
             RefuseSource(shm, path);
@@ -72,6 +72,19 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
         {
             int width = NumberCodec.Width(type);
             long count = Count ?? Math.Max(0, (size - Offset) / width);
+            if (Count is null && Offset >= 0 && Offset < size)
+            {
+                long left = (size - Offset) % width;
+                if (count == 0)
+                {
+                    // Bytes are there, but not enough for one number: an error, not an empty result.
+                    shm.CheckRange(Offset, width, size);
+                }
+                if (left != 0)
+                {
+                    WriteWarning($"{shm.Name}: the last {left} byte(s) from offset {Offset} do not make a whole {type} and were not read.");
+                }
+            }
             // A count whose byte length overflows is past the end of any object.
             byte[] data = ReadBytes(shm, size, count > long.MaxValue / width ? long.MaxValue : count * width);
             for (int i = 0; i < count; i++)
@@ -81,14 +94,14 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
         }
         else if (Encoding is not null)
         {
-            string text = Encoding.GetString(ReadBytes(shm, size, Count ?? size - Offset));
+            string text = Encoding.GetString(ReadBytes(shm, size, Count ?? Math.Max(0, size - Offset)));
             // Without -Count, text ends at the first NUL character (a C string), whatever its width in bytes.
             int end = Count is null ? text.IndexOf('\0') : -1;
             WriteObject(end < 0 ? text : text[..end]);
         }
         else
         {
-            WriteObject(ReadBytes(shm, size, Count ?? size - Offset), enumerateCollection: false);
+            WriteObject(ReadBytes(shm, size, Count ?? Math.Max(0, size - Offset)), enumerateCollection: false);
         }
     }
 
