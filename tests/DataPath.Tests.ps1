@@ -7,6 +7,8 @@ BeforeDiscovery {
     $Cases = foreach ($path in 'mapped', 'syscall') {
         foreach ($kind in 'Posix', 'File', 'SystemV') { @{ Path = $path; Kind = $kind } }
     }
+    # The kinds that are files: their objects have a path that other processes truncate and a mapping of their own.
+    $FileCases = $Cases | Where-Object { $_.Kind -ne 'SystemV' }
 }
 
 BeforeAll {
@@ -50,7 +52,10 @@ $o.Refresh(); $o.Size
         $out | Should -Be 'True', 'True', 'True', 'OffsetOutOfRange', '65536' -Because 'a write past the end is refused and never grows the object'
     }
 
-    It 'keeps a mapping only while the methods use the object, and none after a cmdlet' -Skip:($Kind -eq 'SystemV') {
+}
+
+Describe 'The mapping (<Path>) of a <Kind> object' -ForEach $FileCases {
+    It 'keeps a mapping only while the methods use the object, and none after a cmdlet' {
         $out = Invoke-OnPath $Path $Kind @'
 $path = $o.Path
 $o | Write-SharedMemory -Value ([byte[]]::new(300KB)) -ErrorAction SilentlyContinue
@@ -66,7 +71,7 @@ $o.Detach()
         $out | Should -Be $expected
     }
 
-    It 'follows growth and shrinking by another process: OffsetOutOfRange past the new end, never a signal' -Skip:($Kind -eq 'SystemV') {
+    It 'follows growth and shrinking by another process: OffsetOutOfRange past the new end, never a signal' {
         $out = Invoke-OnPath $Path $Kind @'
 $o.WriteInt64(8, 42)
 truncate -s 128K $o.Path
@@ -79,5 +84,20 @@ $o.ReadInt64(8)
 (Get-Item $o.Path).Length
 '@
         $out | Should -Be '7', 'OffsetOutOfRange', 'OffsetOutOfRange', '42', '4096'
+    }
+}
+
+Describe 'The attachment (<_>) of a System V segment' -ForEach 'mapped', 'syscall' {
+    It 'is kept by the methods until Detach(), never by a cmdlet' {
+        $out = Invoke-OnPath $_ 'SystemV' @'
+$o | Write-SharedMemory -Value 1uy
+$o | Read-SharedMemory -Count 4 | Out-Null
+(Get-SharedMemory -Id $o.Id).AttachCount
+$null = $o.ReadInt64(0)
+(Get-SharedMemory -Id $o.Id).AttachCount
+$o.Detach()
+(Get-SharedMemory -Id $o.Id).AttachCount
+'@
+        $out | Should -Be ($_ -eq 'mapped' ? @('0', '1', '0') : @('0', '0', '0'))
     }
 }
