@@ -54,7 +54,8 @@ internal abstract class SharedMemoryBackend
     public virtual bool CouldName(string name) => true;
 
     /// <summary>The object whose Name is <paramref name="name"/> (a System V id tells segments with key 0 apart).</summary>
-    public abstract SharedMemory Find(string name, int? id, IPathResolver paths);
+    /// <param name="literal">The name is used exactly as given (POSIX: -LiteralName, only the system's rules).</param>
+    public abstract SharedMemory Find(string name, int? id, bool literal, IPathResolver paths);
 
     /// <summary>Every object of this kind on the system, in the order a listing shows them.</summary>
     public abstract IEnumerable<SharedMemory> Enumerate();

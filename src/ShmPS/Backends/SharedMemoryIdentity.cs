@@ -42,5 +42,8 @@ public sealed record SharedMemoryIdentity(SharedMemoryIdentityForm Form, string 
     public static SharedMemoryIdentity ForPath(string path, bool literal) =>
         new(literal ? SharedMemoryIdentityForm.LiteralPath : SharedMemoryIdentityForm.Path, path, new[] { SharedMemoryKind.File });
 
+    /// <summary>Used exactly as given: no wildcards, and (POSIX) only the system's own name rules.</summary>
+    public bool IsLiteral => Form is SharedMemoryIdentityForm.LiteralName or SharedMemoryIdentityForm.LiteralPath;
+
     public override string ToString() => Text;
 }

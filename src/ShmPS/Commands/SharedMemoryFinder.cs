@@ -16,22 +16,19 @@ internal sealed class SharedMemoryFinder : IPathResolver
 
     public SharedMemoryFinder(PSCmdlet cmdlet) => _cmdlet = cmdlet;
 
-    /// <summary>The objects that identities name, each looked up by its kind's backend.</summary>
+    /// <summary>
+    /// The objects that identities name, each looked up by its kinds' backends: a name, key or path as
+    /// the kind writes it (/foo, 0x0000abcd, a path), or a System V id. A wildcard (unless the identity
+    /// is literal) matches in every kind given; an exact name is looked up in the kinds given, in order,
+    /// that could name an object so, and the first kind's error is the one reported when none has it.
+    /// </summary>
     public IEnumerable<SharedMemory> Resolve(IEnumerable<SharedMemoryIdentity> identities)
     {
         foreach (SharedMemoryIdentity identity in identities)
         {
-            IEnumerable<SharedMemory> found = identity.Form switch
-            {
-                SharedMemoryIdentityForm.LiteralName => Lookup(identity.Text, () => PosixSharedMemory.Find(identity.Text, literal: true)),
-                SharedMemoryIdentityForm.Key => Lookup(identity.Text, () => SystemVBackend.FindByKey(SystemVKey.Parse(identity.Text).Value)),
-                SharedMemoryIdentityForm.Id => Lookup(identity.Text, () => SystemVBackend.FindById(identity.Id!.Value)),
-                SharedMemoryIdentityForm.Path when WildcardPattern.ContainsWildcardCharacters(identity.Text) =>
-                    Listing(identity.Text, () => Match(FileBackend.Instance, identity.Text)),
-                SharedMemoryIdentityForm.Path or SharedMemoryIdentityForm.LiteralPath =>
-                    Lookup(identity.Text, () => FileBackend.Instance.Find(identity.Text, null, this)),
-                _ => ResolveName(identity),
-            };
+            IEnumerable<SharedMemory> found = identity.Form == SharedMemoryIdentityForm.Id
+                ? Lookup(identity.Text, () => SystemVBackend.FindById(identity.Id!.Value))
+                : ResolveName(identity);
             foreach (SharedMemory shm in found)
             {
                 yield return shm;
@@ -39,16 +36,11 @@ internal sealed class SharedMemoryFinder : IPathResolver
         }
     }
 
-    /// <summary>
-    /// A name as each kind writes them: /foo (POSIX), 0x0000abcd (System V key), a path (File). A wildcard
-    /// matches in every kind given; an exact name is looked up in the kinds given, in order, that could
-    /// name an object so, and the first kind's error is the one reported when none has it.
-    /// </summary>
     private IEnumerable<SharedMemory> ResolveName(SharedMemoryIdentity identity)
     {
         string name = identity.Text;
         IEnumerable<SharedMemoryBackend> backends = identity.Kinds.Select(SharedMemoryBackends.For);
-        if (WildcardPattern.ContainsWildcardCharacters(name))
+        if (!identity.IsLiteral && WildcardPattern.ContainsWildcardCharacters(name))
         {
             return backends.SelectMany(backend => Listing(name, () => Match(backend, name)));
         }
@@ -57,7 +49,7 @@ internal sealed class SharedMemoryFinder : IPathResolver
         {
             try
             {
-                return new[] { backend.Find(name, identity.Id, this) };
+                return new[] { backend.Find(name, identity.Id, identity.IsLiteral, this) };
             }
             catch (Exception e) when (ErrorHelper.IsTranslatable(e))
             {

@@ -66,7 +66,7 @@ internal sealed class FileBackend : SharedMemoryBackend
     }
 
     /// <summary>A path, relative to PowerShell's current location.</summary>
-    public override SharedMemory Find(string name, int? id, IPathResolver paths) =>
+    public override SharedMemory Find(string name, int? id, bool literal, IPathResolver paths) =>
         FileSharedMemory.Find(paths.Resolve(PathRules.Check(name)));
 
     public override IEnumerable<SharedMemory> Enumerate() => Enumerable.Empty<SharedMemory>();

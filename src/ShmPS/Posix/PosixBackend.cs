@@ -65,7 +65,7 @@ internal sealed class PosixBackend : SharedMemoryBackend
         }
     }
 
-    public override SharedMemory Find(string name, int? id, IPathResolver paths) => PosixSharedMemory.Find(name, literal: false);
+    public override SharedMemory Find(string name, int? id, bool literal, IPathResolver paths) => PosixSharedMemory.Find(name, literal);
 
     /// <summary>
     /// Every POSIX object in /dev/shm, by name. Entries that vanish while listing are skipped; glibc's

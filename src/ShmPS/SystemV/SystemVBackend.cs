@@ -94,7 +94,7 @@ internal sealed class SystemVBackend : SharedMemoryBackend
     public override bool CouldName(string name) => SystemVKey.TryParse(name, out _);
 
     /// <summary>A key as Name shows it (0x0000abcd); key 0 with one id given is the segment with that id.</summary>
-    public override SharedMemory Find(string name, int? id, IPathResolver paths)
+    public override SharedMemory Find(string name, int? id, bool literal, IPathResolver paths)
     {
         SystemVKey key = SystemVKey.Parse(name);
         return key.IsPrivate && id is int segment ? FindById(segment) : FindByKey(key.Value);
