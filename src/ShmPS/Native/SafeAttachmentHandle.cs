@@ -17,36 +17,12 @@ internal sealed class SafeAttachmentHandle : SafeBuffer
     /// <summary>Attached with SHM_RDONLY: writing through it would fault, so ShmPS never does.</summary>
     public bool IsReadOnly { get; }
 
-    /// <summary>
-    /// Copies from the segment with the guarded copy (or, where it is not available, through the
-    /// kernel), so that a page fault becomes an error (EFAULT), not a signal; SafeBuffer's own ReadSpan
-    /// moves one element per call, which is slow.
-    /// </summary>
+    /// <summary>Copies from the segment; SafeBuffer's own ReadSpan moves one element per call, which is slow.</summary>
     public unsafe void CopyTo(long offset, Span<byte> destination)
     {
-        CheckBounds(offset, destination.Length);
-        byte* pointer = null;
-        AcquirePointer(ref pointer);
-        try
+        fixed (byte* to = destination)
         {
-            fixed (byte* to = destination)
-            {
-                if (Guard.IsAvailable)
-                {
-                    if (Guard.Copy(to, pointer + offset, (nuint)destination.Length) != 0)
-                    {
-                        throw new NativeException("load from attachment", Errno.EFAULT);
-                    }
-                }
-                else if (!Libc.TryCopyThroughKernel(to, pointer + offset, (nuint)destination.Length, fromAttachment: true))
-                {
-                    new ReadOnlySpan<byte>(pointer + offset, destination.Length).CopyTo(destination);
-                }
-            }
-        }
-        finally
-        {
-            ReleasePointer();
+            Copy(offset, to, destination.Length, fromAttachment: true);
         }
     }
 
@@ -57,24 +33,37 @@ internal sealed class SafeAttachmentHandle : SafeBuffer
         {
             throw new InvalidOperationException("A read-only attachment cannot be written to.");
         }
-        CheckBounds(offset, source.Length);
+        fixed (byte* from = source)
+        {
+            Copy(offset, from, source.Length, fromAttachment: false);
+        }
+    }
+
+    /// <summary>
+    /// One bounds-checked copy between a pinned buffer and the attachment, made so that a page fault is
+    /// an error (EFAULT), not a signal: with the guarded copy, or where it is not available through the
+    /// kernel (process_vm_readv/writev), or, where the kernel refuses that too, directly.
+    /// </summary>
+    private unsafe void Copy(long offset, byte* buffer, int count, bool fromAttachment)
+    {
+        CheckBounds(offset, count);
         byte* pointer = null;
         AcquirePointer(ref pointer);
         try
         {
-            fixed (byte* from = source)
+            byte* at = pointer + offset;
+            byte* to = fromAttachment ? buffer : at;
+            byte* from = fromAttachment ? at : buffer;
+            if (Guard.IsAvailable)
             {
-                if (Guard.IsAvailable)
+                if (Guard.Copy(to, from, (nuint)count) != 0)
                 {
-                    if (Guard.Copy(pointer + offset, from, (nuint)source.Length) != 0)
-                    {
-                        throw new NativeException("store to attachment", Errno.EFAULT);
-                    }
+                    throw new NativeException(fromAttachment ? "load from attachment" : "store to attachment", Errno.EFAULT);
                 }
-                else if (!Libc.TryCopyThroughKernel(pointer + offset, from, (nuint)source.Length, fromAttachment: false))
-                {
-                    source.CopyTo(new Span<byte>(pointer + offset, source.Length));
-                }
+            }
+            else if (!Libc.TryCopyThroughKernel(to, from, (nuint)count, fromAttachment))
+            {
+                Buffer.MemoryCopy(from, to, count, count);
             }
         }
         finally
