@@ -102,7 +102,7 @@ public abstract partial class SharedMemory
         {
             return;
         }
-        CheckRange(offset, data.Length, writing: true);
+        CheckRange(offset, data.Length, CurrentSize(writing: true)); // the write limit was checked above
         WriteCore(offset, data);
     }
 
