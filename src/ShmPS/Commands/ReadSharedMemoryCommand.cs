@@ -130,7 +130,7 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new SharedMemoryException(e is UnauthorizedAccessException ? "PermissionDenied" : "OutFileNotWritable",
+            throw new SharedMemoryException(e is UnauthorizedAccessException ? ErrorIds.PermissionDenied : ErrorIds.OutFileNotWritable,
                 e is UnauthorizedAccessException ? ErrorCategory.PermissionDenied : ErrorCategory.WriteError,
                 $"Cannot write '{path}': {e.Message}", path, "Choose a path you can write to.", e);
         }
