@@ -53,11 +53,17 @@ public abstract partial class SharedMemory
     public int Read(long offset, byte[] buffer, int index, int count)
     {
         ArgumentNullException.ThrowIfNull(buffer);
+        ReadInto(offset, buffer.AsSpan(index, count));
+        return count;
+    }
+
+    /// <summary>Fills <paramref name="buffer"/> from <paramref name="offset"/>, as the public methods do (open object, ShmPS errors).</summary>
+    internal void ReadInto(long offset, Span<byte> buffer)
+    {
         try
         {
             ThrowIfClosed();
-            ReadExact(offset, buffer.AsSpan(index, count));
-            return count;
+            ReadExact(offset, buffer);
         }
         catch (Exception e) when (IsUntranslated(e))
         {
@@ -79,7 +85,7 @@ public abstract partial class SharedMemory
         WriteChecked(offset, buffer.AsSpan(index, count));
     }
 
-    private void WriteChecked(long offset, ReadOnlySpan<byte> data)
+    internal void WriteChecked(long offset, ReadOnlySpan<byte> data)
     {
         try
         {

@@ -83,6 +83,27 @@ public abstract partial class SharedMemory : IDisposable
         }
     }
 
+    /// <summary>A seekable stream over the object, read-write, bounded by its size now (see SharedMemoryStream).</summary>
+    public SharedMemoryStream OpenStream() => OpenStream(FileAccess.ReadWrite);
+
+    /// <summary>A seekable stream over the object for <paramref name="access"/>; disposing it leaves the object open.</summary>
+    public SharedMemoryStream OpenStream(FileAccess access)
+    {
+        if (access is not (FileAccess.Read or FileAccess.Write or FileAccess.ReadWrite))
+        {
+            throw new ArgumentOutOfRangeException(nameof(access));
+        }
+        try
+        {
+            ThrowIfClosed();
+            return new SharedMemoryStream(this, LiveSize, access);
+        }
+        catch (Exception e) when (IsUntranslated(e))
+        {
+            throw ErrorHelper.Translate(e, this);
+        }
+    }
+
     #region Lifetime
 
     private int _closed;
