@@ -1,6 +1,12 @@
 BeforeDiscovery {
     $hasPython = [bool](Get-Command python3 -ErrorAction SilentlyContinue) -and
         $(python3 -c 'import multiprocessing.shared_memory' 2>$null; $LASTEXITCODE -eq 0)
+    # Debian's Python (python3, python3-sysv-ipc), which users of the system have: the notes in about_ShmPS
+    # ("Working with Python and C programs") are shown with it. Its version picks the resource tracker workaround.
+    $SystemPython = '/usr/bin/python3'
+    $SystemPythonVersion = [version](& $SystemPython -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+    $TrackerWorkaround = if ($SystemPythonVersion -ge [version]'3.13') { 'SharedMemory(name, track=False)' }
+        else { 'resource_tracker.unregister(shm._name, "shared_memory")' }
 }
 
 BeforeAll { . $PSScriptRoot/common.ps1 }
@@ -160,5 +166,87 @@ Describe 'File interoperability with C' -Tag File, Interop {
         Write-SharedMemory -LiteralPath $path -Offset 5000 -Value $fromShmPS
         Send-ProcessCommand $mapper 'r 5000 256' | Should -Be (ConvertTo-Hex $fromShmPS)
         Stop-TestProcess $mapper
+    }
+}
+
+# What a user meets when Python and ShmPS share objects (about_ShmPS, "Working with Python and C programs"):
+# each note is shown here with Debian's Python and sysv_ipc, as installed on the system.
+Describe 'Notes for users of Python and C programs' -Tag Posix, SystemV, File, Interop {
+    BeforeAll {
+        $SystemPython = '/usr/bin/python3'
+        $SystemPythonVersion = [version](& $SystemPython -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+    }
+    AfterAll { Remove-TestSharedMemory }
+
+    It "Python $SystemPythonVersion's multiprocessing.shared_memory removes an object it only attached to when it exits" {
+        $shm = New-TestSharedMemory Posix -Size 64
+        $bare = $shm.Name.TrimStart('/')
+        $output = & $SystemPython -c "from multiprocessing import shared_memory`nshm = shared_memory.SharedMemory('$bare')`nprint(shm.size)`nshm.close()" 2>&1
+        $LASTEXITCODE | Should -Be 0 -Because ($output -join "`n")
+        $output[0] | Should -Be '64'
+        Test-Path "/dev/shm/$bare" | Should -BeFalse -Because 'the resource tracker unlinked the object that ShmPS created'
+        Get-SharedMemory -Name $shm.Name -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It "Python <Version>: <Workaround> keeps the object" -TestCases @{ Version = "$SystemPythonVersion"; Workaround = $TrackerWorkaround } {
+        $shm = New-TestSharedMemory Posix -Size 64
+        $bare = $shm.Name.TrimStart('/')
+        $attach = if ([version]$Version -ge [version]'3.13') { "shm = shared_memory.SharedMemory('$bare', track=False)" }
+            else { "shm = shared_memory.SharedMemory('$bare')`nresource_tracker.unregister(shm._name, 'shared_memory')" }
+        $output = & $SystemPython -c "from multiprocessing import resource_tracker, shared_memory`n$attach`nshm.buf[:2] = b'ok'`nshm.close()" 2>&1
+        $LASTEXITCODE | Should -Be 0 -Because ($output -join "`n")
+        $output | Should -BeNullOrEmpty -Because 'no leak warning either'
+        Test-Path "/dev/shm/$bare" | Should -BeTrue
+        Read-SharedMemory -Name $shm.Name -Encoding utf8 | Should -BeExactly 'ok'
+    }
+
+    It 'sysv_ipc fills a new segment with spaces: text reads to the end of the segment; -Count or TrimEnd give the text' {
+        $key = New-TestKey
+        $id = & $SystemPython -c "import sysv_ipc`nm = sysv_ipc.SharedMemory($key, sysv_ipc.IPC_CREX, size=32)`nm.write(b'hi')`nprint(m.id)"
+        $LASTEXITCODE | Should -Be 0
+        Register-TestSharedMemory -Id $id
+        [Convert]::ToHexString((Read-SharedMemory -Key $key)) | Should -Be ('6869' + '20' * 30)
+        Read-SharedMemory -Key $key -Encoding utf8 | Should -BeExactly ('hi' + ' ' * 30) -Because 'there is no NUL to stop at'
+        Read-SharedMemory -Key $key -Encoding utf8 -Count 2 | Should -BeExactly 'hi'
+        (Read-SharedMemory -Key $key -Encoding utf8).TrimEnd() | Should -BeExactly 'hi'
+    }
+
+    It "sysv_ipc with init_character=b'\0' fills a new segment with NULs, as ShmPS and shmget do: text stops at the first NUL" {
+        $key = New-TestKey
+        $id = & $SystemPython -c "import sysv_ipc`nm = sysv_ipc.SharedMemory($key, sysv_ipc.IPC_CREX, size=32, init_character=b'\0')`nm.write(b'hi')`nprint(m.id)"
+        $LASTEXITCODE | Should -Be 0
+        Register-TestSharedMemory -Id $id
+        Read-SharedMemory -Key $key -Encoding utf8 | Should -BeExactly 'hi'
+        $segment = New-TestSharedMemory SystemV -Size 32
+        & $SystemPython -c "import sysv_ipc; print(sysv_ipc.SharedMemory($($segment.Key)).read().hex())" | Should -Be ('00' * 32)
+    }
+
+    It 'Read-SharedMemory attaches a segment: LastProcessId and LastAttachTime become this pwsh, as ipcs -m -p and /proc/sysvipc/shm say' {
+        $segment = New-TestSharedMemory SystemV -Size 64
+        $pythonPid = & $SystemPython -c "import os, sysv_ipc`nm = sysv_ipc.SharedMemory($($segment.Key))`nm.write(b'from python')`nm.detach()`nprint(os.getpid())"
+        $LASTEXITCODE | Should -Be 0
+        $before = Get-SharedMemory -Id $segment.Id
+        $before.LastProcessId | Should -Be $pythonPid -Because 'Get-SharedMemory reads the segment status without attaching'
+        (Get-SysvIpcTable shm -Id $segment.Id).lpid | Should -Be $pythonPid
+
+        Start-Sleep -Milliseconds 1100 # the times have whole seconds
+        Read-SharedMemory -Id $segment.Id -Count 11 -Encoding utf8 | Should -BeExactly 'from python'
+        $after = Get-SharedMemory -Id $segment.Id
+        $after.LastProcessId | Should -Be $PID
+        $after.LastAttachTime | Should -BeGreaterThan $before.LastAttachTime
+        (Get-SysvIpcTable shm -Id $segment.Id).lpid | Should -Be $PID
+        $ipcs = ipcs -m -p | Where-Object { (-split $_)[0] -eq "$($segment.Id)" }
+        (-split $ipcs)[3] | Should -Be "$PID" -Because 'ipcs -m -p: shmid owner cpid lpid'
+    }
+
+    It 'Get-Item of a file piped to Get-SharedMemory finds a File object, even where a POSIX object has its name' {
+        $path = New-TestPath
+        [IO.File]::WriteAllBytes($path, [byte[]](1..10))
+        $posix = New-TestSharedMemory Posix -Name ('/' + (Split-Path -Leaf $path)) -Size 99
+        $found = Get-Item -LiteralPath $path | Get-SharedMemory
+        $found.Kind | Should -Be 'File'
+        $found.Path | Should -Be $path
+        $found.Size | Should -Be 10
+        $posix.Size | Should -Be 99
     }
 }
