@@ -87,7 +87,7 @@ Describe 'POSIX interoperability with C' -Tag Posix, Interop {
 Describe 'POSIX interoperability with Python multiprocessing.shared_memory' -Tag Posix, Interop -Skip:(-not $hasPython) {
     BeforeAll {
         # Python takes the name without the leading slash. Attaching registers the object with Python's
-        # resource tracker, which would unlink it when Python exits (before 3.13): registration is disabled.
+        # resource tracker, which would unlink it when Python exits (unless 3.13's track=False): registration is disabled.
         $python = @'
 import sys
 from multiprocessing import resource_tracker, shared_memory
