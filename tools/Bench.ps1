@@ -380,13 +380,14 @@ function Invoke-ChildBench {
 #region Sections
 
 function Invoke-BulkSection {
-    Write-Host 'Bulk: 64 MiB per kind; methods against Buffer.BlockCopy, cmdlets against File.WriteAllBytes/ReadAllBytes on /dev/shm' -ForegroundColor Cyan
+    Write-Host 'Bulk: 64 MiB per kind; methods against Buffer.BlockCopy, cmdlets against File.WriteAllBytes/ReadAllBytes, streams against FileStream.CopyTo on /dev/shm' -ForegroundColor Cyan
     $size = 64MB
     $src = [byte[]]::new($size)
     $dst = [byte[]]::new($size)
     [Random]::new(1).NextBytes($src)
     [Buffer]::BlockCopy($src, 0, $dst, 0, $size) # touch the destination's pages, as the objects' are touched below
     $file = New-BenchFile '/dev/shm' 'bulk-file' $size
+    $sink = [System.IO.MemoryStream]::new($dst, $true)
     $objects = [ordered]@{}
     $i = 0
     foreach ($kind in 'Posix', 'SystemV', 'File') {
@@ -397,6 +398,8 @@ function Invoke-BulkSection {
         'BlockCopy' = { [Buffer]::BlockCopy($src, 0, $dst, 0, $src.Length) }.GetNewClosure()
         'WriteAllBytes' = { [System.IO.File]::WriteAllBytes($file, $src) }.GetNewClosure()
         'ReadAllBytes' = { $null = [System.IO.File]::ReadAllBytes($file) }.GetNewClosure()
+        # Streams copy into a MemoryStream whose 64 MiB are allocated and touched already.
+        'FileStream CopyTo' = { $sink.Position = 0; $fs = [System.IO.File]::OpenRead($file); $fs.CopyTo($sink); $fs.Dispose() }.GetNewClosure()
     }
     foreach ($kind in $objects.Keys) {
         $o = $objects[$kind]
@@ -404,6 +407,7 @@ function Invoke-BulkSection {
         $blocks["$kind Read-SharedMemory"] = { $null = Read-SharedMemory -InputObject $o }.GetNewClosure()
         $blocks["$kind .Write"] = { $o.Write(0, $src) }.GetNewClosure()
         $blocks["$kind .Read"] = { $null = $o.Read(0, $dst, 0, $dst.Length) }.GetNewClosure()
+        $blocks["$kind OpenStream CopyTo"] = { $sink.Position = 0; $st = $o.OpenStream('Read'); $st.CopyTo($sink); $st.Dispose() }.GetNewClosure()
     }
     $m = Measure-Interleaved $blocks
     foreach ($kind in $objects.Keys) {
@@ -415,6 +419,8 @@ function Invoke-BulkSection {
             -BaselineName 'File.WriteAllBytes /dev/shm 64 MiB' -Compare Time -Target 1.0 -Operations 1
         Add-Row -Section Bulk -Measure "$kind Read-SharedMemory 64 MiB" -ShmPS $m["$kind Read-SharedMemory"] -Baseline $m['ReadAllBytes'] `
             -BaselineName 'File.ReadAllBytes /dev/shm 64 MiB' -Compare Time -Target 1.0 -Operations 1
+        Add-Row -Section Bulk -Measure "$kind `$obj.OpenStream().CopyTo(MemoryStream) 64 MiB" -ShmPS $m["$kind OpenStream CopyTo"] `
+            -Baseline $m['FileStream CopyTo'] -BaselineName 'FileStream.CopyTo /dev/shm 64 MiB' -Compare Throughput -Target 1.0 -Bytes $size
     }
     foreach ($o in $objects.Values) { $o.Dispose() }
     Invoke-Cleanup
