@@ -149,6 +149,8 @@ Describe 'OpenStream over every kind' -Tag Posix, SystemV, File {
         $shm.Read(98, 2) | Should -Be 0, 0 -Because 'a write that does not fit writes nothing'
         $stream.Write([byte[]](1, 2), 0, 2)
         Get-ThrownId { $stream.WriteByte(9) } | Should -Be 'OffsetOutOfRange'
+        $stream.Position = 99
+        Get-ThrownId { $stream.WriteAsync([byte[]](7, 7), 0, 2).GetAwaiter().GetResult() } | Should -Be 'OffsetOutOfRange'
         $stream.Position = 1000
         Get-ThrownId { $stream.WriteByte(9) } | Should -Be 'OffsetOutOfRange'
         Get-ThrownId { $stream.SetLength(200) } | Should -Be 'NotSupportedException'
