@@ -203,7 +203,7 @@ internal static class ErrorHelper
     public static SharedMemoryException ProcessNotFound(int pid, string? detail = null) =>
         new(ErrorIds.ProcessNotFound, ErrorCategory.ObjectNotFound,
             detail is null ? $"No process with id {pid} exists." : $"Process {pid} {detail}", pid,
-            "Give the id of a running process (Get-Process; for a container, docker inspect -f '{{.State.Pid}}' NAME).");
+            "Give the id of a running process (Get-Process; for a container, (docker inspect NAME | ConvertFrom-Json).State.Pid).");
 
     /// <summary>Another process's namespaces could not be entered or inspected: that needs root.</summary>
     public static SharedMemoryException NamespaceAccessDenied(int pid, NativeException native) =>
