@@ -142,7 +142,7 @@ public abstract partial class DescriptorSharedMemory : SharedMemory
             SafeFdHandle fd;
             try
             {
-                fd = Descriptor(writable: true);
+                fd = Descriptor(writable: View is null); // another namespace's objects are only read
             }
             catch (NativeException e) when (e.Errno is Errno.EACCES or Errno.EPERM or Errno.EROFS)
             {
@@ -176,7 +176,7 @@ public abstract partial class DescriptorSharedMemory : SharedMemory
     /// </summary>
     private protected void DescribeExisting()
     {
-        if (!Libc.TryStatx(Path, out Statx st))
+        if (!TryStatFile(out Statx st))
         {
             throw NotFound();
         }
@@ -186,6 +186,9 @@ public abstract partial class DescriptorSharedMemory : SharedMemory
         }
         Describe(st);
     }
+
+    /// <summary>statx of the object's file, not following a final symbolic link; false if nothing is there.</summary>
+    private protected virtual bool TryStatFile(out Statx st) => Libc.TryStatx(Path, out st);
 
     internal void Describe(in Statx st)
     {
@@ -263,6 +266,7 @@ public abstract partial class DescriptorSharedMemory : SharedMemory
 
     internal override void Resize(long size, bool sparse)
     {
+        RefuseInForeignNamespace("resizing");
         SizeLimits.CheckFileSizeLimit(this, size);
         ReleaseMapping(); // mapped for the old size
         OnDescriptor(writable: true, fd =>
@@ -284,11 +288,15 @@ public abstract partial class DescriptorSharedMemory : SharedMemory
     }
 
     /// <summary>flock(2) on a descriptor of the lock's own; read access is enough for either lock mode.</summary>
-    internal override LockHandle OpenLock(bool shared) =>
-        new FlockHandle(OpenVerified(Libc.O_RDONLY | Libc.O_NONBLOCK), shared, Path);
+    internal override LockHandle OpenLock(bool shared)
+    {
+        RefuseInForeignNamespace("locking");
+        return new FlockHandle(OpenVerified(Libc.O_RDONLY | Libc.O_NONBLOCK), shared, Path);
+    }
 
     internal override void SetPermission(UnixFileMode? mode, uint? ownerId, uint? groupId)
     {
+        RefuseInForeignNamespace("changing permissions");
         if (mode is not null)
         {
             UnixMode.RequirePermissionBitsOnly(mode.Value);

@@ -200,6 +200,23 @@ internal static class ErrorHelper
         ? SymbolicLinkRefused(kind, name)
         : NotRegularFile(kind, path, st.FileTypeDescription);
 
+    public static SharedMemoryException ProcessNotFound(int pid, string? detail = null) =>
+        new(ErrorIds.ProcessNotFound, ErrorCategory.ObjectNotFound,
+            detail is null ? $"No process with id {pid} exists." : $"Process {pid} {detail}", pid,
+            "Give the id of a running process (Get-Process; for a container, (docker inspect NAME | ConvertFrom-Json).State.Pid).");
+
+    /// <summary>Another process's namespaces could not be entered or inspected: that needs root.</summary>
+    public static SharedMemoryException NamespaceAccessDenied(int pid, NativeException native) =>
+        new(ErrorIds.PermissionDenied, ErrorCategory.PermissionDenied,
+            $"Cannot see what process {pid} sees: {native.Function} failed: {Errno.Describe(native.Errno)}. Entering another process's IPC namespace needs CAP_SYS_ADMIN, and its root directory and namespaces need permission to inspect the process (ptrace).",
+            pid, "Run the command as root (sudo), or inside the process's namespaces (nsenter -t PID -i -m pwsh).", native);
+
+    /// <summary>An object listed from another process's namespaces, given to something that would change it.</summary>
+    public static SharedMemoryException ForeignNamespace(SharedMemory shm, string operation) =>
+        new(ErrorIds.ForeignNamespace, ErrorCategory.InvalidOperation,
+            $"{shm.KindDescription} '{shm.Name}' belongs to the namespace {shm.Namespace} of process {shm.NamespaceProcessId}: {operation} is refused there; ShmPS only lists, refreshes and reads objects of another namespace.",
+            shm, $"Run the command inside that namespace, for example: nsenter -t {shm.NamespaceProcessId} -i -m pwsh -c \"...\" (or docker exec).");
+
     /// <summary>The text with control characters shown as escapes, so that a message cannot hide what was given.</summary>
     internal static string Printable(string s)
     {

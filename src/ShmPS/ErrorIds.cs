@@ -51,6 +51,10 @@ public static class ErrorIds
     public const string MemoryFault = nameof(MemoryFault);
     public const string NativeError = nameof(NativeError);
 
+    // Other processes' namespaces (Get-SharedMemory -ProcessId)
+    public const string ProcessNotFound = nameof(ProcessNotFound);
+    public const string ForeignNamespace = nameof(ForeignNamespace);
+
     // Locks
     public const string LockTimeout = nameof(LockTimeout);
     public const string LockConflict = nameof(LockConflict);

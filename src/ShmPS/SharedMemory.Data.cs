@@ -100,6 +100,7 @@ public abstract partial class SharedMemory
 
     internal void Write(long offset, ReadOnlySpan<byte> data)
     {
+        RefuseInForeignNamespace("writing");
         if (offset >= 0)
         {
             CheckWriteLimit(offset + data.Length);
@@ -216,6 +217,7 @@ public abstract partial class SharedMemory
     /// </summary>
     internal long WriteFrom(long offset, long limit, Func<byte[], int, int> readChunk, Action<long>? progress, out bool truncated)
     {
+        RefuseInForeignNamespace("writing");
         CheckRange(offset, 0, writing: true);
         long room = LiveSize - offset;
         limit = Math.Min(limit, room);

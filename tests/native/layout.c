@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <sched.h>
 #include <pwd.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -133,6 +134,7 @@ int main(void)
     CONST(IPC_NOWAIT);
     CONST(MADV_POPULATE_READ);
     CONST(MADV_POPULATE_WRITE);
+    CONST(CLONE_NEWIPC);
     /* Libc reads struct passwd and struct group through their sizes and the id offset. */
     CONST_AS("PasswdSize", sizeof(struct passwd));
     CONST_AS("GroupSize", sizeof(struct group));

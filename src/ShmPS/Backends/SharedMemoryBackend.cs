@@ -60,6 +60,12 @@ internal abstract class SharedMemoryBackend
     /// <summary>Every object of this kind on the system, in the order a listing shows them.</summary>
     public abstract IEnumerable<SharedMemory> Enumerate();
 
+    /// <summary>
+    /// Every object of this kind that another process sees (Get-SharedMemory -ProcessId), marked with
+    /// the view it came from; the caller's own objects where the process shares them.
+    /// </summary>
+    public virtual IEnumerable<SharedMemory> Enumerate(NamespaceView view) => Enumerate();
+
     /// <summary>The objects whose Name matches a wildcard pattern (already checked to parse).</summary>
     public virtual IEnumerable<SharedMemory> Match(System.Management.Automation.WildcardPattern pattern, string text, IPathResolver paths) =>
         Enumerate().Where(shm => pattern.IsMatch(shm.Name));

@@ -15,6 +15,7 @@ public sealed class GetSharedMemoryCommand : SharedMemoryIdentityCommandBase
 {
     /// <summary>POSIX names (or, with -Kind, System V keys or paths); wildcards match every kind listed.</summary>
     [Parameter(Position = 0, ParameterSetName = NameSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Position = 0, ParameterSetName = ProcessIdSet)]
     [ArgumentCompleter(typeof(SharedMemoryNameCompleter))]
     [SupportsWildcards]
     [ValidateNotNull]
@@ -22,13 +23,23 @@ public sealed class GetSharedMemoryCommand : SharedMemoryIdentityCommandBase
 
     /// <summary>Only objects of these kinds (listing), or how to read -Name.</summary>
     [Parameter(ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = ProcessIdSet)]
     public SharedMemoryKind[]? Kind { get; set; }
+
+    private const string ProcessIdSet = "ProcessId";
+
+    /// <summary>List what these processes see (a container's objects): their IPC namespace and /dev/shm.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ProcessIdSet)]
+    [ArgumentCompleter(typeof(ProcessIdCompleter))]
+    [ValidateRange(1, int.MaxValue)]
+    public int[] ProcessId { get; set; } = Array.Empty<int>();
 
     protected override void ProcessRecord()
     {
         var finder = new SharedMemoryFinder(this);
         SharedMemoryKind[] kinds = Kind ?? SharedMemoryBackends.All.Where(b => b.ListedByDefault).Select(b => b.Kind).ToArray();
         IEnumerable<SharedMemory> found = ParameterSetName == InputObjectSet ? Refreshed()
+            : ParameterSetName == ProcessIdSet ? ProcessId.SelectMany(pid => finder.VisibleTo(pid, kinds, Name ?? Array.Empty<string>()))
             // Kinds whose objects are anywhere (file mappings) are listed only by name, never by "list everything".
             : ParameterSetName == NameSet && Name is null && Id.Length == 0 && FullName.Length == 0 ? finder.ListAll(kinds)
             : finder.Resolve(Identities(Name ?? Array.Empty<string>(), kinds));

@@ -10,6 +10,9 @@ namespace ShmPS.Commands;
 [OutputType(typeof(byte[]), typeof(string), typeof(long), typeof(double))]
 public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
 {
+    /// <summary>Reading works on objects listed from another process's namespaces too.</summary>
+    private protected override bool ActsInOtherNamespaces => true;
+
     /// <summary>Where to start, in bytes from the start of the object.</summary>
     [Parameter]
     public long Offset { get; set; }

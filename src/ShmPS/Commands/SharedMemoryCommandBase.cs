@@ -66,10 +66,17 @@ public abstract class SharedMemoryCommandBase : SharedMemoryIdentityCommandBase
         }
     }
 
+    /// <summary>Whether the cmdlet also works on objects of another process's namespaces (it only reads); others refuse them before asking anything.</summary>
+    private protected virtual bool ActsInOtherNamespaces => false;
+
     private void Invoke(SharedMemory shm, Action<SharedMemory> action)
     {
         try
         {
+            if (!ActsInOtherNamespaces)
+            {
+                shm.RefuseInForeignNamespace(MyInvocation.MyCommand.Name);
+            }
             action(shm);
         }
         catch (Exception e) when (ErrorHelper.IsTranslatable(e))

@@ -64,6 +64,43 @@ internal sealed class SharedMemoryFinder : IPathResolver
     public IEnumerable<SharedMemory> ListAll(IEnumerable<SharedMemoryKind> kinds) =>
         kinds.Select(SharedMemoryBackends.For).Where(b => b.ListedByDefault).SelectMany(b => Guarded(b.Enumerate(), null));
 
+    /// <summary>
+    /// What process <paramref name="pid"/> sees of the kinds given (Get-SharedMemory -ProcessId), those
+    /// whose Name matches one of <paramref name="names"/> if any are given (wildcards allowed; a name
+    /// without one that matches nothing is an error, as in the caller's own listing).
+    /// </summary>
+    public IEnumerable<SharedMemory> VisibleTo(int pid, IEnumerable<SharedMemoryKind> kinds, IReadOnlyList<string> names)
+    {
+        NamespaceView view;
+        try
+        {
+            view = NamespaceView.Open(pid);
+        }
+        catch (Exception e) when (ErrorHelper.IsTranslatable(e))
+        {
+            _cmdlet.WriteError(ErrorHelper.ToErrorRecord(e, pid));
+            yield break;
+        }
+        var unmatched = new HashSet<string>(names.Where(n => !WildcardPattern.ContainsWildcardCharacters(n)), StringComparer.Ordinal);
+        foreach (SharedMemoryBackend backend in kinds.Select(SharedMemoryBackends.For).Where(b => b.ListedByDefault))
+        {
+            var patterns = names.Select(n => (Name: n, Pattern: Pattern(backend.NormalizePattern(n), backend.PatternOptions))).ToList();
+            foreach (SharedMemory shm in Guarded(backend.Enumerate(view), pid))
+            {
+                var matching = patterns.Where(p => p.Pattern.IsMatch(shm.Name)).Select(p => p.Name).ToList();
+                if (patterns.Count == 0 || matching.Count > 0)
+                {
+                    unmatched.ExceptWith(matching);
+                    yield return shm;
+                }
+            }
+        }
+        foreach (string name in unmatched)
+        {
+            _cmdlet.WriteError(ErrorHelper.ToErrorRecord(ErrorHelper.NotFound($"shared memory object visible to process {pid} named", name), name));
+        }
+    }
+
     /// <summary>The objects a wildcard matches in one kind, its pattern parsed first (one that does not parse is the name's error).</summary>
     private IEnumerable<SharedMemory> Match(SharedMemoryBackend backend, string name)
     {

@@ -90,6 +90,13 @@ internal sealed class PosixBackend : SharedMemoryBackend
             .OrderBy(shm => shm.Name, StringComparer.Ordinal);
     }
 
+    /// <summary>What another process sees: its /dev/shm, reached below its root, or the caller's own if it is the same directory.</summary>
+    public override IEnumerable<SharedMemory> Enumerate(NamespaceView view) => view.SharesShmDirectory
+        ? Enumerate()
+        : PosixSharedMemory.Enumerate(view)
+            .Where(shm => !shm.Name.StartsWith("/sem.", StringComparison.Ordinal))
+            .OrderBy(shm => shm.Name, StringComparer.Ordinal);
+
     /// <summary>Names match with or without their leading '/'.</summary>
     public override string NormalizePattern(string pattern) => pattern.StartsWith('/') ? pattern : "/" + pattern;
 

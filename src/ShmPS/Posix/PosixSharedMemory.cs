@@ -15,14 +15,46 @@ public sealed class PosixSharedMemory : DescriptorSharedMemory
 
     internal PosixSharedMemory(string name) : base(name, Directory + name) { }
 
+    /// <summary>An object in another process's /dev/shm, reached below its root (/proc/PID/root/dev/shm/NAME).</summary>
+    private PosixSharedMemory(string name, NamespaceView view)
+        : base(name, $"/proc/{view.ProcessId}/root{Directory}{name}") => View = view;
+
     public override SharedMemoryKind Kind => SharedMemoryKind.Posix;
 
-    private protected override SafeFdHandle OpenDescriptor(int flags) => Libc.ShmOpen(Name, flags, 0);
+    private protected override SafeFdHandle OpenDescriptor(int flags)
+    {
+        if (View is null)
+        {
+            return Libc.ShmOpen(Name, flags, 0);
+        }
+        if ((flags & Libc.O_RDWR) != 0)
+        {
+            RefuseInForeignNamespace("writing");
+        }
+        using SafeFdHandle dir = View.OpenShmDirectory() ?? throw NotFound();
+        return Libc.OpenAt(dir, Name[1..], flags | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
+    }
+
+    /// <summary>In another process's /dev/shm: relative to the directory opened below its root, never by path.</summary>
+    private protected override bool TryStatFile(out Statx st)
+    {
+        if (View is null)
+        {
+            return base.TryStatFile(out st);
+        }
+        using SafeFdHandle? dir = View.OpenShmDirectory();
+        st = default;
+        return dir is not null && Libc.TryStatxAt(dir, Name[1..], out st);
+    }
 
     private protected override SharedMemoryException NotFound() => ErrorHelper.NotFound(KindDescription, Name);
 
     /// <summary>shm_unlink, as glibc does it (unlink in /dev/shm), but only of the object described.</summary>
-    internal override void Remove() => RemoveVerified();
+    internal override void Remove()
+    {
+        RefuseInForeignNamespace("removing");
+        RemoveVerified();
+    }
 
     #region Names and description
 
@@ -82,6 +114,25 @@ public sealed class PosixSharedMemory : DescriptorSharedMemory
         }
         shm.Describe(st);
         return shm;
+    }
+
+    /// <summary>Every POSIX object in another process's /dev/shm (none if it has none), described as TryDescribe does.</summary>
+    internal static IEnumerable<PosixSharedMemory> Enumerate(NamespaceView view)
+    {
+        using SafeFdHandle? dir = view.OpenShmDirectory();
+        if (dir is null)
+        {
+            yield break;
+        }
+        foreach (string bare in view.ShmEntries(dir))
+        {
+            if (Libc.TryStatxAt(dir, bare, out Statx st) && st.IsRegularFile)
+            {
+                var shm = new PosixSharedMemory("/" + bare, view);
+                shm.Describe(st);
+                yield return shm;
+            }
+        }
     }
 
     /// <summary>The existing object with this name, described without opening it (so unreadable ones show too).</summary>

@@ -103,6 +103,14 @@ internal sealed class SystemVBackend : SharedMemoryBackend
     public override IEnumerable<SharedMemory> Enumerate() =>
         SystemVTable.Read().Select(SystemVSharedMemory.FromRow).OrderBy(shm => shm.Id);
 
+    /// <summary>
+    /// The segments of another process's IPC namespace: /proc/sysvipc/shm read by a thread that has
+    /// entered it (the file shows the namespace of the task that reads it).
+    /// </summary>
+    public override IEnumerable<SharedMemory> Enumerate(NamespaceView view) => view.SharesIpcNamespace
+        ? Enumerate()
+        : view.InIpcNamespace(SystemVTable.Read).Select(row => SystemVSharedMemory.FromRow(row, view)).OrderBy(shm => shm.Id);
+
     public static SystemVSharedMemory FindByKey(int key)
     {
         if (key == SystemVKey.Private)

@@ -62,7 +62,10 @@ public sealed class SystemVSharedMemory : SharedMemory
     public long SwappedBytes => Usage.Swapped;
 
     private (long Resident, long Swapped) Usage =>
-        _usage ??= SystemVTable.TryFind(Id, key: null, out SystemVSegmentRow row) ? (row.Resident, row.Swapped) : (0, 0);
+        _usage ??= InNamespace(() => SystemVTable.TryFind(Id, key: null, out SystemVSegmentRow row) ? (row.Resident, row.Swapped) : (0, 0));
+
+    /// <summary>A call on the segment's id, made in the IPC namespace the segment was listed from.</summary>
+    private T InNamespace<T>(Func<T> call) => View is null ? call() : View.InIpcNamespace(call);
 
     /// <summary>0x%08x, as ipcs shows keys.</summary>
     public static string FormatKey(int key) => new SystemVKey(key).ToString();
@@ -158,7 +161,7 @@ public sealed class SystemVSharedMemory : SharedMemory
                 }
                 try
                 {
-                    _kept = AttachChecked(readOnly: false);
+                    _kept = AttachChecked(readOnly: View is not null); // another namespace's segments are only read
                 }
                 catch (NativeException e) when (e.Errno is Errno.EACCES or Errno.EPERM)
                 {
@@ -207,7 +210,7 @@ public sealed class SystemVSharedMemory : SharedMemory
     {
         // The segment's size cannot change while it exists, and an attachment keeps it alive even
         // if it is removed meanwhile, so a copy bounds-checked against the attached size cannot fault.
-        SafeAttachmentHandle attachment = Libc.ShmAttach(Id, readOnly, out ShmidDs ds);
+        (SafeAttachmentHandle attachment, ShmidDs ds) = InNamespace(() => (Libc.ShmAttach(Id, readOnly, out ShmidDs attached), attached));
         if (!IsThisSegment(ds))
         {
             attachment.Dispose();
@@ -240,7 +243,8 @@ public sealed class SystemVSharedMemory : SharedMemory
 
     internal override void RefreshCore()
     {
-        if (!SystemVBackend.TryDescribe(Id, out SystemVSegmentRow row) || !IsThisSegment(row.CreatorPid, row.CreatorUid, row.CreatorGid, row.Size, row.Key))
+        (bool found, SystemVSegmentRow row) = InNamespace(() => (SystemVBackend.TryDescribe(Id, out SystemVSegmentRow described), described));
+        if (!found || !IsThisSegment(row.CreatorPid, row.CreatorUid, row.CreatorGid, row.Size, row.Key))
         {
             throw Gone();
         }
@@ -253,6 +257,7 @@ public sealed class SystemVSharedMemory : SharedMemory
     /// </summary>
     internal override void Remove()
     {
+        RefuseInForeignNamespace("removing");
         ReleaseResources();
         try
         {
@@ -301,10 +306,15 @@ public sealed class SystemVSharedMemory : SharedMemory
             this, "Create a new segment of the size you need (New-SharedMemory -Kind SystemV), copy the data, and remove this one; or use a POSIX object, which can be resized.");
 
     /// <summary>The lock is a System V semaphore set with the segment's key (see SystemVSemaphoreLock).</summary>
-    internal override LockHandle OpenLock(bool shared) => SystemVSemaphoreLock.Open(this, shared);
+    internal override LockHandle OpenLock(bool shared)
+    {
+        RefuseInForeignNamespace("locking");
+        return SystemVSemaphoreLock.Open(this, shared);
+    }
 
     internal override void SetPermission(UnixFileMode? mode, uint? ownerId, uint? groupId)
     {
+        RefuseInForeignNamespace("changing permissions");
         if (mode is not null)
         {
             UnixMode.RequirePermissionBitsOnly(mode.Value);
@@ -333,9 +343,12 @@ public sealed class SystemVSharedMemory : SharedMemory
 
     #region Description
 
-    internal static SystemVSharedMemory FromRow(SystemVSegmentRow row)
+    internal static SystemVSharedMemory FromRow(SystemVSegmentRow row) => FromRow(row, null);
+
+    /// <summary>A segment as a row describes it, in the IPC namespace of <paramref name="view"/> (null: the caller's).</summary>
+    internal static SystemVSharedMemory FromRow(SystemVSegmentRow row, NamespaceView? view)
     {
-        var shm = new SystemVSharedMemory(row.Id);
+        var shm = new SystemVSharedMemory(row.Id) { View = view };
         shm.Describe(row);
         return shm;
     }

@@ -1,0 +1,29 @@
+namespace ShmPS;
+
+/// <summary>Objects listed from another process's namespaces (Get-SharedMemory -ProcessId).</summary>
+public abstract partial class SharedMemory
+{
+    /// <summary>The process whose view this object was listed from; null for the caller's own objects.</summary>
+    internal NamespaceView? View { get; private protected set; }
+
+    /// <summary>
+    /// The namespace the object belongs to when it is not the caller's: ipc:[N] for a System V segment
+    /// of another IPC namespace, mnt:[N] for a POSIX object in another process's /dev/shm; null otherwise.
+    /// </summary>
+    public string? Namespace => View?.NamespaceOf(Kind);
+
+    /// <summary>The process through which the object was listed (Get-SharedMemory -ProcessId); null for the caller's own.</summary>
+    public int? NamespaceProcessId => View?.ProcessId;
+
+    /// <summary>
+    /// Refuses to change an object of another namespace: ShmPS lists, refreshes and reads there, and
+    /// anything else would have to run inside it. <paramref name="operation"/> says what was refused.
+    /// </summary>
+    internal void RefuseInForeignNamespace(string operation)
+    {
+        if (View is not null)
+        {
+            throw ErrorHelper.ForeignNamespace(this, operation);
+        }
+    }
+}
