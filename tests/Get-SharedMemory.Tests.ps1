@@ -185,12 +185,29 @@ Describe 'Get-SharedMemory' -Tag Posix {
             $shm.AttachCount | Should -BeNullOrEmpty
         }
 
-        It 'shows the default table view: Kind, Name, Size, Permissions, Owner, AttachCount' {
+        It 'shows the default table view: Kind, Id, Size, Permissions, Owner, AttachCount, Name' {
             $name = New-TestName
             New-SharedMemory -Name $name -Size 4321 -Mode 0640 | Out-Null
             $lines = (Get-SharedMemory -Name $name | Format-Table | Out-String -Width 200) -split '\r?\n' | Where-Object { $_.Trim() }
-            $lines[0] -split '\s+' -ne '' | Should -Be 'Kind', 'Name', 'Size', 'Permissions', 'Owner', 'AttachCount'
-            $lines[2] -split '\s+' -ne '' | Should -Be 'Posix', $name, '4321', 'rw-r-----', (id -un)
+            $lines[0] -split '\s+' -ne '' | Should -Be 'Kind', 'Id', 'Size', 'Permissions', 'Owner', 'AttachCount', 'Name'
+            $lines[2] -split '\s+' -ne '' | Should -Be 'Posix', '4321', 'rw-r-----', (id -un), $name
+        }
+
+        It 'shows long names in full in the default table, wrapped rather than cut, and the Id of a segment' {
+            $name = New-TestName
+            $name = $name + '-' + ('n' * (200 - $name.Length))
+            New-SharedMemory -Name $name -Size 10 | Out-Null
+            $segment = New-TestSharedMemory SystemV
+            foreach ($width in 80, 300) {
+                $text = Get-SharedMemory -Name $name | Out-String -Width $width
+                $text | Should -Not -Match '…|\.\.\.'
+                $lines = @($text -split '\r?\n' | Where-Object { $_.Trim() })
+                $column = $lines[0].IndexOf('Name')
+                # The Name column holds the name, continued on the lines below when it does not fit.
+                -join ($lines | Select-Object -Skip 2 | ForEach-Object { $_.Substring([Math]::Min($column, $_.Length)).Trim() }) | Should -BeExactly $name
+            }
+            $row = (Get-SharedMemory -Id $segment.Id | Out-String -Width 200) -split '\r?\n' | Where-Object { $_.Trim() } | Select-Object -Last 1
+            $row -split '\s+' -ne '' | Select-Object -First 2 | Should -Be 'SystemV', "$($segment.Id)"
         }
 
         It 'round-trips through ConvertTo-Json and ConvertFrom-Json (Name and Kind bind by property name)' {
