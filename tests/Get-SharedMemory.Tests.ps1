@@ -17,7 +17,7 @@ BeforeAll {
     }
 
     function ConvertTo-ProcPerms([ShmPS.SystemVSharedMemory] $Shm) {
-        [int]$Shm.Mode -bor ($Shm.IsMarkedForDeletion ? 0x200 : 0) -bor ($Shm.IsLocked ? 0x400 : 0)
+        [Convert]::ToInt32($Shm.Mode, 8) -bor ($Shm.IsMarkedForDeletion ? 0x200 : 0) -bor ($Shm.IsLocked ? 0x400 : 0)
     }
 }
 
@@ -172,8 +172,8 @@ Describe 'Get-SharedMemory' -Tag Posix {
             $shm.Path | Should -BeExactly "/dev/shm$name"
             $shm.Size | Should -Be 5000 -Because 'the size is exact, not rounded to pages'
             $shm.Size | Should -Be $stat[0]
-            $shm.Mode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite, GroupRead')
-            [Convert]::ToString([int]$shm.Mode, 8) | Should -Be $stat[1]
+            $shm.Mode | Should -BeExactly '0640' -Because 'Mode is octal text, as -Mode takes it'
+            $shm.Mode | Should -Be "0$($stat[1])"
             $shm.Permissions | Should -BeExactly 'rw-r-----'
             $shm.OwnerId | Should -Be 65534
             $shm.GroupId | Should -Be 65534
@@ -435,7 +435,7 @@ Describe 'Get-SharedMemory -Kind SystemV' -Tag SystemV {
         $got.Owner | Should -BeExactly $l.owner
         $got.Owner | Should -BeExactly $l.user
         $got.Group | Should -BeExactly $l.group
-        [Convert]::ToInt32($l.perms, 8) | Should -Be ([int]$got.Mode)
+        [Convert]::ToInt32($l.perms, 8) | Should -Be ([Convert]::ToInt32($got.Mode, 8))
         $got.CreatorId | Should -Be ([uint]$l.cuid)
         $got.CreatorGroupId | Should -Be ([uint]$l.cgid)
         $got.OwnerId | Should -Be ([uint]$l.uid)
@@ -460,7 +460,7 @@ Describe 'Get-SharedMemory -Kind SystemV' -Tag SystemV {
         $ipcs.Key | Should -BeExactly $got.Name
         $ipcs.Id | Should -Be $got.Id
         $ipcs.Owner | Should -BeExactly $got.Owner
-        $ipcs.Perms | Should -Be ([Convert]::ToString([int]$got.Mode, 8))
+        $ipcs.Perms | Should -Be ([Convert]::ToString([Convert]::ToInt32($got.Mode, 8), 8))
         $ipcs.Bytes | Should -Be $got.Size
         $ipcs.Nattch | Should -Be $got.AttachCount
         $ipcs.Nattch | Should -Be 1

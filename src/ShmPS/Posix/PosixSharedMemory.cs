@@ -15,7 +15,7 @@ public sealed class PosixSharedMemory : DescriptorSharedMemory
 
     internal PosixSharedMemory(string name) : base(name, Directory + name) { }
 
-    public override SharedMemoryKind Kind => SharedMemoryKind.Posix;
+    internal override SharedMemoryKind Kind => SharedMemoryKind.Posix;
 
     private protected override SafeFdHandle OpenDescriptor(int flags) => Libc.ShmOpen(Name, flags, 0);
 
