@@ -92,3 +92,53 @@ Describe 'a mixed list through <Format>, <First> first' -ForEach $RoundTrips -Ta
         (Get-SharedMemory -Name $bystander.Name).Name | Should -BeExactly $bystander.Name
     }
 }
+
+Describe 'rows from another computer' -Tag Posix {
+    BeforeDiscovery {
+        $script:Cmdlets = @(
+            @{ Command = 'Get-SharedMemory'; Parameters = @{} }
+            @{ Command = 'Read-SharedMemory'; Parameters = @{ Count = 1 } }
+            @{ Command = 'Write-SharedMemory'; Parameters = @{ Value = [byte[]](9) } }
+            @{ Command = 'Resize-SharedMemory'; Parameters = @{ Size = 8192; Force = $true } }
+            @{ Command = 'Set-SharedMemoryPermission'; Parameters = @{ Mode = '0644' } }
+            @{ Command = 'Lock-SharedMemory'; Parameters = @{ ScriptBlock = { $_.Write(0, [byte[]](9)) } } }
+            @{ Command = 'Unlock-SharedMemory'; Parameters = @{} }
+            @{ Command = 'Remove-SharedMemory'; Parameters = @{ Force = $true } }
+        )
+    }
+
+    BeforeAll {
+        function ConvertTo-RemoteRow($Shm, [string] $Computer) {
+            <# The object as Invoke-Command returns it: deserialized, with the computer it came from. #>
+            $row = [System.Management.Automation.PSSerializer]::Deserialize([System.Management.Automation.PSSerializer]::Serialize($Shm))
+            $row | Add-Member -NotePropertyName PSComputerName -NotePropertyValue $Computer -PassThru
+        }
+    }
+
+    It '<Command> refuses a row of another computer with RemoteObject and leaves this computer''s object of that name alone' -TestCases $Cmdlets {
+        $shm = New-TestSharedMemory Posix -Size 4096 -Mode 0600
+        $before = Get-FileHash -LiteralPath $shm.Path
+        foreach ($row in (ConvertTo-RemoteRow $shm 'otherhost'), [pscustomobject]@{ PSComputerName = 'otherhost'; Name = $shm.Name }) {
+            $out = $row | & $Command @Parameters -ErrorVariable errors -ErrorAction SilentlyContinue
+            $out | Should -BeNullOrEmpty
+            $errors | Should -HaveCount 1
+            $errors[0].FullyQualifiedErrorId | Should -BeExactly "RemoteObject,ShmPS.Commands.$($Command -replace '-', '')Command"
+            $errors[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $errors[0].Exception.Message | Should -BeLike "*$($shm.Name)*otherhost*"
+            $errors[0].ErrorDetails.RecommendedAction | Should -BeLike '*Invoke-Command -HostName otherhost*'
+        }
+        $now = Get-SharedMemory -Name $shm.Name
+        $now.Size, $now.Mode | Should -Be 4096, '0600'
+        (Get-FileHash -LiteralPath $shm.Path).Hash | Should -Be $before.Hash
+    }
+
+    It 'acts on a row of this computer, named <Computer>' -TestCases @(
+        @{ Computer = [Environment]::MachineName }, @{ Computer = (hostname).ToUpperInvariant() }, @{ Computer = 'localhost' }, @{ Computer = '' }
+    ) {
+        $shm = New-TestSharedMemory Posix
+        ConvertTo-RemoteRow $shm $Computer | Write-SharedMemory -Value 'here'
+        $shm.ReadString(0, 4) | Should -BeExactly 'here'
+        ConvertTo-RemoteRow $shm $Computer | Remove-SharedMemory
+        $shm.Path | Should -Not -Exist
+    }
+}

@@ -37,14 +37,11 @@ public abstract class SharedMemoryCommandBase : SharedMemoryIdentityCommandBase
     {
         if (ParameterSetName == InputObjectSet)
         {
-            foreach (SharedMemory shm in InputObject)
-            {
-                // The object is the caller's: what this cmdlet opens on it is released when done.
-                using (shm.BeginCommand())
-                {
-                    Invoke(shm, action);
-                }
-            }
+            ForEachObject(InputObject, action);
+            return;
+        }
+        if (RefuseRemoteRow(Name))
+        {
             return;
         }
         var finder = new SharedMemoryFinder(this);
@@ -59,6 +56,19 @@ public abstract class SharedMemoryCommandBase : SharedMemoryIdentityCommandBase
         {
             // Objects found here are this command's own: release their descriptors when done (they stay
             // usable, since -PassThru hands them on).
+            using (shm.BeginCommand())
+            {
+                Invoke(shm, action);
+            }
+        }
+    }
+
+    /// <summary>Runs <paramref name="action"/> on objects given as themselves (from the pipeline).</summary>
+    protected void ForEachObject(IEnumerable<SharedMemory> objects, Action<SharedMemory> action)
+    {
+        foreach (SharedMemory shm in objects)
+        {
+            // The object is the caller's: what this cmdlet opens on it is released when done.
             using (shm.BeginCommand())
             {
                 Invoke(shm, action);
