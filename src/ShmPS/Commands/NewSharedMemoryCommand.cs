@@ -60,7 +60,8 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
 
     [Parameter]
     [UnixModeTransformation]
-    public UnixFileMode Mode { get; set; } = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    [ArgumentCompleter(typeof(ModeCompleter))]
+    public string Mode { get; set; } = "0600";
 
     /// <summary>The kind to create; implied by -Key/-Private (SystemV) and -Path (File).</summary>
     [Parameter]
@@ -123,14 +124,14 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
             LiteralName: literal,
             Key: kind == SharedMemoryKind.SystemV ? ResolveKey() : null,
             Path: ParameterSetName == FileSet ? SessionState.Path.GetUnresolvedProviderPathFromPSPath(PathRules.Check(Path)) : null,
-            Size: Size, Mode: Mode, Sparse: Sparse, HugePages: HugePages, OpenExisting: Force);
+            Size: Size, Mode: UnixMode.Parse(Mode), Sparse: Sparse, HugePages: HugePages, OpenExisting: Force);
         SharedMemoryBackend backend = SharedMemoryBackends.For(kind);
         string target = backend.DescribeNew(request);
-        if (!ShouldProcess(target, $"Create {Size} bytes, mode {UnixMode.ToOctal(Mode)}"))
+        if (!ShouldProcess(target, $"Create {Size} bytes, mode {Mode}"))
         {
             return;
         }
-        UnixMode.WarnIfWorldWritable(this, Mode, target);
+        UnixMode.WarnIfWorldWritable(this, request.Mode, target);
         SharedMemory shm = backend.Create(request, out bool created);
         // Nothing is held behind the user's back: the object opens what its methods need when they are used.
         shm.ReleaseResources();

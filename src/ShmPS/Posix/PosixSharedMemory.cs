@@ -40,6 +40,13 @@ public sealed class PosixSharedMemory : DescriptorSharedMemory
         return reason is null ? "/" + bare : throw ErrorHelper.InvalidName(name, reason);
     }
 
+    /// <summary>Whether -Name takes the name, not only -LiteralName (completion offers it there only then).</summary>
+    internal static bool IsTypableName(string name)
+    {
+        string bare = name.StartsWith('/') ? name[1..] : name;
+        return SystemReason(bare) is null && ShmPSReason(bare) is null;
+    }
+
     /// <summary>What the system itself refuses, or what would make the name another object's (a NUL cuts it).</summary>
     private static string? SystemReason(string bare)
     {
