@@ -132,6 +132,19 @@ Describe 'rows from another computer' -Tag Posix {
         (Get-FileHash -LiteralPath $shm.Path).Hash | Should -Be $before.Hash
     }
 
+    It 'New-SharedMemory creates nothing from a row of another computer' {
+        $name = New-TestName
+        $row = [pscustomobject]@{ PSComputerName = 'otherhost'; Name = $name; Size = 4096 }
+        $row | New-SharedMemory -ErrorVariable errors -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $errors | Should -HaveCount 1
+        $errors[0].FullyQualifiedErrorId | Should -BeExactly 'RemoteObject,ShmPS.Commands.NewSharedMemoryCommand'
+        "/dev/shm$name" | Should -Not -Exist
+        $row.PSComputerName = [Environment]::MachineName
+        $made = $row | New-SharedMemory
+        Register-TestSharedMemory -InputObject $made
+        $made.Name | Should -BeExactly $name
+    }
+
     It 'acts on a row of this computer, named <Computer>' -TestCases @(
         @{ Computer = [Environment]::MachineName }, @{ Computer = (hostname).ToUpperInvariant() }, @{ Computer = 'localhost' }, @{ Computer = '' }
     ) {

@@ -71,6 +71,12 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>Bound only from rows that remoting returned: a row of another computer creates nothing here (RemoteObject).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    [AllowNull]
+    [AllowEmptyString]
+    public string? PSComputerName { get; set; }
+
     /// <summary>Do not reserve the memory now (POSIX and File).</summary>
     [Parameter(ParameterSetName = PosixSet)]
     [Parameter(ParameterSetName = FileSet)]
@@ -78,6 +84,12 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
 
     protected override void ProcessRecord()
     {
+        if (!string.IsNullOrEmpty(PSComputerName) && !SharedMemoryIdentityCommandBase.IsThisComputer(PSComputerName))
+        {
+            string identity = Name ?? LiteralName ?? (Key is int key ? new SystemVKey(key).ToString() : Path);
+            WriteError(ErrorHelper.ToErrorRecord(ErrorHelper.RemoteObject(identity, PSComputerName), identity));
+            return;
+        }
         SharedMemoryKind kind = ParameterSetName switch
         {
             SystemVSet => SharedMemoryKind.SystemV,

@@ -108,7 +108,8 @@ public abstract class SharedMemoryIdentityCommandBase : PSCmdlet
         return true;
     }
 
-    private static bool IsThisComputer(string computer) =>
+    /// <summary>Whether a PSComputerName names this computer: its name (in any case) or localhost.</summary>
+    internal static bool IsThisComputer(string computer) =>
         new[] { Environment.MachineName, System.Net.Dns.GetHostName(), "localhost", "127.0.0.1", "::1" }
             .Contains(computer.Trim(), StringComparer.OrdinalIgnoreCase);
 
