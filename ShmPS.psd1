@@ -9,6 +9,7 @@
     Description          = 'Shared memory for PowerShell on Linux: POSIX objects, System V segments and shared file mappings as typed objects, with cross-process locks.'
     PowerShellVersion    = '7.4'
     FormatsToProcess     = @('ShmPS.Format.ps1xml')
+    TypesToProcess       = @('ShmPS.Types.ps1xml')
     CmdletsToExport      = @(
         'New-SharedMemory'
         'Get-SharedMemory'

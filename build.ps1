@@ -61,6 +61,7 @@ function Invoke-Build {
     Copy-Item (Join-Path $bin 'ShmPS.dll') (Join-Path $Staged 'bin')
     Copy-Item (Join-Path $Root 'ShmPS.psd1') $Staged
     Copy-Item (Join-Path $Root 'src/ShmPS/ShmPS.Format.ps1xml') $Staged
+    Copy-Item (Join-Path $Root 'src/ShmPS/ShmPS.Types.ps1xml') $Staged
     Copy-Item (Join-Path $Root 'LICENSE') $Staged -ErrorAction SilentlyContinue
     Invoke-NativeBuild
     if (Test-Path (Join-Path $Root 'docs/en-US')) { Invoke-Docs }

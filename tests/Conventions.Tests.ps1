@@ -70,13 +70,15 @@ Describe 'PowerShell conventions' -Tag Conventions {
         & $describe $_ | Sort-Object | Should -Be $reference
     }
 
-    It 'shows Kind, Name, Size, Permissions, Owner and AttachCount in the default table of every kind' {
+    It 'shows Kind, Id, Size, Permissions, Owner, AttachCount and Name in the default table of every kind' {
         $file = Join-Path ([IO.Path]::GetTempPath()) "shmps-conventions-$PID.bin"
         try {
             $mapping = New-SharedMemory -Path $file -Size 64
             $lines = @($Posix, $Segment, $mapping) | Format-Table | Out-String -Width 200
             $header = ($lines -split "`n" | Where-Object { $_ -match '\S' } | Select-Object -First 1) -split '\s+' | Where-Object { $_ }
-            $header | Should -Be @('Kind', 'Name', 'Size', 'Permissions', 'Owner', 'AttachCount')
+            $header | Should -Be @('Kind', 'Id', 'Size', 'Permissions', 'Owner', 'AttachCount', 'Name')
+            $lines | Should -Match ([regex]::Escape($Name))
+            $lines | Should -Match "SystemV\s+$($Segment.Id)\s"
             $lines | Should -Match ([regex]::Escape($Segment.Name))
             $lines | Should -Match ([regex]::Escape($file))
         }

@@ -17,7 +17,7 @@ BeforeAll {
     }
 
     function ConvertTo-ProcPerms([ShmPS.SystemVSharedMemory] $Shm) {
-        [int]$Shm.Mode -bor ($Shm.IsMarkedForDeletion ? 0x200 : 0) -bor ($Shm.IsLocked ? 0x400 : 0)
+        [Convert]::ToInt32($Shm.Mode, 8) -bor ($Shm.IsMarkedForDeletion ? 0x200 : 0) -bor ($Shm.IsLocked ? 0x400 : 0)
     }
 }
 
@@ -172,8 +172,8 @@ Describe 'Get-SharedMemory' -Tag Posix {
             $shm.Path | Should -BeExactly "/dev/shm$name"
             $shm.Size | Should -Be 5000 -Because 'the size is exact, not rounded to pages'
             $shm.Size | Should -Be $stat[0]
-            $shm.Mode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite, GroupRead')
-            [Convert]::ToString([int]$shm.Mode, 8) | Should -Be $stat[1]
+            $shm.Mode | Should -BeExactly '0640' -Because 'Mode is octal text, as -Mode takes it'
+            $shm.Mode | Should -Be "0$($stat[1])"
             $shm.Permissions | Should -BeExactly 'rw-r-----'
             $shm.OwnerId | Should -Be 65534
             $shm.GroupId | Should -Be 65534
@@ -185,12 +185,29 @@ Describe 'Get-SharedMemory' -Tag Posix {
             $shm.AttachCount | Should -BeNullOrEmpty
         }
 
-        It 'shows the default table view: Kind, Name, Size, Permissions, Owner, AttachCount' {
+        It 'shows the default table view: Kind, Id, Size, Permissions, Owner, AttachCount, Name' {
             $name = New-TestName
             New-SharedMemory -Name $name -Size 4321 -Mode 0640 | Out-Null
             $lines = (Get-SharedMemory -Name $name | Format-Table | Out-String -Width 200) -split '\r?\n' | Where-Object { $_.Trim() }
-            $lines[0] -split '\s+' -ne '' | Should -Be 'Kind', 'Name', 'Size', 'Permissions', 'Owner', 'AttachCount'
-            $lines[2] -split '\s+' -ne '' | Should -Be 'Posix', $name, '4321', 'rw-r-----', (id -un)
+            $lines[0] -split '\s+' -ne '' | Should -Be 'Kind', 'Id', 'Size', 'Permissions', 'Owner', 'AttachCount', 'Name'
+            $lines[2] -split '\s+' -ne '' | Should -Be 'Posix', '4321', 'rw-r-----', (id -un), $name
+        }
+
+        It 'shows long names in full in the default table, wrapped rather than cut, and the Id of a segment' {
+            $name = New-TestName
+            $name = $name + '-' + ('n' * (200 - $name.Length))
+            New-SharedMemory -Name $name -Size 10 | Out-Null
+            $segment = New-TestSharedMemory SystemV
+            foreach ($width in 80, 300) {
+                $text = Get-SharedMemory -Name $name | Out-String -Width $width
+                $text | Should -Not -Match '…|\.\.\.'
+                $lines = @($text -split '\r?\n' | Where-Object { $_.Trim() })
+                $column = $lines[0].IndexOf('Name')
+                # The Name column holds the name, continued on the lines below when it does not fit.
+                -join ($lines | Select-Object -Skip 2 | ForEach-Object { $_.Substring([Math]::Min($column, $_.Length)).Trim() }) | Should -BeExactly $name
+            }
+            $row = (Get-SharedMemory -Id $segment.Id | Out-String -Width 200) -split '\r?\n' | Where-Object { $_.Trim() } | Select-Object -Last 1
+            $row -split '\s+' -ne '' | Select-Object -First 2 | Should -Be 'SystemV', "$($segment.Id)"
         }
 
         It 'round-trips through ConvertTo-Json and ConvertFrom-Json (Name and Kind bind by property name)' {
@@ -418,7 +435,7 @@ Describe 'Get-SharedMemory -Kind SystemV' -Tag SystemV {
         $got.Owner | Should -BeExactly $l.owner
         $got.Owner | Should -BeExactly $l.user
         $got.Group | Should -BeExactly $l.group
-        [Convert]::ToInt32($l.perms, 8) | Should -Be ([int]$got.Mode)
+        [Convert]::ToInt32($l.perms, 8) | Should -Be ([Convert]::ToInt32($got.Mode, 8))
         $got.CreatorId | Should -Be ([uint]$l.cuid)
         $got.CreatorGroupId | Should -Be ([uint]$l.cgid)
         $got.OwnerId | Should -Be ([uint]$l.uid)
@@ -443,7 +460,7 @@ Describe 'Get-SharedMemory -Kind SystemV' -Tag SystemV {
         $ipcs.Key | Should -BeExactly $got.Name
         $ipcs.Id | Should -Be $got.Id
         $ipcs.Owner | Should -BeExactly $got.Owner
-        $ipcs.Perms | Should -Be ([Convert]::ToString([int]$got.Mode, 8))
+        $ipcs.Perms | Should -Be ([Convert]::ToString([Convert]::ToInt32($got.Mode, 8), 8))
         $ipcs.Bytes | Should -Be $got.Size
         $ipcs.Nattch | Should -Be $got.AttachCount
         $ipcs.Nattch | Should -Be 1

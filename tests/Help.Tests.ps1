@@ -122,6 +122,15 @@ Describe 'help page of <_>' -ForEach $commands {
         }
     }
 
+    It 'gives Get-Help -Online no address of another page (a man page) to open' {
+        # Get-Help -Online opens the cmdlet's HelpUri, else the first related link that has a URI.
+        $command.HelpUri | Should -BeNullOrEmpty
+        $page.Metadata['online version'] | Should -BeNullOrEmpty
+        $uris = @((Get-Help $name -Full).relatedLinks.navigationLink | ForEach-Object { $_.PSObject.Properties['uri']?.Value })
+        $uris | Where-Object { $_ } | Should -BeNullOrEmpty
+        { Get-Help $name -Online -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidOperation,Microsoft.PowerShell.Commands.GetHelpCommand'
+    }
+
     It 'answers Get-Help -Parameter for every parameter' {
         foreach ($parameter in $page.Parameters) {
             $help = Get-Help $name -Parameter $parameter.Name

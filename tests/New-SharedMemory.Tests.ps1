@@ -49,7 +49,7 @@ Describe 'New-SharedMemory' -Tag Posix {
             $shm.Name | Should -BeExactly $name
             $shm.Path | Should -BeExactly "/dev/shm$name"
             $shm.Size | Should -Be 5000
-            $shm.Mode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite')
+            $shm.Mode | Should -BeExactly '0600'
             stat -c '%F %s %a' "/dev/shm$name" | Should -Be 'regular file 5000 600'
         }
 
@@ -180,7 +180,7 @@ Describe 'New-SharedMemory' -Tag Posix {
             $name = New-TestName
             $shm = New-SharedMemory -Name $name -Size 10 -Mode $Mode
             stat -c '%a' "/dev/shm$name" | Should -Be '640'
-            $shm.Mode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite, GroupRead')
+            $shm.Mode | Should -BeExactly '0640'
             $shm.Permissions | Should -BeExactly 'rw-r-----'
         }
 
@@ -282,7 +282,8 @@ Describe 'New-SharedMemory on every kind' -Tag Posix, SystemV, File {
         $expected = [Convert]::ToInt32($Mode, 8)
         $shm | Should -BeOfType $ExpectedType[$Kind]
         $shm.Kind | Should -Be $Kind -Because 'the identity parameter implies the kind'
-        [int]$shm.Mode | Should -Be $expected
+        $shm.Mode | Should -BeExactly $Mode -Because 'Mode is the octal text -Mode takes'
+        [Convert]::ToInt32($shm.Mode, 8) | Should -Be $expected
         (Get-KernelView $shm).Mode | Should -Be ([Convert]::ToString($expected, 8)) -Because "the umask is $(sh -c umask)"
         if ($Kind -eq 'SystemV') { (Get-IpcsRow $shm.Id).Perms | Should -Be ([Convert]::ToString($expected, 8)) }
         @($warnings).Count -gt 0 | Should -Be (($expected -band 2) -ne 0) -Because 'a world-writable mode warns'

@@ -246,6 +246,54 @@ Describe 'Write-SharedMemory on every kind' -Tag Posix, SystemV, File {
     }
 }
 
+Describe 'Write-SharedMemory with values from the pipeline' -Tag Posix, SystemV, File {
+    It 'writes piped text, bytes and numbers to a <Kind> object named on the command line, all together at -Offset' -TestCases $EveryKind {
+        $shm = New-TestSharedMemory $Kind -Size 4096
+        $identity = Get-TestIdentity $shm
+        $bytes = New-RandomBytes 300   # piped, the array arrives as 300 single bytes: written as the same 300 bytes
+        $bytes | Write-SharedMemory @identity -Offset 10
+        'hello', ' ', 'world' | Write-SharedMemory @identity -Offset 1000
+        1, -2 | Write-SharedMemory @identity -Offset 2000 -As Int16
+        ,$bytes | Write-SharedMemory @identity -Offset 3000
+
+        # What another reader sees: the file's bytes, or the bytes of a new attachment for System V.
+        $file = if ($Kind -eq 'SystemV') { $shm.Read(0, 4096) } else { [IO.File]::ReadAllBytes($shm.Path) }
+        ConvertTo-Hex $file[10..309] | Should -Be (ConvertTo-Hex $bytes)
+        $file[9], $file[310] | Should -Be 0, 0
+        [Text.Encoding]::UTF8.GetString($file, 1000, 12) | Should -BeExactly "hello world`0"
+        [BitConverter]::ToInt16($file, 2000), [BitConverter]::ToInt16($file, 2002) | Should -Be 1, -2
+        ConvertTo-Hex $file[3000..3299] | Should -Be (ConvertTo-Hex $bytes)
+    }
+
+    It 'writes nothing when piped values do not fit, and says so once' {
+        $shm = New-TestSharedMemory Posix -Size 8
+        { 'abc', 'defghi' | Write-SharedMemory -Name $shm.Name -ErrorAction Stop } | Should -Throw -ErrorId 'OffsetOutOfRange,*'
+        ConvertTo-Hex ([IO.File]::ReadAllBytes($shm.Path)) | Should -Be ('00' * 8)
+    }
+
+    It 'still takes piped objects, rows and files as the object to write to: <Kind>' -TestCases $EveryKind {
+        $shm = New-TestSharedMemory $Kind -Size 64
+        $inputPath = Join-Path (New-TestDirectory) 'input.txt'
+        [IO.File]::WriteAllText($inputPath, 'from a file')
+        $shm | Write-SharedMemory -Value 'object'
+        $shm.ReadString(0, 6) | Should -BeExactly 'object'
+        $shm | Write-SharedMemory -InputFile $inputPath
+        $shm.ReadString(0, 11) | Should -BeExactly 'from a file'
+        [pscustomobject]@{ Name = $shm.Name; Kind = $shm.Kind; Id = $shm.Id } | Write-SharedMemory -Value 'row'
+        $shm.ReadString(0, 3) | Should -BeExactly 'row'
+        [pscustomobject]@{ Name = $shm.Name; Kind = $shm.Kind; Id = $shm.Id } | Write-SharedMemory -InputFile $inputPath -Offset 20
+        $shm.ReadString(20, 11) | Should -BeExactly 'from a file'
+        if ($Kind -eq 'File') {
+            Get-Item $shm.Path | Write-SharedMemory -Value 'item'
+            $shm.ReadString(0, 4) | Should -BeExactly 'item'
+        }
+    }
+
+    It 'refuses piped values without an object named on the command line (ValueOrInputFileRequired)' {
+        { 'text' | Write-SharedMemory -ErrorAction Stop } | Should -Throw -ErrorId 'ValueOrInputFileRequired,*'
+    }
+}
+
 Describe 'Write-SharedMemory -Kind SystemV' -Tag SystemV {
     BeforeAll {
         $shm = New-TestSharedMemory SystemV -Size 3333

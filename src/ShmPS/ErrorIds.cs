@@ -41,6 +41,7 @@ public static class ErrorIds
     public const string OutFileIsSource = nameof(OutFileIsSource);
     public const string EncodingAndAsConflict = nameof(EncodingAndAsConflict);
     public const string ConfirmationRequired = nameof(ConfirmationRequired);
+    public const string RemoteObject = nameof(RemoteObject);
 
     // The system
     public const string PermissionDenied = nameof(PermissionDenied);

@@ -107,7 +107,11 @@ public static class UnixMode
             "Give an octal mode such as '0640' or a symbolic one such as 'rw-r-----'.");
 }
 
-/// <summary>Lets -Mode take '0640', '640', 640, 'rw-r-----' or a UnixFileMode.</summary>
+/// <summary>
+/// Lets -Mode take '0640', '640', 640, 'rw-r-----' or a UnixFileMode, and gives the parameter the mode as
+/// octal text (0640), checked. The parameter is a string, not a UnixFileMode: PowerShell completes an
+/// enum parameter with the enum's names (GroupRead, ...), which are no modes, and never asks its completer.
+/// </summary>
 public sealed class UnixModeTransformationAttribute : ArgumentTransformationAttribute
 {
     public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
@@ -115,13 +119,13 @@ public sealed class UnixModeTransformationAttribute : ArgumentTransformationAttr
         object value = inputData is PSObject pso ? pso.BaseObject : inputData;
         try
         {
-            return value switch
+            return UnixMode.ToOctal(value switch
             {
                 UnixFileMode mode => mode,
                 string s => UnixMode.Parse(s),
                 int or long or short or byte or uint or ulong or ushort => UnixMode.FromNumber(Convert.ToInt64(value)),
                 _ => throw new ArgumentTransformationMetadataException($"Cannot convert '{value}' to a mode."),
-            };
+            });
         }
         catch (Exception e) when (e is SharedMemoryException or OverflowException or InvalidCastException)
         {

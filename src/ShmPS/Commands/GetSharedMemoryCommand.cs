@@ -36,6 +36,10 @@ public sealed class GetSharedMemoryCommand : SharedMemoryIdentityCommandBase
 
     protected override void ProcessRecord()
     {
+        if (RefuseRemoteRow(Name ?? Array.Empty<string>()))
+        {
+            return;
+        }
         var finder = new SharedMemoryFinder(this);
         SharedMemoryKind[] kinds = Kind ?? SharedMemoryBackends.All.Where(b => b.ListedByDefault).Select(b => b.Kind).ToArray();
         IEnumerable<SharedMemory> found = ParameterSetName == InputObjectSet ? Refreshed()

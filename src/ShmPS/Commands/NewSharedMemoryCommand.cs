@@ -60,7 +60,8 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
 
     [Parameter]
     [UnixModeTransformation]
-    public UnixFileMode Mode { get; set; } = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    [ArgumentCompleter(typeof(ModeCompleter))]
+    public string Mode { get; set; } = "0600";
 
     /// <summary>The kind to create; implied by -Key/-Private (SystemV) and -Path (File).</summary>
     [Parameter]
@@ -70,6 +71,12 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>Bound only from rows that remoting returned: a row of another computer creates nothing here (RemoteObject).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    [AllowNull]
+    [AllowEmptyString]
+    public string? PSComputerName { get; set; }
+
     /// <summary>Do not reserve the memory now (POSIX and File).</summary>
     [Parameter(ParameterSetName = PosixSet)]
     [Parameter(ParameterSetName = FileSet)]
@@ -77,6 +84,12 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
 
     protected override void ProcessRecord()
     {
+        if (!string.IsNullOrEmpty(PSComputerName) && !SharedMemoryIdentityCommandBase.IsThisComputer(PSComputerName))
+        {
+            string identity = Name ?? LiteralName ?? (Key is int key ? new SystemVKey(key).ToString() : Path);
+            WriteError(ErrorHelper.ToErrorRecord(ErrorHelper.RemoteObject(identity, PSComputerName), identity));
+            return;
+        }
         SharedMemoryKind kind = ParameterSetName switch
         {
             SystemVSet => SharedMemoryKind.SystemV,
@@ -123,14 +136,14 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
             LiteralName: literal,
             Key: kind == SharedMemoryKind.SystemV ? ResolveKey() : null,
             Path: ParameterSetName == FileSet ? SessionState.Path.GetUnresolvedProviderPathFromPSPath(PathRules.Check(Path)) : null,
-            Size: Size, Mode: Mode, Sparse: Sparse, HugePages: HugePages, OpenExisting: Force);
+            Size: Size, Mode: UnixMode.Parse(Mode), Sparse: Sparse, HugePages: HugePages, OpenExisting: Force);
         SharedMemoryBackend backend = SharedMemoryBackends.For(kind);
         string target = backend.DescribeNew(request);
-        if (!ShouldProcess(target, $"Create {Size} bytes, mode {UnixMode.ToOctal(Mode)}"))
+        if (!ShouldProcess(target, $"Create {Size} bytes, mode {Mode}"))
         {
             return;
         }
-        UnixMode.WarnIfWorldWritable(this, Mode, target);
+        UnixMode.WarnIfWorldWritable(this, request.Mode, target);
         SharedMemory shm = backend.Create(request, out bool created);
         // Nothing is held behind the user's back: the object opens what its methods need when they are used.
         shm.ReleaseResources();

@@ -13,16 +13,19 @@ public sealed class SetSharedMemoryPermissionCommand : SharedMemoryCommandBase
 {
     [Parameter(Position = 1)]
     [UnixModeTransformation]
-    public UnixFileMode? Mode { get; set; }
+    [ArgumentCompleter(typeof(ModeCompleter))]
+    public string? Mode { get; set; }
 
     /// <summary>A user name or a numeric uid.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(UserCompleter))]
     public string? Owner { get; set; }
 
     /// <summary>A group name or a numeric gid.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(GroupCompleter))]
     public string? Group { get; set; }
 
     [Parameter]
@@ -53,7 +56,7 @@ public sealed class SetSharedMemoryPermissionCommand : SharedMemoryCommandBase
     {
         string change = string.Join(", ", new[]
         {
-            Mode is null ? null : $"mode {UnixMode.ToOctal(Mode.Value)}",
+            Mode is null ? null : $"mode {Mode}",
             Owner is null ? null : $"owner {Owner}",
             Group is null ? null : $"group {Group}",
         }.Where(s => s is not null));
@@ -61,11 +64,12 @@ public sealed class SetSharedMemoryPermissionCommand : SharedMemoryCommandBase
         {
             return;
         }
-        if (Mode is not null)
+        UnixFileMode? mode = Mode is null ? null : UnixMode.Parse(Mode);
+        if (mode is not null)
         {
-            UnixMode.WarnIfWorldWritable(this, Mode.Value, shm.Name);
+            UnixMode.WarnIfWorldWritable(this, mode.Value, shm.Name);
         }
-        shm.SetPermission(Mode, _ownerId, _groupId);
+        shm.SetPermission(mode, _ownerId, _groupId);
         if (PassThru)
         {
             WriteObject(shm);

@@ -37,14 +37,11 @@ public abstract class SharedMemoryCommandBase : SharedMemoryIdentityCommandBase
     {
         if (ParameterSetName == InputObjectSet)
         {
-            foreach (SharedMemory shm in InputObject)
-            {
-                // The object is the caller's: what this cmdlet opens on it is released when done.
-                using (shm.BeginCommand())
-                {
-                    Invoke(shm, action);
-                }
-            }
+            ForEachObject(InputObject, action);
+            return;
+        }
+        if (RefuseRemoteRow(Name))
+        {
             return;
         }
         var finder = new SharedMemoryFinder(this);
@@ -68,6 +65,19 @@ public abstract class SharedMemoryCommandBase : SharedMemoryIdentityCommandBase
 
     /// <summary>Whether the cmdlet also works on objects of another process's namespaces (it only reads); others refuse them before asking anything.</summary>
     private protected virtual bool ActsInOtherNamespaces => false;
+
+    /// <summary>Runs <paramref name="action"/> on objects given as themselves (from the pipeline).</summary>
+    protected void ForEachObject(IEnumerable<SharedMemory> objects, Action<SharedMemory> action)
+    {
+        foreach (SharedMemory shm in objects)
+        {
+            // The object is the caller's: what this cmdlet opens on it is released when done.
+            using (shm.BeginCommand())
+            {
+                Invoke(shm, action);
+            }
+        }
+    }
 
     private void Invoke(SharedMemory shm, Action<SharedMemory> action)
     {

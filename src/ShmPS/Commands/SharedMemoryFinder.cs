@@ -174,12 +174,12 @@ internal sealed class SharedMemoryFinder : IPathResolver
         }
     }
 
-    /// <summary>The POSIX objects whose name (with or without the leading '/') matches a pattern: for completion.</summary>
-    public static IEnumerable<SharedMemory> FindPosix(string pattern)
+    /// <summary>The objects of a kind whose name (POSIX: with or without the leading '/') matches a pattern: for completion.</summary>
+    public static IEnumerable<SharedMemory> FindForCompletion(SharedMemoryBackend backend, string pattern)
     {
-        string text = PosixBackend.Instance.NormalizePattern(pattern);
-        WildcardPattern wildcard = Pattern(text, PosixBackend.Instance.PatternOptions);
-        return PosixBackend.Instance.Enumerate().Where(shm => wildcard.IsMatch(shm.Name));
+        string text = backend.NormalizePattern(pattern);
+        WildcardPattern wildcard = Pattern(text, backend.PatternOptions);
+        return backend.Enumerate().Where(shm => wildcard.IsMatch(shm.Name));
     }
 
     /// <summary>A wildcard pattern, parsed now: one that does not parse ('/x[') is the name's error, before anything is listed.</summary>

@@ -25,6 +25,7 @@ public abstract class SharedMemoryIdentityCommandBase : PSCmdlet
     /// (so objects other programs named with spaces, '*', '[' or a "sem." prefix can be reached).
     /// </summary>
     [Parameter(Mandatory = true, ParameterSetName = LiteralNameSet)]
+    [ArgumentCompleter(typeof(SharedMemoryNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string[] LiteralName { get; set; } = Array.Empty<string>();
 
@@ -76,10 +77,41 @@ public abstract class SharedMemoryIdentityCommandBase : PSCmdlet
 
     private string[] _fullName = System.Array.Empty<string>();
 
+    /// <summary>
+    /// Bound only from the PSComputerName property of rows that PowerShell remoting returned
+    /// (Invoke-Command): such a row describes an object of another computer, and its Name would find
+    /// this computer's object of the same name. See RefuseRemoteRow.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    [AllowNull]
+    [AllowEmptyString]
+    public string? PSComputerName { get; set; }
+
     /// <summary>Objects from New-SharedMemory or Get-SharedMemory.</summary>
     [Parameter(Mandatory = true, ParameterSetName = InputObjectSet, ValueFromPipeline = true)]
     [ValidateNotNull]
     public SharedMemory[] InputObject { get; set; } = Array.Empty<SharedMemory>();
+
+    /// <summary>
+    /// True, with a RemoteObject error written, when the pipeline row came from another computer
+    /// (its PSComputerName is neither this computer's name nor localhost): nothing is done for it.
+    /// </summary>
+    private protected bool RefuseRemoteRow(IReadOnlyList<string> names)
+    {
+        if (string.IsNullOrEmpty(PSComputerName) || IsThisComputer(PSComputerName))
+        {
+            return false;
+        }
+        string identity = string.Join(", ", names.Concat(LiteralPath).Concat(FullName).Concat(Key.Select(k => new SystemVKey(k).ToString()))
+            .Concat(Id.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+        WriteError(ErrorHelper.ToErrorRecord(ErrorHelper.RemoteObject(identity, PSComputerName), identity));
+        return true;
+    }
+
+    /// <summary>Whether a PSComputerName names this computer: its name (in any case) or localhost.</summary>
+    internal static bool IsThisComputer(string computer) =>
+        new[] { Environment.MachineName, System.Net.Dns.GetHostName(), "localhost", "127.0.0.1", "::1" }
+            .Contains(computer.Trim(), StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
     /// What the bound parameters name, whichever set was bound, as identities the backends resolve.

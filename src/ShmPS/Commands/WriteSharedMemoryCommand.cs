@@ -2,6 +2,7 @@ using System;
 using System.Collections;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Management.Automation;
 using System.Text;
 using System.Threading;
@@ -14,8 +15,19 @@ namespace ShmPS.Commands;
 [OutputType(typeof(SharedMemory))]
 public sealed class WriteSharedMemoryCommand : SharedMemoryCommandBase, IDisposable
 {
-    /// <summary>What to write: byte[], a string, a number, or an array of them.</summary>
-    [Parameter(Position = 1)]
+    /// <summary>
+    /// What to write: byte[], a string, a number, or an array of them. Also taken from the pipeline when
+    /// the command line names the object (-Name, -Key, ...): everything piped is written as one value,
+    /// as if it were given as an array to -Value. When the command line names no object, what is piped
+    /// names it (objects, rows with Name/Kind/Id, files) and is never written.
+    /// </summary>
+    [Parameter(Position = 1, ParameterSetName = NameSet, ValueFromPipeline = true)]
+    [Parameter(Position = 1, ParameterSetName = LiteralNameSet, ValueFromPipeline = true)]
+    [Parameter(Position = 1, ParameterSetName = KeySet, ValueFromPipeline = true)]
+    [Parameter(Position = 1, ParameterSetName = IdSet, ValueFromPipeline = true)]
+    [Parameter(Position = 1, ParameterSetName = PathSet, ValueFromPipeline = true)]
+    [Parameter(Position = 1, ParameterSetName = LiteralPathSet, ValueFromPipeline = true)]
+    [Parameter(Position = 1, ParameterSetName = InputObjectSet)]
     [AllowEmptyString]
     public object? Value { get; set; }
 
@@ -48,12 +60,24 @@ public sealed class WriteSharedMemoryCommand : SharedMemoryCommandBase, IDisposa
     private string? _inputPath;
     private readonly CancellationTokenSource _stopping = new();
 
+    // Values piped to an object named on the command line, written together at the end (see Value).
+    private List<object?>? _piped;
+
+    private static readonly string[] s_identityParameters = { "Name", "LiteralName", "Key", "Id", "Path", "LiteralPath", "InputObject" };
+
     protected override void BeginProcessing()
     {
         bool hasValue = MyInvocation.BoundParameters.ContainsKey(nameof(Value));
+        bool objectNamed = s_identityParameters.Any(MyInvocation.BoundParameters.ContainsKey);
+        if (!hasValue && InputFile is null && objectNamed && MyInvocation.ExpectingInput)
+        {
+            _piped = new List<object?>();
+            return;
+        }
         if (hasValue == (InputFile is not null))
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give either -Value or -InputFile."),
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException(
+                "Give either -Value or -InputFile, or pipe the values to write to an object named with -Name, -Key, -Id or -Path."),
                 ErrorIds.ValueOrInputFileRequired, ErrorCategory.InvalidArgument, null));
         }
         if (InputFile is not null)
@@ -70,17 +94,49 @@ public sealed class WriteSharedMemoryCommand : SharedMemoryCommandBase, IDisposa
             }
             return;
         }
+        _data = Encode(Value);
+    }
+
+    private byte[]? Encode(object? value)
+    {
         try
         {
-            _data = ValueEncoder.ToBytes(Value, As, Encoding);
+            return ValueEncoder.ToBytes(value, As, Encoding);
         }
         catch (Exception e) when (e is PSInvalidCastException or InvalidCastException or OverflowException or ArgumentException or SharedMemoryException)
         {
-            ThrowTerminatingError(new ErrorRecord(e, ErrorIds.InvalidValue, ErrorCategory.InvalidArgument, Value));
+            ThrowTerminatingError(new ErrorRecord(e, ErrorIds.InvalidValue, ErrorCategory.InvalidArgument, value));
+            return null;
         }
     }
 
-    protected override void ProcessRecord() => ForEachTarget(shm =>
+    protected override void ProcessRecord()
+    {
+        if (_piped is not null)
+        {
+            _piped.Add(Value);
+        }
+        else if (ParameterSetName != InputObjectSet && (Value is SharedMemory || (Value as PSObject)?.BaseObject is SharedMemory))
+        {
+            // An object piped without a value given by name lands in Value: it is the target itself.
+            ForEachObject(new[] { (SharedMemory)(Value is PSObject pso ? pso.BaseObject : Value!) }, WriteTo);
+        }
+        else
+        {
+            ForEachTarget(WriteTo);
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        if (_piped is not null)
+        {
+            _data = Encode(_piped.Count == 1 ? _piped[0] : _piped.ToArray());
+            ForEachTarget(WriteTo);
+        }
+    }
+
+    private void WriteTo(SharedMemory shm)
     {
         if (_data is not null)
         {
@@ -109,7 +165,7 @@ public sealed class WriteSharedMemoryCommand : SharedMemoryCommandBase, IDisposa
             shm.RefreshCore();
             WriteObject(shm);
         }
-    });
+    }
 
     private void WriteFile(SharedMemory shm, InputFileReader input)
     {

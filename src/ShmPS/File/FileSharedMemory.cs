@@ -13,7 +13,7 @@ public sealed class FileSharedMemory : DescriptorSharedMemory
 {
     internal FileSharedMemory(string path) : base(path, path) { }
 
-    public override SharedMemoryKind Kind => SharedMemoryKind.File;
+    internal override SharedMemoryKind Kind => SharedMemoryKind.File;
 
     private protected override SafeFdHandle OpenDescriptor(int flags) => Libc.Open(Path, flags, 0);
 

@@ -19,7 +19,7 @@ public sealed class PosixSharedMemory : DescriptorSharedMemory
     private PosixSharedMemory(string name, NamespaceView view)
         : base(name, $"/proc/{view.ProcessId}/root{Directory}{name}") => View = view;
 
-    public override SharedMemoryKind Kind => SharedMemoryKind.Posix;
+    internal override SharedMemoryKind Kind => SharedMemoryKind.Posix;
 
     private protected override SafeFdHandle OpenDescriptor(int flags)
     {
@@ -70,6 +70,13 @@ public sealed class PosixSharedMemory : DescriptorSharedMemory
         string bare = name.StartsWith('/') ? name[1..] : name;
         string? reason = SystemReason(bare) ?? (literal ? null : ShmPSReason(bare));
         return reason is null ? "/" + bare : throw ErrorHelper.InvalidName(name, reason);
+    }
+
+    /// <summary>Whether -Name takes the name, not only -LiteralName (completion offers it there only then).</summary>
+    internal static bool IsTypableName(string name)
+    {
+        string bare = name.StartsWith('/') ? name[1..] : name;
+        return SystemReason(bare) is null && ShmPSReason(bare) is null;
     }
 
     /// <summary>What the system itself refuses, or what would make the name another object's (a NUL cuts it).</summary>

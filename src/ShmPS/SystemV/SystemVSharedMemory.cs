@@ -19,7 +19,7 @@ public sealed class SystemVSharedMemory : SharedMemory
 
     private SystemVSharedMemory(int id) : base("") => Id = id;
 
-    public override SharedMemoryKind Kind => SharedMemoryKind.SystemV;
+    internal override SharedMemoryKind Kind => SharedMemoryKind.SystemV;
 
 
     /// <summary>The segment's id (shmid), as ipcs shows it.</summary>
