@@ -19,6 +19,7 @@
         'Remove-SharedMemory'
         'Lock-SharedMemory'
         'Unlock-SharedMemory'
+        'Get-SharedMemoryLimit'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
