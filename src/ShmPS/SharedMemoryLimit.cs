@@ -40,7 +40,7 @@ public sealed class SharedMemoryLimit
     public ulong? MaxTotalPages { get; private set; }
 
     /// <summary>SHMALL in bytes; as ipcs -l -b, the largest page multiple a 64-bit number holds where the product does not fit.</summary>
-    public ulong? MaxTotalBytes => MaxTotalPages is { } pages ? Bytes(pages) : null;
+    public ulong? MaxTotalBytes => MaxTotalPages is { } pages ? PagesToBytes(pages, (ulong)PageSize) : null;
 
     /// <summary>System V segments that exist now (used_ids; ipcs -u "segments allocated").</summary>
     public int? Segments { get; private set; }
@@ -49,7 +49,7 @@ public sealed class SharedMemoryLimit
     public ulong? TotalPages { get; private set; }
 
     /// <summary>TotalPages in bytes.</summary>
-    public ulong? TotalBytes => TotalPages is { } pages ? Bytes(pages) : null;
+    public ulong? TotalBytes => TotalPages is { } pages ? PagesToBytes(pages, (ulong)PageSize) : null;
 
     /// <summary>Pages of System V segments in RAM (shm_rss; ipcs -u "pages resident").</summary>
     public ulong? ResidentPages { get; private set; }
@@ -158,9 +158,7 @@ public sealed class SharedMemoryLimit
         }
     }
 
-    private ulong Bytes(ulong pages)
-    {
-        ulong pageSize = (ulong)PageSize;
-        return pages <= ulong.MaxValue / pageSize ? pages * pageSize : ulong.MaxValue - ulong.MaxValue % pageSize;
-    }
+    /// <summary>Pages in bytes; as ipcs computes it, the largest page multiple of 64 bits where the product overflows.</summary>
+    internal static ulong PagesToBytes(ulong pages, ulong pageSize) =>
+        pages <= ulong.MaxValue / pageSize ? pages * pageSize : ulong.MaxValue - ulong.MaxValue % pageSize;
 }
