@@ -160,7 +160,7 @@ Describe 'Get-SharedMemoryLimit' -Tag Limits {
             $script = $KernelViewScript + @'
 
 $before = Get-View
-$segment = New-SharedMemory -Key 0x51e7 -Size 10000        # 3 pages
+$segment = New-SharedMemory -Key 0x51e7 -Size 10000        # 3 pages of 4 KiB
 $segment | Write-SharedMemory -Value ([byte[]](1..100))     # 1 page made resident
 $null = New-SharedMemory -Key 0x51e8 -Size 5000            # 2 pages
 $null = New-SharedMemory -Name /limits -Size 1MB           # reserved: 256 pages of /dev/shm
@@ -208,7 +208,7 @@ catch { $over = $_.FullyQualifiedErrorId; $action = $_.ErrorDetails.RecommendedA
             $b.TotalPages | Should -Be 0
             $b.DevShmUsed | Should -Be 0
             $a.Segments | Should -Be 2
-            $a.TotalPages | Should -Be (3 + 2)
+            $a.TotalPages | Should -Be ([Math]::Ceiling(10000 / $page) + [Math]::Ceiling(5000 / $page)) -Because 'each segment takes whole pages'
             $a.ResidentPages | Should -Be 1
             $a.DevShmUsed | Should -Be 1MB
             $a.DevShmAvailable | Should -Be (8MB - 1MB)
