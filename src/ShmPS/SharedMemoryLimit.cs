@@ -75,7 +75,7 @@ public sealed class SharedMemoryLimit
     /// <summary>Free inodes on /dev/shm (f_ffree; df -i's IFree).</summary>
     public ulong? DevShmFreeInodes { get; private set; }
 
-    /// <summary>Huge pages reserved on the system (HugePages_Total), for System V segments made with -HugePages.</summary>
+    /// <summary>Huge pages reserved on the system (HugePages_Total), for System V segments made with -HugePages; null on a kernel without huge pages.</summary>
     public long? HugePagesTotal { get; private set; }
 
     /// <summary>Huge pages not in use (HugePages_Free).</summary>
@@ -104,11 +104,8 @@ public sealed class SharedMemoryLimit
         limit.ReadSystemV();
         limit.ReadDevShm();
         HugePageInfo huge = HugePageInfo.Read();
+        // Empty, without a warning, on a kernel built without huge pages: /proc/meminfo then has no such lines.
         (limit.HugePagesTotal, limit.HugePagesFree, limit.HugePageSize) = (huge.TotalPages, huge.FreePages, huge.PageSizeBytes);
-        if (huge.TotalPages is null)
-        {
-            limit._unavailable.Add("huge pages: /proc/meminfo has no HugePages_Total line (a kernel without huge pages).");
-        }
         return limit;
     }
 
