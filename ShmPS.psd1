@@ -20,6 +20,7 @@
         'Remove-SharedMemory'
         'Lock-SharedMemory'
         'Unlock-SharedMemory'
+        'Get-SharedMemoryLimit'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

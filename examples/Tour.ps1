@@ -56,6 +56,9 @@ try {
         . Step 'ipcs agrees' 'ipcs -m'
     }
 
+    . Step 'Limits and what is in use, in one object (what ipcs -l, ipcs -u and df /dev/shm show)' `
+        'Get-SharedMemoryLimit | Format-List MaxSegmentSize, MaxSegments, Segments, TotalBytes, DevShmSize, DevShmUsed, IpcNamespace'
+
     . Step 'Fixed size by design: System V segments cannot be resized' `
         "try { `$seg | Resize-SharedMemory -Size 8KB -ErrorAction Stop } catch { `$_.FullyQualifiedErrorId }"
 

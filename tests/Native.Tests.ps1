@@ -10,6 +10,13 @@ BeforeDiscovery {
         @{ Type = 'ShmPS.Native.ShmidDs'; CStruct = 'shmid_ds'; Members = [ordered]@{
                 Perm = 'shm_perm'; SegmentSize = 'shm_segsz'; AttachTime = 'shm_atime'; DetachTime = 'shm_dtime'
                 ChangeTime = 'shm_ctime'; CreatorPid = 'shm_cpid'; LastPid = 'shm_lpid'; AttachCount = 'shm_nattch' } }
+        @{ Type = 'ShmPS.Native.ShmLimitInfo'; CStruct = 'shminfo'; Members = [ordered]@{
+                MaxSegmentSize = 'shmmax'; MinSegmentSize = 'shmmin'; MaxSegments = 'shmmni'; MaxTotalPages = 'shmall' } }
+        @{ Type = 'ShmPS.Native.ShmUsageInfo'; CStruct = 'shm_info'; Members = [ordered]@{
+                Segments = 'used_ids'; TotalPages = 'shm_tot'; ResidentPages = 'shm_rss'; SwappedPages = 'shm_swp' } }
+        @{ Type = 'ShmPS.Native.Statvfs'; CStruct = 'statvfs'; Members = [ordered]@{
+                BlockSize = 'f_bsize'; FragmentSize = 'f_frsize'; Blocks = 'f_blocks'; FreeBlocks = 'f_bfree'
+                AvailableBlocks = 'f_bavail'; Files = 'f_files'; FreeFiles = 'f_ffree' } }
         @{ Type = 'ShmPS.Native.Statx'; CStruct = 'statx'; Members = [ordered]@{
                 Mask = 'stx_mask'; BlockSize = 'stx_blksize'; LinkCount = 'stx_nlink'; Uid = 'stx_uid'; Gid = 'stx_gid'
                 Mode = 'stx_mode'; Inode = 'stx_ino'; Size = 'stx_size'; Blocks = 'stx_blocks'; AccessTime = 'stx_atime'
@@ -40,7 +47,7 @@ BeforeDiscovery {
             'AT_SYMLINK_FOLLOW', 'POLLIN', 'PROT_READ', 'PROT_WRITE', 'MAP_SHARED',
             'AT_FDCWD', 'AT_SYMLINK_NOFOLLOW', 'AT_EMPTY_PATH', 'STATX_BASIC_STATS',
             'LOCK_SH', 'LOCK_EX', 'LOCK_NB', 'LOCK_UN', 'RLIMIT_FSIZE',
-            'IPC_PRIVATE', 'IPC_CREAT', 'IPC_EXCL', 'SHM_HUGETLB', 'SHM_RDONLY', 'IPC_RMID', 'IPC_SET', 'IPC_STAT',
+            'IPC_PRIVATE', 'IPC_CREAT', 'IPC_EXCL', 'SHM_HUGETLB', 'SHM_RDONLY', 'IPC_RMID', 'IPC_SET', 'IPC_STAT', 'IPC_INFO', 'SHM_INFO',
             'SHM_DEST', 'SHM_LOCKED', 'SEM_UNDO', 'IPC_NOWAIT', 'MADV_POPULATE_READ', 'MADV_POPULATE_WRITE', 'CLONE_NEWIPC', 'PasswdSize', 'GroupSize', 'IdOffset')
         'ShmPS.Native.Statx' = @('S_IFMT', 'S_IFREG', 'S_IFDIR', 'S_IFLNK')
         'ShmPS.Native.Errno' = @(

@@ -29,6 +29,41 @@ public abstract partial class DescriptorSharedMemory : SharedMemory
     /// <summary>Bytes of memory or disk actually reserved (st_blocks × 512): less than Size when sparse.</summary>
     public long AllocatedBytes { get; private set; }
 
+    private long? _residentBytes;
+    private bool _residentMeasured;
+
+    /// <summary>
+    /// Bytes of the object in memory (resident pages × page size, as fincore reports them), measured
+    /// with mincore(2) when first read and kept until Refresh(): a listing costs nothing until this is
+    /// read, each reading maps the file once. Null where the caller may not open the file, or it is gone.
+    /// </summary>
+    public override long? ResidentBytes
+    {
+        get
+        {
+            if (!_residentMeasured)
+            {
+                _residentBytes = MeasureResidentBytes();
+                _residentMeasured = true;
+            }
+            return _residentBytes;
+        }
+    }
+
+    /// <summary>On a descriptor of its own, so that reading a property keeps nothing open.</summary>
+    private long? MeasureResidentBytes()
+    {
+        try
+        {
+            using SafeFdHandle fd = OpenVerified(Libc.O_RDONLY | Libc.O_NONBLOCK);
+            return Libc.ResidentPages(fd, Libc.GetSize(fd)) * Environment.SystemPageSize;
+        }
+        catch (Exception e) when (e is NativeException or SharedMemoryException)
+        {
+            return null; // not readable by the caller, removed, or another file stands at the path now
+        }
+    }
+
     /// <summary>Device and inode: what makes two paths, or two moments of one path, the same file.</summary>
     private readonly record struct FileIdentity(uint DevMajor, uint DevMinor, ulong Inode)
     {
@@ -202,6 +237,7 @@ public abstract partial class DescriptorSharedMemory : SharedMemory
         ChangeTime = st.ChangeTime.ToDateTime();
         LastWriteTime = st.ModifyTime.ToDateTime();
         AllocatedBytes = (long)st.Blocks * 512;
+        _residentMeasured = false;
     }
 
     /// <summary>Describes the object at Path again; if another file stands there now, this object becomes that one.</summary>

@@ -82,7 +82,7 @@ internal static class ErrorHelper
             Errno.EACCES or Errno.EPERM => (ErrorIds.PermissionDenied, ErrorCategory.PermissionDenied,
                 "Check Mode, Owner and Group with Get-SharedMemory; the owner can grant access with Set-SharedMemoryPermission."),
             Errno.ENOSPC or Errno.ENOMEM or Errno.EDQUOT => (ErrorIds.InsufficientSpace, ErrorCategory.LimitsExceeded,
-                "Free space by removing objects that are no longer needed (Get-SharedMemory | Remove-SharedMemory), or choose a smaller size."),
+                "Free space by removing objects that are no longer needed (Get-SharedMemory | Remove-SharedMemory), or choose a smaller size. Get-SharedMemoryLimit shows the limits and what is in use."),
             Errno.EFBIG => (ErrorIds.FileSizeLimitExceeded, ErrorCategory.LimitsExceeded,
                 "Stay within the file size limit (ulimit -f, RLIMIT_FSIZE), or raise it."),
             Errno.EMFILE or Errno.ENFILE => (ErrorIds.TooManyOpenFiles, ErrorCategory.ResourceUnavailable,
@@ -189,7 +189,7 @@ internal static class ErrorHelper
     public static SharedMemoryException InsufficientSpace(string what, long size, string limitName, long limit) =>
         new(ErrorIds.InsufficientSpace, ErrorCategory.LimitsExceeded,
             $"Cannot reserve {size} bytes for {what}: {limitName} is {limit} bytes.", what,
-            "Free space, raise the limit, or choose a smaller size (-Sparse skips the reservation, at the risk of write errors later).");
+            "Free space, raise the limit, or choose a smaller size (-Sparse skips the reservation, at the risk of write errors later). Get-SharedMemoryLimit shows the limits and what is in use.");
 
     public static SharedMemoryException SymbolicLinkRefused(string kind, string path) =>
         new(ErrorIds.SymbolicLinkRefused, ErrorCategory.SecurityError,

@@ -56,6 +56,9 @@ public abstract partial class SharedMemory : IDisposable
     /// <summary>Processes attached (System V); null where the kernel does not count them.</summary>
     public virtual int? AttachCount => null;
 
+    /// <summary>Bytes of the object in RAM now; null where the caller cannot tell.</summary>
+    public abstract long? ResidentBytes { get; }
+
     /// <summary>"POSIX shared memory object", used in messages.</summary>
     internal string KindDescription => SharedMemoryBackends.For(Kind).Description;
 

@@ -95,18 +95,10 @@ internal static class SizeLimits
     /// <summary>Huge pages asked for and refused: the message says what the system has (/proc/meminfo).</summary>
     public static SharedMemoryException HugePagesUnavailable(long size, NativeException e)
     {
-        HugePageInfo pages;
-        try
-        {
-            pages = HugePageInfo.Parse(new StringReader(File.ReadAllText("/proc/meminfo")));
-        }
-        catch (IOException)
-        {
-            pages = default;
-        }
+        HugePageInfo pages = HugePageInfo.Read();
         return new SharedMemoryException(ErrorIds.HugePagesUnavailable, System.Management.Automation.ErrorCategory.ResourceUnavailable,
             $"Cannot create a {size}-byte segment in huge pages ({Errno.Describe(e.Errno)}): the system has {pages.Total ?? "?"} huge pages of {pages.PageSize ?? "?"}, {pages.Free ?? "?"} free.",
-            size, "Reserve huge pages (sysctl vm.nr_hugepages=N), make the size a multiple of the huge page size, and check vm.hugetlb_shm_group; or omit -HugePages.", e);
+            size, "Reserve huge pages (sysctl vm.nr_hugepages=N), make the size a multiple of the huge page size, and check vm.hugetlb_shm_group; or omit -HugePages. Get-SharedMemoryLimit shows the huge pages.", e);
     }
 
     private static string? ReadProcValue(string path)
@@ -125,6 +117,32 @@ internal static class SizeLimits
 /// <summary>The huge-page lines of /proc/meminfo, as the kernel writes them ("2048 kB").</summary>
 internal readonly record struct HugePageInfo(string? Total, string? Free, string? PageSize)
 {
+    /// <summary>The lines of /proc/meminfo; all null where it cannot be read.</summary>
+    public static HugePageInfo Read()
+    {
+        try
+        {
+            return Parse(new StringReader(File.ReadAllText("/proc/meminfo")));
+        }
+        catch (IOException)
+        {
+            return default;
+        }
+    }
+
+    /// <summary>HugePages_Total, a count of pages.</summary>
+    public long? TotalPages => Number(Total);
+
+    /// <summary>HugePages_Free, a count of pages.</summary>
+    public long? FreePages => Number(Free);
+
+    /// <summary>Hugepagesize in bytes (the kernel writes "2048 kB", and its kB are 1024 bytes).</summary>
+    public long? PageSizeBytes =>
+        PageSize is { } text && text.EndsWith(" kB", System.StringComparison.Ordinal) ? Number(text[..^3]) * 1024 : Number(PageSize);
+
+    private static long? Number(string? text) =>
+        long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long n) ? n : null;
+
     public static HugePageInfo Parse(TextReader reader)
     {
         string? total = null, free = null, pageSize = null;

@@ -22,6 +22,7 @@
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,6 +52,27 @@ int main(void)
     FIELD(shmid_ds, shm_cpid);
     FIELD(shmid_ds, shm_lpid);
     FIELD(shmid_ds, shm_nattch);
+
+    SIZE(shminfo);
+    FIELD(shminfo, shmmax);
+    FIELD(shminfo, shmmin);
+    FIELD(shminfo, shmmni);
+    FIELD(shminfo, shmall);
+
+    SIZE(shm_info);
+    FIELD(shm_info, used_ids);
+    FIELD(shm_info, shm_tot);
+    FIELD(shm_info, shm_rss);
+    FIELD(shm_info, shm_swp);
+
+    SIZE(statvfs);
+    FIELD(statvfs, f_bsize);
+    FIELD(statvfs, f_frsize);
+    FIELD(statvfs, f_blocks);
+    FIELD(statvfs, f_bfree);
+    FIELD(statvfs, f_bavail);
+    FIELD(statvfs, f_files);
+    FIELD(statvfs, f_ffree);
 
     SIZE(statx);
     FIELD(statx, stx_mask);
@@ -128,6 +150,8 @@ int main(void)
     CONST(IPC_RMID);
     CONST(IPC_SET);
     CONST(IPC_STAT);
+    CONST(IPC_INFO);
+    CONST(SHM_INFO);
     CONST(SHM_DEST);
     CONST(SHM_LOCKED);
     CONST(SEM_UNDO);

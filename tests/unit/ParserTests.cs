@@ -105,6 +105,38 @@ public class HugePageInfoTests
 
     [Fact]
     public void LeavesMissingLinesUnknown() => Assert.Equal(default, HugePageInfo.Parse(new StringReader("MemTotal: 1 kB\n")));
+
+    [Fact]
+    public void GivesCountsAndThePageSizeInBytes()
+    {
+        var info = new HugePageInfo("16", "9", "2048 kB");
+        Assert.Equal(16, info.TotalPages);
+        Assert.Equal(9, info.FreePages);
+        Assert.Equal(2048 * 1024, info.PageSizeBytes);
+        Assert.Equal(1L << 30, new HugePageInfo("0", "0", "1048576 kB").PageSizeBytes);
+    }
+
+    [Fact]
+    public void GivesNoNumberForWhatIsMissingOrDoesNotParse()
+    {
+        Assert.Null(default(HugePageInfo).TotalPages);
+        Assert.Null(default(HugePageInfo).PageSizeBytes);
+        Assert.Null(new HugePageInfo("-1", "x", "2048 MB").TotalPages);
+        Assert.Null(new HugePageInfo("-1", "x", "2048 MB").FreePages);
+        Assert.Null(new HugePageInfo("-1", "x", "2048 MB").PageSizeBytes);
+    }
+}
+
+public class SharedMemoryLimitTests
+{
+    [Theory]
+    [InlineData(0UL, 4096UL, 0UL)]
+    [InlineData(10UL, 4096UL, 40960UL)]
+    [InlineData(4503599627370495UL, 4096UL, 18446744073709547520UL)]  // the largest that fits
+    [InlineData(18446744073692774399UL, 4096UL, 18446744073709547520UL)] // kernel.shmall's default: ipcs -l -b shows this
+    [InlineData(18446744073692774399UL, 65536UL, 18446744073709486080UL)] // 64 KiB pages (arm64)
+    public void GivesPagesInBytesAsIpcsDoes(ulong pages, ulong pageSize, ulong bytes) =>
+        Assert.Equal(bytes, SharedMemoryLimit.PagesToBytes(pages, pageSize));
 }
 
 public class PosixNameTests

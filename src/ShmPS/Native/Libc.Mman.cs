@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 
 namespace ShmPS.Native;
 
-/// <summary>Memory mappings: mmap, munmap.</summary>
+/// <summary>Memory mappings: mmap, munmap, mincore.</summary>
 internal static unsafe partial class Libc
 {
     public const int PROT_READ = 0x1;
@@ -29,4 +29,46 @@ internal static unsafe partial class Libc
     }
 
     public static bool Unmap(nint address, nuint length) => munmap(address, length) == 0;
+
+    [LibraryImport(Lib, EntryPoint = "mincore", SetLastError = true)]
+    private static partial int mincore(nint address, nuint length, byte* vector);
+
+    /// <summary>
+    /// The pages of the first <paramref name="length"/> bytes of a file that are in memory (page cache or
+    /// tmpfs), as fincore counts them: mincore(2) over a read-only shared mapping, a window at a time.
+    /// The mapping is never touched, so nothing is read in, and a file shrunk meanwhile cannot fault
+    /// (mincore reports pages past the end as absent).
+    /// </summary>
+    public static long ResidentPages(SafeFdHandle fd, long length)
+    {
+        const int WindowPages = 16384; // per mapping: the vector mincore fills stays at 16 KiB whatever the file's size
+        long pageSize = Environment.SystemPageSize;
+        long window = WindowPages * pageSize;
+        byte* vector = stackalloc byte[WindowPages];
+        long resident = 0;
+        for (long offset = 0; offset < length; offset += window)
+        {
+            nuint span = (nuint)Math.Min(window, length - offset);
+            nint address = mmap(0, span, PROT_READ, MAP_SHARED, fd, offset);
+            int errno = Marshal.GetLastPInvokeError();
+            if (address == -1)
+            {
+                throw new NativeException("mmap", errno);
+            }
+            try
+            {
+                Check(mincore(address, span, vector), "mincore");
+                long pages = ((long)span + pageSize - 1) / pageSize;
+                for (long i = 0; i < pages; i++)
+                {
+                    resident += vector[i] & 1; // the other bits are reserved
+                }
+            }
+            finally
+            {
+                munmap(address, span);
+            }
+        }
+        return resident;
+    }
 }

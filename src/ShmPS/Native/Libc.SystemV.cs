@@ -16,6 +16,8 @@ internal static unsafe partial class Libc
     public const int IPC_RMID = 0;
     public const int IPC_SET = 1;
     public const int IPC_STAT = 2;
+    public const int IPC_INFO = 3;
+    public const int SHM_INFO = 14;
 
     public const int SHM_DEST = 0x200;    // 01000 in shm_perm.mode: marked for removal
     public const int SHM_LOCKED = 0x400;  // 02000 in shm_perm.mode: locked in memory (SHM_LOCK)
@@ -161,6 +163,22 @@ internal static unsafe partial class Libc
     {
         ShmidDs ds;
         return shmctl(id, IPC_STAT, &ds) == -1 ? default : ds;
+    }
+
+    /// <summary>shmctl(IPC_INFO): the limits of the caller's IPC namespace (shmmax, shmmin, shmmni, shmall).</summary>
+    public static ShmLimitInfo ShmLimits()
+    {
+        ShmLimitInfo info;
+        Check(shmctl(0, IPC_INFO, (ShmidDs*)&info), "shmctl(IPC_INFO)");
+        return info;
+    }
+
+    /// <summary>shmctl(SHM_INFO): what the segments of the caller's IPC namespace use, as ipcs -u reports it.</summary>
+    public static ShmUsageInfo ShmUsage()
+    {
+        ShmUsageInfo info;
+        Check(shmctl(0, SHM_INFO, (ShmidDs*)&info), "shmctl(SHM_INFO)");
+        return info;
     }
 
     /// <summary>IPC_SET changes uid, gid and the permission bits of mode; nothing else.</summary>

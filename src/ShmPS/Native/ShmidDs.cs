@@ -33,3 +33,26 @@ internal struct ShmidDs
     [FieldOffset(84)] public int LastPid;       // shm_lpid
     [FieldOffset(88)] public ulong AttachCount; // shm_nattch
 }
+
+/// <summary>
+/// struct shminfo, 72 bytes on x86_64 and aarch64: what shmctl(IPC_INFO) reports, the limits of the
+/// caller's IPC namespace (the kernel fills shmseg with shmmni: Linux has no per-process limit).
+/// </summary>
+[StructLayout(LayoutKind.Explicit, Size = 72)]
+internal struct ShmLimitInfo
+{
+    [FieldOffset(0)] public ulong MaxSegmentSize;  // shmmax, bytes
+    [FieldOffset(8)] public ulong MinSegmentSize;  // shmmin, bytes
+    [FieldOffset(16)] public ulong MaxSegments;    // shmmni
+    [FieldOffset(32)] public ulong MaxTotalPages;  // shmall, pages
+}
+
+/// <summary>struct shm_info, 48 bytes on x86_64 and aarch64: what shmctl(SHM_INFO) reports, the usage ipcs -u shows.</summary>
+[StructLayout(LayoutKind.Explicit, Size = 48)]
+internal struct ShmUsageInfo
+{
+    [FieldOffset(0)] public int Segments;          // used_ids
+    [FieldOffset(8)] public ulong TotalPages;      // shm_tot: pages of every segment
+    [FieldOffset(16)] public ulong ResidentPages;  // shm_rss
+    [FieldOffset(24)] public ulong SwappedPages;   // shm_swp
+}

@@ -83,7 +83,7 @@ internal sealed class SystemVBackend : SharedMemoryBackend
         {
             throw new SharedMemoryException(ErrorIds.InsufficientSpace, ErrorCategory.LimitsExceeded,
                 "Cannot create a System V segment: the system-wide limit on segments (kernel.shmmni) or on pages (kernel.shmall) is reached.",
-                key.ToString(), "Remove segments that are no longer needed (Get-SharedMemory -Kind SystemV), or raise kernel.shmmni/shmall with sysctl.", e);
+                key.ToString(), "Remove segments that are no longer needed (Get-SharedMemory -Kind SystemV), or raise kernel.shmmni/shmall with sysctl (Get-SharedMemoryLimit shows both and what is in use).", e);
         }
         catch (NativeException e)
         {

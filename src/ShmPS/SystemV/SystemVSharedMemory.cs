@@ -56,7 +56,7 @@ public sealed class SystemVSharedMemory : SharedMemory
     private (long Resident, long Swapped)? _usage;
 
     /// <summary>Bytes of the segment in RAM (rss in /proc/sysvipc/shm).</summary>
-    public long ResidentBytes => Usage.Resident;
+    public override long? ResidentBytes => Usage.Resident;
 
     /// <summary>Bytes of the segment in swap.</summary>
     public long SwappedBytes => Usage.Swapped;
