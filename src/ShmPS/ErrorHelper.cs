@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Management.Automation;
 using ShmPS.Native;
@@ -199,6 +200,19 @@ internal static class ErrorHelper
     public static SharedMemoryException NotRegular(string kind, string name, string path, in Statx st) => st.IsSymbolicLink
         ? SymbolicLinkRefused(kind, name)
         : NotRegularFile(kind, path, st.FileTypeDescription);
+
+    /// <summary>Shrinking below what other processes map would make them fault (SIGBUS) on their next access there.</summary>
+    public static SharedMemoryException InUse(SharedMemory shm, long size, IReadOnlyList<SharedMemoryProcess> users)
+    {
+        long needed = 0;
+        foreach (SharedMemoryProcess p in users)
+        {
+            needed = Math.Max(needed, Math.Min(p.MappedEnd, shm.Size));
+        }
+        return new(ErrorIds.SharedMemoryInUse, ErrorCategory.ResourceBusy,
+            $"{Subject(shm)}other processes map it up to byte {needed}, so shrinking it to {size} bytes would make them fault (SIGBUS) when they touch the memory past the new end: {SharedMemory.Describe(users)}.",
+            shm, $"Stop those processes or let them unmap it first, shrink to at least {needed} bytes, or add -Force to shrink anyway.");
+    }
 
     /// <summary>The text with control characters shown as escapes, so that a message cannot hide what was given.</summary>
     internal static string Printable(string s)

@@ -1,3 +1,5 @@
+using System;
+using System.Collections.Generic;
 using System.Management.Automation;
 
 namespace ShmPS.Commands;
@@ -24,6 +26,28 @@ public sealed class RemoveSharedMemoryCommand : SharedMemoryCommandBase
         if (go)
         {
             shm.Remove();
+            WarnIfStillUsed(shm);
         }
     });
+
+    // One scan of /proc serves the removals of a pipeline made within a second of it.
+    private ProcessSnapshot? _processes;
+
+    /// <summary>Other processes that still map or hold the object keep its memory until they let go: said, not hidden.</summary>
+    private void WarnIfStillUsed(SharedMemory shm)
+    {
+        if (!shm.MayStillBeUsed)
+        {
+            return;
+        }
+        if (_processes is null || DateTime.UtcNow - _processes.Taken > TimeSpan.FromSeconds(1))
+        {
+            _processes = new ProcessSnapshot();
+        }
+        List<SharedMemoryProcess> users = shm.OthersUsing(_processes.Index);
+        if (users.Count > 0)
+        {
+            WriteWarning($"{shm.KindDescription} '{shm.Name}' is removed, but these processes still map or hold it and keep its memory until they unmap or close it: {SharedMemory.Describe(users)}.");
+        }
+    }
 }

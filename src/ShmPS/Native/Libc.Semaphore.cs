@@ -16,6 +16,7 @@ internal static unsafe partial class Libc
     /// </summary>
     public static class Sem
     {
+        public const int GETPID = 11;
         public const int GETVAL = 12;
         public const int GETALL = 13;
 
@@ -85,6 +86,14 @@ internal static unsafe partial class Libc
         int value = semctl(semid, number, Sem.GETVAL, null);
         int errno = Marshal.GetLastPInvokeError();
         return value == -1 ? throw new NativeException("semctl(GETVAL)", errno) : value;
+    }
+
+    /// <summary>GETPID: the process that last operated on one semaphore (sempid).</summary>
+    public static int SemGetPid(int semid, int number)
+    {
+        int pid = semctl(semid, number, Sem.GETPID, null);
+        int errno = Marshal.GetLastPInvokeError();
+        return pid == -1 ? throw new NativeException("semctl(GETPID)", errno) : pid;
     }
 
     /// <summary>GETALL: every value of the set at one instant. <paramref name="values"/> must hold the whole set.</summary>
