@@ -612,21 +612,26 @@ function New-SystemVCreateRemoveBlocks {
     }
 }
 
-function Invoke-ListingSection {
-    Write-Host 'Listing: Get-SharedMemory at 100, 3,000 and 10,000 objects, against ipcs -m plus ls -ln /dev/shm' -ForegroundColor Cyan
+function Invoke-IsolatedChild([string] $Part, [string] $TmpfsSize) {
+    <# Runs a child part in a fresh IPC and mount namespace with an empty tmpfs on /dev/shm when root, and adds its rows. #>
     $isolated = (& id -u) -eq '0' -and (Get-Command unshare -ErrorAction SilentlyContinue)
     $wrapper = @()
     if ($isolated) {
         # A private IPC namespace (no one else's segments, all gone when it ends) and a private tmpfs on /dev/shm.
         $wrapper = @('unshare', '--ipc', '--mount', '--propagation', 'private', '--', '/bin/sh', '-c',
-            'mount -t tmpfs -o size=2g,mode=1777 shmps-bench /dev/shm && exec "$@"', 'sh')
+            "mount -t tmpfs -o size=$TmpfsSize,mode=1777 shmps-bench /dev/shm && exec `"`$@`"", 'sh')
     } else {
-        Write-Warning 'Not root or no unshare: listing in the shared namespaces, where other processes'' objects count too.'
+        Write-Warning 'Not root or no unshare: measuring in the shared namespaces, where other processes'' objects count too.'
     }
-    foreach ($row in Invoke-ChildBench -Part Listing -Wrapper $wrapper) {
+    foreach ($row in Invoke-ChildBench -Part $Part -Wrapper $wrapper) {
         $row | Add-Member -NotePropertyName Isolated -NotePropertyValue ([bool]$isolated) -Force
         $Rows.Add($row)
     }
+}
+
+function Invoke-ListingSection {
+    Write-Host 'Listing: Get-SharedMemory at 100, 3,000 and 10,000 objects, against ipcs -m plus ls -ln /dev/shm' -ForegroundColor Cyan
+    Invoke-IsolatedChild -Part Listing -TmpfsSize 2g
 }
 
 function Invoke-ListingChild {
@@ -695,19 +700,8 @@ function Invoke-ListingChild {
 
 function Invoke-ProcessesSection {
     Write-Host 'Processes: Get-SharedMemory -IncludeProcess at 500 and 1,000 objects, with and without 200 more processes mapping them, against lsof -n +D /dev/shm plus ipcs -mp' -ForegroundColor Cyan
-    $isolated = (& id -u) -eq '0' -and (Get-Command unshare -ErrorAction SilentlyContinue)
-    $wrapper = @()
-    if ($isolated) {
-        # As for Listing: only this run's objects, in a private IPC namespace and tmpfs; /proc still shows every process.
-        $wrapper = @('unshare', '--ipc', '--mount', '--propagation', 'private', '--', '/bin/sh', '-c',
-            'mount -t tmpfs -o size=1g,mode=1777 shmps-bench /dev/shm && exec "$@"', 'sh')
-    } else {
-        Write-Warning 'Not root or no unshare: measuring in the shared namespaces, where other processes'' objects count too.'
-    }
-    foreach ($row in Invoke-ChildBench -Part Processes -Wrapper $wrapper) {
-        $row | Add-Member -NotePropertyName Isolated -NotePropertyValue ([bool]$isolated) -Force
-        $Rows.Add($row)
-    }
+    # Only this run's objects; /proc still shows every process of the machine.
+    Invoke-IsolatedChild -Part Processes -TmpfsSize 1g
 }
 
 # A process that maps the POSIX objects (p:PATH) and attaches the System V segments (s:ID) it is given,
