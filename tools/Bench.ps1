@@ -776,6 +776,8 @@ function Invoke-ProcessesChild {
                     if ($p.StandardOutput.ReadLine() -ne 'ready') { throw "The mapper did not start: exit $($p.ExitCode)" }
                 }
                 $processes = @(Get-ChildItem /proc -Directory | Where-Object Name -match '^\d+$').Count
+                # More warm-up than one round: tiered JIT would otherwise make the first point look slower per object.
+                1..10 | ForEach-Object { $null = @(Get-SharedMemory -IncludeProcess -WarningAction SilentlyContinue) }
                 $blocks = [ordered]@{
                     'lsof+ipcs' = {
                         $null = @(& lsof -n +D /dev/shm 2>$null)

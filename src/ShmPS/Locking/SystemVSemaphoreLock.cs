@@ -148,7 +148,11 @@ internal static class SystemVSemaphoreLock
         }
         try
         {
-            int semid = Libc.SemGet(key, 0, 0);
+            // Most segments were never locked: no set, and no exception for that in a listing's loop.
+            if (!Libc.TrySemGet(key, out int semid))
+            {
+                return holders;
+            }
             int count = CountSemaphores(semid, OwnSetCount);
             if (count > OwnSetCount || Libc.SemGetValue(semid, 0) != 0)
             {

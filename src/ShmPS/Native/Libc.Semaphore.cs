@@ -107,6 +107,14 @@ internal static unsafe partial class Libc
 
     public static void SemRemove(int semid) => Check(semctl(semid, 0, IPC_RMID, null), "semctl(IPC_RMID)");
 
+    /// <summary>The existing set with this key; false if there is none (ENOENT), without an exception.</summary>
+    public static bool TrySemGet(int key, out int semid)
+    {
+        semid = semget(key, 0, 0);
+        int errno = Marshal.GetLastPInvokeError();
+        return semid != -1 || (errno == Errno.ENOENT ? false : throw new NativeException("semget", errno));
+    }
+
     public static int SemGet(int key, int count, int flags)
     {
         int id = semget(key, count, flags);
