@@ -72,6 +72,9 @@ public abstract partial class SharedMemory
     /// <summary>After removal, whether another process may still hold it (System V: only while attached).</summary>
     internal virtual bool MayStillBeUsed => true;
 
+    /// <summary>Whether a scan accounts for all the kernel says about the object's users (System V: its attachments).</summary>
+    internal virtual bool IsExplainedBy(ProcessIndex index) => true;
+
     /// <summary>A scan of /proc for this object alone.</summary>
     private protected virtual ProcessIndex ScanForThis() => ProcessIndex.Scan();
 

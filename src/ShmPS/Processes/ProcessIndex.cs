@@ -43,6 +43,9 @@ internal sealed class ProcessIndex
 
     private ProcessIndex(FileKey? only) => _only = only;
 
+    /// <summary>When the scan was made.</summary>
+    public DateTime Taken { get; } = DateTime.UtcNow;
+
     /// <summary>Processes that exist but could not be inspected (their mappings and descriptors are unknown).</summary>
     public int UninspectedCount { get; private set; }
 
@@ -188,6 +191,27 @@ internal sealed class ProcessIndex
     }
 
     public bool IsAlive(int pid) => _processes.ContainsKey(pid);
+
+    /// <summary>
+    /// Whether the scan may still stand for now: younger than <paramref name="maxAge"/>, and no process has
+    /// started since (one listing of /proc, no file read). A process that existed already and began to use
+    /// an object meanwhile is not seen: callers that must not miss one (a shrink) scan afresh instead.
+    /// </summary>
+    public bool IsRecent(TimeSpan maxAge)
+    {
+        if (DateTime.UtcNow - Taken > maxAge)
+        {
+            return false;
+        }
+        foreach (string directory in Directory.EnumerateDirectories(Proc))
+        {
+            if (ProcParsers.TryParsePid(directory.AsSpan(Proc.Length + 1), out int pid) && !_processes.ContainsKey(pid))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
 
     public bool IsInspected(int pid) => _processes.TryGetValue(pid, out ProcessInfo? info) && info.Inspected;
 

@@ -35,6 +35,8 @@ public sealed partial class SystemVSharedMemory
 
     internal override bool MayStillBeUsed => _attachCount > 0;
 
+    internal override bool IsExplainedBy(ProcessIndex index) => index.ForSegment(Id).Count >= _attachCount;
+
     /// <summary>A segment is left over only once no process is attached and its creator and last user have exited.</summary>
     private protected override bool IsLeftOver(ProcessIndex index) =>
         _attachCount == 0 && !index.IsAlive(CreatorProcessId) && !index.IsAlive(LastProcessId);
