@@ -58,7 +58,7 @@ internal sealed class ProcessIndex
         foreach (string directory in Directory.EnumerateDirectories(Proc))
         {
             if (!ProcParsers.TryParsePid(directory.AsSpan(Proc.Length + 1), out int pid)
-                || !Libc.TryStatx(directory, out Statx st))
+                || !TryStatProcess(directory, out Statx st))
             {
                 continue; // not a process, or it has just exited
             }
@@ -74,6 +74,20 @@ internal sealed class ProcessIndex
         }
         index.ReadLocks();
         return index;
+    }
+
+    /// <summary>The owner of /proc/PID; false if the process has exited (or cannot even be looked at).</summary>
+    private static bool TryStatProcess(string directory, out Statx st)
+    {
+        try
+        {
+            return Libc.TryStatx(directory, out st);
+        }
+        catch (NativeException)
+        {
+            st = default;
+            return false;
+        }
     }
 
     /// <summary>The maps and descriptors of one process; false if it may not be read (it may have exited, which is no failure).</summary>
@@ -169,9 +183,9 @@ internal sealed class ProcessIndex
         {
             text = File.ReadAllText(Proc + "/locks");
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return;
+            return; // no /proc/locks: no lock is known
         }
         foreach (LockEntry l in ProcParsers.ParseLocks(new StringReader(text)))
         {
