@@ -12,7 +12,7 @@ BeforeAll {
         'ConfirmationRequired', 'KindConflict', 'KeyConflict', 'PathRequired', 'IdentityRequired',
         'NothingToChange', 'ValueOrInputFileRequired', 'InputFileNotFound', 'OutFileConflict',
         'EncodingAndAsConflict', 'OutFileNotWritable', 'OutFileIsSource', 'ReadTooLarge', 'UnknownUser',
-        'UnknownGroup')
+        'UnknownGroup', 'SharedMemoryInUse')
     # A method may also refuse its arguments the .NET way.
     $script:MethodArgumentIds = @('ArgumentNullException', 'ArgumentOutOfRangeException', 'ArgumentException')
     # PowerShell's own parameter binding (cmdlets) and method argument conversion (methods) happen before

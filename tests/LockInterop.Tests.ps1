@@ -267,6 +267,7 @@ Describe 'System V lock constants agree with the C headers' -Tag 'Lock', 'Native
     }
 
     It 'Libc.Sem.<Name> is <CName> in C' -TestCases @(
+        @{ Name = 'GETPID'; CName = 'GETPID' }
         @{ Name = 'GETVAL'; CName = 'GETVAL' }
         @{ Name = 'GETALL'; CName = 'GETALL' }
         @{ Name = 'OperationTimeOffset'; CName = 'offsetof(struct semid_ds, sem_otime)' }
@@ -280,6 +281,6 @@ Describe 'System V lock constants agree with the C headers' -Tag 'Lock', 'Native
     }
 
     It 'declares no constant in Libc.Sem that is not checked here' {
-        $Managed.Keys | Where-Object { $_ -notin 'GETVAL', 'GETALL', 'OperationTimeOffset', 'SemidDsBufferSize' } | Should -BeNullOrEmpty
+        $Managed.Keys | Where-Object { $_ -notin 'GETPID', 'GETVAL', 'GETALL', 'OperationTimeOffset', 'SemidDsBufferSize' } | Should -BeNullOrEmpty
     }
 }

@@ -42,11 +42,11 @@ param(
     [int] $Repetitions = 5,
 
     # Sections to run (all by default).
-    [ValidateSet('Bulk', 'SmallCmdlet', 'SmallMethod', 'Stress', 'CreateRemove', 'Listing', 'InputFile', 'Lock')]
-    [string[]] $Section = @('Bulk', 'SmallCmdlet', 'SmallMethod', 'Stress', 'CreateRemove', 'Listing', 'InputFile', 'Lock'),
+    [ValidateSet('Bulk', 'SmallCmdlet', 'SmallMethod', 'Stress', 'CreateRemove', 'Listing', 'Processes', 'InputFile', 'Lock')]
+    [string[]] $Section = @('Bulk', 'SmallCmdlet', 'SmallMethod', 'Stress', 'CreateRemove', 'Listing', 'Processes', 'InputFile', 'Lock'),
 
     # Internal: this process is a child that runs one part and writes its rows to -ResultPath.
-    [ValidateSet('Listing', 'InputFile')]
+    [ValidateSet('Listing', 'Processes', 'InputFile')]
     [string] $Child,
 
     [string] $ResultPath,
@@ -618,21 +618,26 @@ function New-SystemVCreateRemoveBlocks {
     }
 }
 
-function Invoke-ListingSection {
-    Write-Host 'Listing: Get-SharedMemory at 100, 3,000 and 10,000 objects, against ipcs -m plus ls -ln /dev/shm' -ForegroundColor Cyan
+function Invoke-IsolatedChild([string] $Part, [string] $TmpfsSize) {
+    <# Runs a child part in a fresh IPC and mount namespace with an empty tmpfs on /dev/shm when root, and adds its rows. #>
     $isolated = (& id -u) -eq '0' -and (Get-Command unshare -ErrorAction SilentlyContinue)
     $wrapper = @()
     if ($isolated) {
         # A private IPC namespace (no one else's segments, all gone when it ends) and a private tmpfs on /dev/shm.
         $wrapper = @('unshare', '--ipc', '--mount', '--propagation', 'private', '--', '/bin/sh', '-c',
-            'mount -t tmpfs -o size=2g,mode=1777 shmps-bench /dev/shm && exec "$@"', 'sh')
+            "mount -t tmpfs -o size=$TmpfsSize,mode=1777 shmps-bench /dev/shm && exec `"`$@`"", 'sh')
     } else {
-        Write-Warning 'Not root or no unshare: listing in the shared namespaces, where other processes'' objects count too.'
+        Write-Warning 'Not root or no unshare: measuring in the shared namespaces, where other processes'' objects count too.'
     }
-    foreach ($row in Invoke-ChildBench -Part Listing -Wrapper $wrapper) {
+    foreach ($row in Invoke-ChildBench -Part $Part -Wrapper $wrapper) {
         $row | Add-Member -NotePropertyName Isolated -NotePropertyValue ([bool]$isolated) -Force
         $Rows.Add($row)
     }
+}
+
+function Invoke-ListingSection {
+    Write-Host 'Listing: Get-SharedMemory at 100, 3,000 and 10,000 objects, against ipcs -m plus ls -ln /dev/shm' -ForegroundColor Cyan
+    Invoke-IsolatedChild -Part Listing -TmpfsSize 2g
 }
 
 function Invoke-ListingChild {
@@ -694,6 +699,121 @@ function Invoke-ListingChild {
             -Ratio $growth -Target '<= 1.25x (linear)' -Pass ($growth -le 1.25) `
             -Details @{ WallTimeGrowth = [math]::Round($wallGrowth, 3); BaselineWallTimeGrowth = [math]::Round($baseGrowth, 3) }
     } finally {
+        foreach ($id in $segments) { $null = [ShmPSBench.Native]::shmctl($id, 0, [IntPtr]::Zero) } # IPC_RMID
+        foreach ($path in $posixPaths) { Remove-Item -LiteralPath $path -Force -ErrorAction SilentlyContinue }
+    }
+}
+
+function Invoke-ProcessesSection {
+    Write-Host 'Processes: Get-SharedMemory -IncludeProcess at 500 and 1,000 objects, with and without 200 more processes mapping them, against lsof -n +D /dev/shm plus ipcs -mp' -ForegroundColor Cyan
+    # Only this run's objects; /proc still shows every process of the machine.
+    Invoke-IsolatedChild -Part Processes -TmpfsSize 1g
+}
+
+# A process that maps the POSIX objects (p:PATH) and attaches the System V segments (s:ID) it is given,
+# says "ready" and waits until its standard input closes.
+$MapperSource = @'
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/shm.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] == 's') {
+            if (shmat(atoi(argv[i] + 2), NULL, SHM_RDONLY) == (void *)-1) { perror("shmat"); return 2; }
+        } else {
+            int fd = open(argv[i] + 2, O_RDONLY);
+            if (fd < 0 || mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED) { perror(argv[i]); return 2; }
+        }
+    }
+    printf("ready\n");
+    fflush(stdout);
+    char buf[1];
+    while (read(0, buf, 1) > 0) { }
+    return 0;
+}
+'@
+
+function Invoke-ProcessesChild {
+    $mapperExe = "/tmp/$Prefix-mapper"
+    $mapperC = "$mapperExe.c"
+    Register-Cleanup ({ Remove-Item -LiteralPath $mapperExe, $mapperC -Force -ErrorAction SilentlyContinue }.GetNewClosure())
+    Set-Content -LiteralPath $mapperC -Value $MapperSource
+    & gcc -O2 -o $mapperExe $mapperC
+    if ($LASTEXITCODE) { throw 'gcc failed for the mapper' }
+    $posixPaths = [System.Collections.Generic.List[string]]::new()
+    $segments = [System.Collections.Generic.List[int]]::new()
+    $mappers = [System.Collections.Generic.List[System.Diagnostics.Process]]::new()
+    $page = [byte[]]::new(4096)
+    $measured = @{}
+    $stopMappers = {
+        foreach ($p in $mappers) { try { $p.StandardInput.Close(); $null = $p.WaitForExit(5000); if (-not $p.HasExited) { $p.Kill() } } catch { } }
+        $mappers.Clear()
+    }
+    try {
+        foreach ($objects in 500, 1000) {
+            & $stopMappers # the 200 added processes map objects of this count
+            while ($segments.Count -lt $objects / 3) {
+                $key = $KeyBase + 0x9000 + $segments.Count
+                $id = [ShmPSBench.Native]::shmget($key, [UIntPtr]::new(4096), 0x200 -bor 0x400 -bor 0x180) # IPC_CREAT|IPC_EXCL|0600
+                if ($id -lt 0) { throw "shmget failed: errno $([System.Runtime.InteropServices.Marshal]::GetLastPInvokeError())" }
+                $segments.Add($id)
+            }
+            while ($posixPaths.Count + $segments.Count -lt $objects) {
+                $path = "/dev/shm/$Prefix-proc-$($posixPaths.Count)"
+                $posixPaths.Add($path)
+                [System.IO.File]::WriteAllBytes($path, $page)
+            }
+            foreach ($extra in 0, 200) {
+                # Each added process maps 4 POSIX objects and attaches 2 segments, spread over all of them.
+                while ($mappers.Count -lt $extra) {
+                    $i = $mappers.Count
+                    $argv = @(0..3 | ForEach-Object { 'p:' + $posixPaths[($i * 4 + $_) % $posixPaths.Count] }) +
+                        @(0..1 | ForEach-Object { 's:' + $segments[($i * 2 + $_) % $segments.Count] })
+                    $psi = [System.Diagnostics.ProcessStartInfo]::new($mapperExe)
+                    foreach ($a in $argv) { $psi.ArgumentList.Add($a) }
+                    $psi.RedirectStandardInput = $true
+                    $psi.RedirectStandardOutput = $true
+                    $p = [System.Diagnostics.Process]::Start($psi)
+                    $mappers.Add($p)
+                    if ($p.StandardOutput.ReadLine() -ne 'ready') { throw "The mapper did not start: exit $($p.ExitCode)" }
+                }
+                $processes = @(Get-ChildItem /proc -Directory | Where-Object Name -match '^\d+$').Count
+                # More warm-up than one round: tiered JIT would otherwise make the first point look slower per object.
+                1..10 | ForEach-Object { $null = @(Get-SharedMemory -IncludeProcess -WarningAction SilentlyContinue) }
+                $blocks = [ordered]@{
+                    'lsof+ipcs' = {
+                        $null = @(& lsof -n +D /dev/shm 2>$null)
+                        $null = @(& ipcs -mp)
+                        $global:LASTEXITCODE = 0 # lsof exits 1 when some file is not open
+                    }
+                    'Get-SharedMemory -IncludeProcess' = { $null = @(Get-SharedMemory -IncludeProcess -WarningAction SilentlyContinue) }
+                }
+                $m = Measure-Interleaved $blocks
+                $measured["$objects/$extra"] = @{ M = $m; Processes = $processes }
+                $listed = @(Get-SharedMemory).Count
+                Add-Row -Section Processes -Measure ('Get-SharedMemory -IncludeProcess, {0:N0} objects, {1:N0} processes ({2} mapping them)' -f $listed, $processes, $extra) `
+                    -ShmPS $m['Get-SharedMemory -IncludeProcess'] -Baseline $m['lsof+ipcs'] -BaselineName 'lsof -n +D /dev/shm + ipcs -mp' -Compare Time -Target 1.0 `
+                    -Operations $listed -Details @{ Objects = $listed; Processes = $processes; Mappers = $extra }
+            }
+        }
+        # Linear growth, on this thread's CPU time (the scan runs on it): per object at 1,000 against 500 objects
+        # (no added processes), and per process with 200 more processes (1,000 objects).
+        $cpu = { param($key) $measured[$key].M['Get-SharedMemory -IncludeProcess'].CpuMedian }
+        $objectGrowth = ((& $cpu '1000/0') / 1000) / ((& $cpu '500/0') / 500)
+        Add-SpecialRow -Section Processes -Measure 'Get-SharedMemory -IncludeProcess growth: CPU time per object, 500 -> 1,000 objects' -BaselineName 'itself at 500' `
+            -ShmPSText ('{0:N2} µs/object' -f ((& $cpu '1000/0') / 1000 * 1000)) -BaselineText ('{0:N2} µs/object' -f ((& $cpu '500/0') / 500 * 1000)) `
+            -Ratio $objectGrowth -Target '<= 1.25x (linear)' -Pass ($objectGrowth -le 1.25)
+        $few = $measured['1000/0'].Processes; $many = $measured['1000/200'].Processes
+        $processGrowth = ((& $cpu '1000/200') / $many) / ((& $cpu '1000/0') / $few)
+        Add-SpecialRow -Section Processes -Measure ('Get-SharedMemory -IncludeProcess growth: CPU time per process, {0} -> {1} processes' -f $few, $many) -BaselineName "itself at $few" `
+            -ShmPSText ('{0:N2} µs/process' -f ((& $cpu '1000/200') / $many * 1000)) -BaselineText ('{0:N2} µs/process' -f ((& $cpu '1000/0') / $few * 1000)) `
+            -Ratio $processGrowth -Target '<= 1.25x (linear)' -Pass ($processGrowth -le 1.25)
+    } finally {
+        & $stopMappers
         foreach ($id in $segments) { $null = [ShmPSBench.Native]::shmctl($id, 0, [IntPtr]::Zero) } # IPC_RMID
         foreach ($path in $posixPaths) { Remove-Item -LiteralPath $path -Force -ErrorAction SilentlyContinue }
     }
@@ -883,6 +1003,7 @@ $report = [ordered]@{
         File      = '/tmp (root file system on disk; data in the page cache)'
         InputFile = '/tmp; cp destination /dev/shm'
         Listing   = 'fresh IPC + mount namespace (unshare -im, empty tmpfs on /dev/shm) when root; 10,000 objects = 3,334 SysV + 6,666 POSIX, within kernel.shmmni 4096'
+        Processes = 'as Listing; every process of the machine in /proc, plus 200 that each map 4 POSIX objects and attach 2 segments'
     }
     Rows        = @($Rows)
 }

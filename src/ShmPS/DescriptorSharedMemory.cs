@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using ShmPS.Native;
 
 namespace ShmPS;
@@ -63,6 +65,15 @@ public abstract partial class DescriptorSharedMemory : SharedMemory
             return null; // not readable by the caller, removed, or another file stands at the path now
         }
     }
+
+    /// <summary>The processes that map it: those of Processes with a mapping (other kinds: see SharedMemory.AttachCount).</summary>
+    public override int? AttachCount => Processes.Count(p => p.Mapped);
+
+    private FileKey Key => new(_identity.DevMajor, _identity.DevMinor, _identity.Inode);
+
+    internal override List<SharedMemoryProcess> FindProcesses(ProcessIndex index) => index.ForFile(Key);
+
+    private protected override ProcessIndex ScanForThis() => ProcessIndex.Scan(Key);
 
     /// <summary>Device and inode: what makes two paths, or two moments of one path, the same file.</summary>
     private readonly record struct FileIdentity(uint DevMajor, uint DevMinor, ulong Inode)

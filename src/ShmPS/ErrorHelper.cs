@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Management.Automation;
 using ShmPS.Native;
@@ -222,6 +223,19 @@ internal static class ErrorHelper
         new(ErrorIds.ForeignNamespace, ErrorCategory.InvalidOperation,
             $"{shm.KindDescription} '{shm.Name}' belongs to the namespace {shm.Namespace} of process {shm.NamespaceProcessId}: {operation} is refused there; ShmPS only lists, refreshes and reads objects of another namespace.",
             shm, $"Run the command inside that namespace, for example: nsenter -t {shm.NamespaceProcessId} -i -m pwsh -c \"...\" (or docker exec).");
+
+    /// <summary>Shrinking below what other processes map would make them fault (SIGBUS) on their next access there.</summary>
+    public static SharedMemoryException InUse(SharedMemory shm, long size, IReadOnlyList<SharedMemoryProcess> users)
+    {
+        long needed = 0;
+        foreach (SharedMemoryProcess p in users)
+        {
+            needed = Math.Max(needed, Math.Min(p.MappedEnd, shm.Size));
+        }
+        return new(ErrorIds.SharedMemoryInUse, ErrorCategory.ResourceBusy,
+            $"{Subject(shm)}other processes map it up to byte {needed}, so shrinking it to {size} bytes would make them fault (SIGBUS) when they touch the memory past the new end: {SharedMemory.Describe(users)}.",
+            shm, $"Stop those processes or let them unmap it first, shrink to at least {needed} bytes, or add -Force to shrink anyway.");
+    }
 
     /// <summary>The text with control characters shown as escapes, so that a message cannot hide what was given.</summary>
     internal static string Printable(string s)

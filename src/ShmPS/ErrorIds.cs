@@ -15,6 +15,7 @@ public static class ErrorIds
     public const string DirectoryNotFound = nameof(DirectoryNotFound);
     public const string SystemVResizeNotSupported = nameof(SystemVResizeNotSupported);
     public const string HugePagesUnavailable = nameof(HugePagesUnavailable);
+    public const string SharedMemoryInUse = nameof(SharedMemoryInUse);
 
     // What the user gave
     public const string InvalidSharedMemoryName = nameof(InvalidSharedMemoryName);

@@ -53,7 +53,10 @@ public abstract partial class SharedMemory : IDisposable
 
     public DateTime ChangeTime { get; private protected set; }
 
-    /// <summary>Processes attached (System V); null where the kernel does not count them.</summary>
+    /// <summary>
+    /// How many processes have it mapped: System V the kernel's count of attachments (shm_nattch), the other
+    /// kinds the processes whose mappings /proc shows (read with Processes, on first access).
+    /// </summary>
     public virtual int? AttachCount => null;
 
     /// <summary>Bytes of the object in RAM now; null where the caller cannot tell.</summary>
@@ -209,6 +212,7 @@ public abstract partial class SharedMemory : IDisposable
     /// <summary>Re-reads size, mode, owner and times from the kernel.</summary>
     public void Refresh()
     {
+        ForgetProcesses();
         try
         {
             RefreshCore();

@@ -9,6 +9,7 @@
 
 int main(void)
 {
+    printf("GETPID %d\n", GETPID);
     printf("GETVAL %d\n", GETVAL);
     printf("GETALL %d\n", GETALL);
     printf("OperationTimeOffset %zu\n", offsetof(struct semid_ds, sem_otime));

@@ -34,6 +34,27 @@ public sealed class GetSharedMemoryCommand : SharedMemoryIdentityCommandBase
     [ValidateRange(1, int.MaxValue)]
     public int[] ProcessId { get; set; } = Array.Empty<int>();
 
+    /// <summary>Fill every object's Processes now, from one scan of /proc for the whole listing.</summary>
+    [Parameter]
+    public SwitchParameter IncludeProcess { get; set; }
+
+    /// <summary>Only objects that no process maps, holds open, is attached to or locks.</summary>
+    [Parameter]
+    public SwitchParameter Orphaned { get; set; }
+
+    // One scan of /proc for everything this command outputs, made when first needed.
+    private readonly ProcessSnapshot _processes = new();
+
+    protected override void BeginProcessing()
+    {
+        if ((IncludeProcess || Orphaned) && _processes.Index.UninspectedCount > 0)
+        {
+            WriteWarning($"{_processes.Index.UninspectedCount} processes could not be inspected (their mappings and descriptors show only to root or their own user): "
+                + "they appear in Processes only where the kernel shows everyone (a lock they hold, a System V segment they last used), marked IsPartial"
+                + (Orphaned ? ", and objects only they use may be listed as orphaned." : "."));
+        }
+    }
+
     protected override void ProcessRecord()
     {
         if (RefuseRemoteRow(Name ?? Array.Empty<string>()))
@@ -49,6 +70,15 @@ public sealed class GetSharedMemoryCommand : SharedMemoryIdentityCommandBase
             : finder.Resolve(Identities(Name ?? Array.Empty<string>(), kinds));
         foreach (SharedMemory shm in finder.Guarded(found, null))
         {
+            shm.UseSnapshot(_processes);
+            if (Orphaned && !shm.IsOrphaned(_processes.Index))
+            {
+                continue;
+            }
+            if (IncludeProcess)
+            {
+                _ = shm.Processes;
+            }
             WriteObject(shm);
         }
     }

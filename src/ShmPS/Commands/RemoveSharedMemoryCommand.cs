@@ -1,3 +1,5 @@
+using System;
+using System.Collections.Generic;
 using System.Management.Automation;
 
 namespace ShmPS.Commands;
@@ -24,6 +26,49 @@ public sealed class RemoveSharedMemoryCommand : SharedMemoryCommandBase
         if (go)
         {
             shm.Remove();
+            WarnIfStillUsed(shm);
         }
     });
+
+    // A scan of /proc costs far more than a removal: one made for an earlier removal, in this command or
+    // another, serves while it is under a second old, no process has started since, and (System V) it
+    // accounts for every attachment the kernel counts.
+    private static ProcessIndex? s_recent;
+
+    /// <summary>Other processes that still map or hold the object keep its memory until they let go: said, not hidden.</summary>
+    private void WarnIfStillUsed(SharedMemory shm)
+    {
+        if (!shm.MayStillBeUsed || !WarningsAreSeen())
+        {
+            return;
+        }
+        ProcessIndex? index = s_recent;
+        if (index is null || !index.IsRecent(TimeSpan.FromSeconds(1)) || !shm.IsExplainedBy(index))
+        {
+            s_recent = index = ProcessIndex.Scan();
+        }
+        List<SharedMemoryProcess> users = shm.OthersUsing(index);
+        if (users.Count > 0)
+        {
+            WriteWarning($"{shm.KindDescription} '{shm.Name}' is removed, but these processes still map or hold it and keep its memory until they unmap or close it: {SharedMemory.Describe(users)}.");
+        }
+    }
+
+    /// <summary>False where a warning would go nowhere (-WarningAction Ignore, or SilentlyContinue without -WarningVariable).</summary>
+    private bool WarningsAreSeen()
+    {
+        object? preference = MyInvocation.BoundParameters.TryGetValue("WarningAction", out object? bound)
+            ? bound
+            : SessionState.PSVariable.GetValue("WarningPreference");
+        if (!LanguagePrimitives.TryConvertTo(preference, out ActionPreference action))
+        {
+            return true;
+        }
+        return action switch
+        {
+            ActionPreference.Ignore => false,
+            ActionPreference.SilentlyContinue => MyInvocation.BoundParameters.ContainsKey("WarningVariable"),
+            _ => true,
+        };
+    }
 }

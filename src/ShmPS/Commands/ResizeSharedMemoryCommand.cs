@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Management.Automation;
 
 namespace ShmPS.Commands;
@@ -16,7 +17,7 @@ public sealed class ResizeSharedMemoryCommand : SharedMemoryCommandBase
     [Parameter]
     public SwitchParameter Sparse { get; set; }
 
-    /// <summary>Shrink without asking for confirmation.</summary>
+    /// <summary>Shrink without asking for confirmation, even below what other processes map.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
 
@@ -32,6 +33,15 @@ public sealed class ResizeSharedMemoryCommand : SharedMemoryCommandBase
         shm.EnsureResizable();
         shm.Refresh();
         bool shrink = Size < shm.Size;
+        if (shrink && !Force)
+        {
+            // Another process touching its mapping past the new end would die of SIGBUS.
+            List<SharedMemoryProcess> users = shm.OthersMappingBeyond(Size);
+            if (users.Count > 0)
+            {
+                throw ErrorHelper.InUse(shm, Size, users);
+            }
+        }
         string action = $"Resize from {shm.Size} to {Size} bytes";
         bool go = shrink
             ? ShouldProcessHighImpact(shm.Name, action + ", losing the data past the new end", Force)

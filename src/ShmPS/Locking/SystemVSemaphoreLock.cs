@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Management.Automation;
 using ShmPS.Native;
 
@@ -131,6 +132,43 @@ internal static class SystemVSemaphoreLock
             count++;
         }
         return count;
+    }
+
+    /// <summary>
+    /// The processes the kernel shows holding the lock of the segment with this key: semaphore 0 taken
+    /// (value 0) was taken by the last process to operate on it (GETPID, sempid); in ShmPS's own sets a
+    /// group of readers shows only its first and its latest reader. None if there is no set or it may not be read.
+    /// </summary>
+    public static IEnumerable<int> Holders(int key)
+    {
+        var holders = new List<int>();
+        if (key == Libc.IPC_PRIVATE)
+        {
+            return holders;
+        }
+        try
+        {
+            // Most segments were never locked: no set, and no exception for that in a listing's loop.
+            if (!Libc.TrySemGet(key, out int semid))
+            {
+                return holders;
+            }
+            int count = CountSemaphores(semid, OwnSetCount);
+            if (count > OwnSetCount || Libc.SemGetValue(semid, 0) != 0)
+            {
+                return holders;
+            }
+            holders.Add(Libc.SemGetPid(semid, 0));
+            if (count == OwnSetCount && Libc.SemGetValue(semid, 1) >= 2)
+            {
+                holders.Add(Libc.SemGetPid(semid, 1));
+            }
+        }
+        catch (NativeException)
+        {
+            // no lock made yet, removed meanwhile, or not readable by the caller
+        }
+        return holders;
     }
 
     /// <summary>Whoever may use the segment may take its lock: ShmPS's own set, if there is one, follows.</summary>

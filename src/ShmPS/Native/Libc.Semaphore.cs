@@ -16,6 +16,7 @@ internal static unsafe partial class Libc
     /// </summary>
     public static class Sem
     {
+        public const int GETPID = 11;
         public const int GETVAL = 12;
         public const int GETALL = 13;
 
@@ -87,6 +88,14 @@ internal static unsafe partial class Libc
         return value == -1 ? throw new NativeException("semctl(GETVAL)", errno) : value;
     }
 
+    /// <summary>GETPID: the process that last operated on one semaphore (sempid).</summary>
+    public static int SemGetPid(int semid, int number)
+    {
+        int pid = semctl(semid, number, Sem.GETPID, null);
+        int errno = Marshal.GetLastPInvokeError();
+        return pid == -1 ? throw new NativeException("semctl(GETPID)", errno) : pid;
+    }
+
     /// <summary>GETALL: every value of the set at one instant. <paramref name="values"/> must hold the whole set.</summary>
     public static void SemGetAll(int semid, Span<ushort> values)
     {
@@ -97,6 +106,14 @@ internal static unsafe partial class Libc
     }
 
     public static void SemRemove(int semid) => Check(semctl(semid, 0, IPC_RMID, null), "semctl(IPC_RMID)");
+
+    /// <summary>The existing set with this key; false if there is none (ENOENT), without an exception.</summary>
+    public static bool TrySemGet(int key, out int semid)
+    {
+        semid = semget(key, 0, 0);
+        int errno = Marshal.GetLastPInvokeError();
+        return semid != -1 || (errno == Errno.ENOENT ? false : throw new NativeException("semget", errno));
+    }
 
     public static int SemGet(int key, int count, int flags)
     {

@@ -13,7 +13,7 @@ namespace ShmPS;
 /// A System V shared memory segment (shmget): a key (0 = IPC_PRIVATE) and an id. Fixed size. Data is
 /// copied through an attachment that lasts one operation, read-only for reads.
 /// </summary>
-public sealed class SystemVSharedMemory : SharedMemory
+public sealed partial class SystemVSharedMemory : SharedMemory
 {
     private const string ProcTable = "/proc/sysvipc/shm";
 
@@ -295,6 +295,7 @@ public sealed class SystemVSharedMemory : SharedMemory
         else
         {
             IsMarkedForDeletion = true;
+            _attachCount = 0; // gone at once: nobody was attached
         }
     }
 

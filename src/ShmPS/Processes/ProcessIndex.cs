@@ -1,0 +1,311 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Runtime.InteropServices;
+using System.Text;
+using ShmPS.Native;
+
+namespace ShmPS;
+
+/// <summary>
+/// Who uses which object, from one pass over /proc (TLPI 54.5: /proc/PID/maps lists every shared memory
+/// region): every process's file mappings (System V segments among them, by shmid), its descriptors
+/// (/proc/PID/fd, followed to device and inode) and /proc/locks, indexed by device and inode and by shmid.
+/// Processes the caller may not inspect (another user's, without root) are counted, not treated as errors.
+/// </summary>
+internal sealed class ProcessIndex
+{
+    private sealed class Usage
+    {
+        public long MappedBytes;
+        public long MappedEnd;
+        public int Descriptors;
+        public bool HoldsLock;
+    }
+
+    private sealed class ProcessInfo
+    {
+        public ProcessInfo(uint uid) => Uid = uid;
+
+        public uint Uid { get; }
+
+        public bool Inspected { get; set; } = true;
+
+        public string? Name { get; set; }
+    }
+
+    private const string Proc = "/proc";
+
+    private readonly Dictionary<FileKey, Dictionary<int, Usage>> _files = new();
+    private readonly Dictionary<ulong, Dictionary<int, Usage>> _segments = new();
+    private readonly Dictionary<int, ProcessInfo> _processes = new();
+    private readonly FileKey? _only;
+
+    private ProcessIndex(FileKey? only) => _only = only;
+
+    /// <summary>When the scan was made.</summary>
+    public DateTime Taken { get; } = DateTime.UtcNow;
+
+    /// <summary>Processes that exist but could not be inspected (their mappings and descriptors are unknown).</summary>
+    public int UninspectedCount { get; private set; }
+
+    /// <summary>One scan of every process; <paramref name="only"/> keeps the mappings and descriptors of one file (one object's check).</summary>
+    public static ProcessIndex Scan(FileKey? only = null)
+    {
+        var index = new ProcessIndex(only);
+        uint euid = Libc.geteuid();
+        char[] buffer = new char[16384];
+        foreach (string directory in Directory.EnumerateDirectories(Proc))
+        {
+            if (!ProcParsers.TryParsePid(directory.AsSpan(Proc.Length + 1), out int pid)
+                || !TryStatProcess(directory, out Statx st))
+            {
+                continue; // not a process, or it has just exited
+            }
+            var info = new ProcessInfo(st.Uid);
+            index._processes[pid] = info;
+            // Without root only one's own processes show their mappings and descriptors (ptrace access):
+            // others are known to be unreadable without trying, so no failure is raised per process.
+            if (euid != 0 && st.Uid != euid || !index.TryReadProcess(pid, directory, buffer))
+            {
+                info.Inspected = false;
+                index.UninspectedCount++;
+            }
+        }
+        index.ReadLocks();
+        return index;
+    }
+
+    /// <summary>The owner of /proc/PID; false if the process has exited (or cannot even be looked at).</summary>
+    private static bool TryStatProcess(string directory, out Statx st)
+    {
+        try
+        {
+            return Libc.TryStatx(directory, out st);
+        }
+        catch (NativeException)
+        {
+            st = default;
+            return false;
+        }
+    }
+
+    /// <summary>The maps and descriptors of one process; false if it may not be read (it may have exited, which is no failure).</summary>
+    private bool TryReadProcess(int pid, string directory, char[] buffer)
+    {
+        try
+        {
+            ReadMaps(pid, directory + "/maps", buffer);
+            foreach (string fd in Directory.EnumerateFileSystemEntries(directory + "/fd"))
+            {
+                if (Libc.TryStatxFollow(fd, out Statx st) && st.IsRegularFile)
+                {
+                    var key = new FileKey(st.DevMajor, st.DevMinor, st.Inode);
+                    if (_only is null || _only == key)
+                    {
+                        Entry(_files, key, pid).Descriptors++;
+                    }
+                }
+            }
+            return true;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException
+            || e is NativeException { Errno: Errno.ESRCH or Errno.ENOENT })
+        {
+            return true; // exited meanwhile
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException or NativeException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Reads a maps file in large blocks and parses it line by line without a string per line.</summary>
+    private void ReadMaps(int pid, string path, char[] buffer)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+        using var reader = new StreamReader(stream, Encoding.UTF8, false, buffer.Length);
+        int start = 0, length = 0;
+        while (true)
+        {
+            int read = reader.Read(buffer, start + length, buffer.Length - start - length);
+            if (read == 0)
+            {
+                if (length > 0) AddMapping(pid, buffer.AsSpan(start, length));
+                return;
+            }
+            length += read;
+            Span<char> data = buffer.AsSpan(start, length);
+            int newline;
+            while ((newline = data.IndexOf('\n')) >= 0)
+            {
+                AddMapping(pid, data[..newline]);
+                data = data[(newline + 1)..];
+            }
+            if (data.Length == buffer.Length)
+            {
+                // A line longer than the buffer (a path of thousands of characters): parse what fits.
+                AddMapping(pid, data);
+                data = Span<char>.Empty;
+            }
+            data.CopyTo(buffer);
+            (start, length) = (0, data.Length);
+        }
+    }
+
+    private void AddMapping(int pid, ReadOnlySpan<char> text)
+    {
+        if (!ProcParsers.TryParseMapsLine(text, out MapsEntry map))
+        {
+            return;
+        }
+        Usage usage;
+        if (map.IsSystemV)
+        {
+            usage = Entry(_segments, map.File.Inode, pid);
+        }
+        else if (_only is null || _only == map.File)
+        {
+            usage = Entry(_files, map.File, pid);
+        }
+        else
+        {
+            return;
+        }
+        usage.MappedBytes += map.Length;
+        usage.MappedEnd = Math.Max(usage.MappedEnd, map.FileEnd);
+    }
+
+    private void ReadLocks()
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(Proc + "/locks");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return; // no /proc/locks: no lock is known
+        }
+        foreach (LockEntry l in ProcParsers.ParseLocks(new StringReader(text)))
+        {
+            if ((_only is null || _only == l.File) && IsAlive(l.ProcessId))
+            {
+                Entry(_files, l.File, l.ProcessId).HoldsLock = true;
+            }
+        }
+    }
+
+    private static Usage Entry<TKey>(Dictionary<TKey, Dictionary<int, Usage>> table, TKey key, int pid) where TKey : notnull
+    {
+        ref Dictionary<int, Usage>? byProcess = ref CollectionsMarshal.GetValueRefOrAddDefault(table, key, out _);
+        byProcess ??= new Dictionary<int, Usage>();
+        ref Usage? usage = ref CollectionsMarshal.GetValueRefOrAddDefault(byProcess, pid, out _);
+        return usage ??= new Usage();
+    }
+
+    public bool IsAlive(int pid) => _processes.ContainsKey(pid);
+
+    /// <summary>
+    /// Whether the scan may still stand for now: younger than <paramref name="maxAge"/>, and no process has
+    /// started since (one listing of /proc, no file read). A process that existed already and began to use
+    /// an object meanwhile is not seen: callers that must not miss one (a shrink) scan afresh instead.
+    /// </summary>
+    public bool IsRecent(TimeSpan maxAge)
+    {
+        if (DateTime.UtcNow - Taken > maxAge)
+        {
+            return false;
+        }
+        foreach (string directory in Directory.EnumerateDirectories(Proc))
+        {
+            if (ProcParsers.TryParsePid(directory.AsSpan(Proc.Length + 1), out int pid) && !_processes.ContainsKey(pid))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public bool IsInspected(int pid) => _processes.TryGetValue(pid, out ProcessInfo? info) && info.Inspected;
+
+    /// <summary>The processes that map, hold open or lock a file (a POSIX object or a file mapping), by process id.</summary>
+    public List<SharedMemoryProcess> ForFile(FileKey file)
+    {
+        var found = new List<SharedMemoryProcess>();
+        if (_files.TryGetValue(file, out Dictionary<int, Usage>? byProcess))
+        {
+            foreach ((int pid, Usage usage) in byProcess)
+            {
+                SharedMemoryProcess p = Describe(pid);
+                p.Mapped = usage.MappedBytes > 0;
+                p.MappedBytes = usage.MappedBytes;
+                p.MappedEnd = usage.MappedEnd;
+                p.OpenDescriptors = usage.Descriptors;
+                p.HoldsLock = usage.HoldsLock;
+                found.Add(p);
+            }
+        }
+        found.Sort((a, b) => a.ProcessId.CompareTo(b.ProcessId));
+        return found;
+    }
+
+    /// <summary>The processes attached to a System V segment (its mappings show in maps as /SYSV..., inode = shmid).</summary>
+    public List<SharedMemoryProcess> ForSegment(int shmid)
+    {
+        var found = new List<SharedMemoryProcess>();
+        if (_segments.TryGetValue((ulong)(uint)shmid, out Dictionary<int, Usage>? byProcess))
+        {
+            foreach ((int pid, Usage usage) in byProcess)
+            {
+                SharedMemoryProcess p = Describe(pid);
+                p.Mapped = p.Attached = true;
+                p.MappedBytes = usage.MappedBytes;
+                p.MappedEnd = usage.MappedEnd;
+                found.Add(p);
+            }
+        }
+        found.Sort((a, b) => a.ProcessId.CompareTo(b.ProcessId));
+        return found;
+    }
+
+    /// <summary>The entry for a process in a list, added (partial if the process was not inspected) if it is not there.</summary>
+    public SharedMemoryProcess EntryIn(List<SharedMemoryProcess> list, int pid)
+    {
+        foreach (SharedMemoryProcess p in list)
+        {
+            if (p.ProcessId == pid) return p;
+        }
+        SharedMemoryProcess added = Describe(pid);
+        list.Add(added);
+        list.Sort((a, b) => a.ProcessId.CompareTo(b.ProcessId));
+        return added;
+    }
+
+    private SharedMemoryProcess Describe(int pid)
+    {
+        if (!_processes.TryGetValue(pid, out ProcessInfo? info))
+        {
+            return new SharedMemoryProcess(pid, "", "", isPartial: true);
+        }
+        info.Name ??= ReadName(pid);
+        return new SharedMemoryProcess(pid, info.Name, Accounts.UserName(info.Uid), !info.Inspected);
+    }
+
+    /// <summary>/proc/PID/comm, readable for every process; empty once it has exited.</summary>
+    private static string ReadName(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"{Proc}/{pid}/comm").TrimEnd('\n');
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+}
