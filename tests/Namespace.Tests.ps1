@@ -281,3 +281,39 @@ Describe 'Get-SharedMemory -ProcessId in a hostile root' -Tag Namespace {
         finally { Stop-TestProcess $evil }
     }
 }
+
+Describe 'Processes of segments in other IPC namespaces' -Tag Namespace {
+    BeforeAll {
+        # Attaches a new private segment and keeps it attached; prints "ready SHMID". Ids are per IPC
+        # namespace, so the first segment of every new namespace has the same id.
+        $script:Hold = @'
+import ctypes, time
+libc = ctypes.CDLL(None, use_errno=True)
+libc.shmat.restype = ctypes.c_void_p
+shmid = libc.shmget(0, ctypes.c_size_t(4096), 0o1000 | 0o600)  # IPC_PRIVATE, IPC_CREAT | 0600
+if shmid < 0 or libc.shmat(shmid, None, 0) in (None, ctypes.c_void_p(-1).value):
+    raise OSError(ctypes.get_errno(), 'shmget/shmat')
+print('ready', shmid, flush=True)
+time.sleep(300)
+'@
+    }
+    BeforeEach { if (-not $CanUnshare) { Set-ItResult -Skipped -Because 'new namespaces need root (unshare -i)' } }
+
+    It 'names only the processes of the segment''s own namespace, though another namespace has a segment of the same id' {
+        $first = Start-TestProcess unshare -ArgumentList '-i', 'python3', '-c', $Hold -Ready
+        $second = Start-TestProcess unshare -ArgumentList '-i', 'python3', '-c', $Hold -Ready
+        try {
+            (-split $first.ReadyLine)[1] | Should -Be (-split $second.ReadyLine)[1] -Because 'both namespaces start their ids alike'
+            foreach ($holder in $first, $second) {
+                $segment = Get-SharedMemory -ProcessId $holder.Id -Kind SystemV -IncludeProcess
+                $segment.AttachCount | Should -Be 1
+                $segment.Processes.ProcessId | Should -Be $holder.Id
+                $segment.Processes.Attached | Should -BeTrue
+            }
+        }
+        finally {
+            Stop-TestProcess $first
+            Stop-TestProcess $second
+        }
+    }
+}

@@ -29,6 +29,15 @@ public class ProcMapsParserTests
     }
 
     [Fact]
+    public void ReadsSystemVSegmentZeroThoughItsInodeIsZero()
+    {
+        Assert.True(ProcParsers.TryParseMapsLine(
+            "7f0dbb9c8000-7f0dbb9c9000 rw-s 00000000 00:01 0                          /SYSV00000000 (deleted)", out MapsEntry e));
+        Assert.True(e.IsSystemV);
+        Assert.Equal(0UL, e.File.Inode);
+    }
+
+    [Fact]
     public void ReadsHexDeviceNumbersAndPathsWithSpaces()
     {
         Assert.True(ProcParsers.TryParseMapsLine("55d0a0000000-55d0a0001000 r--p 00000000 fe:01 99 /tmp/a b", out MapsEntry e));

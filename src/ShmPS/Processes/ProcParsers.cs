@@ -26,7 +26,7 @@ internal readonly record struct LockEntry(int ProcessId, FileKey File, bool Excl
 /// <summary>The /proc text formats ShmPS reads to find who uses an object; pure, fed from strings in the unit tests.</summary>
 internal static class ProcParsers
 {
-    /// <summary>The file-backed mappings of one maps file; anonymous mappings (inode 0) and lines that do not parse are skipped.</summary>
+    /// <summary>The file-backed mappings of one maps file (System V segments among them); anonymous mappings (inode 0) and lines that do not parse are skipped.</summary>
     public static IEnumerable<MapsEntry> ParseMaps(TextReader reader)
     {
         for (string? line = reader.ReadLine(); line is not null; line = reader.ReadLine())
@@ -49,9 +49,10 @@ internal static class ProcParsers
         if (!NextField(ref line, out ReadOnlySpan<char> offsetText) || !Hex(offsetText, out ulong offset)) return false;
         if (!NextField(ref line, out ReadOnlySpan<char> device) || !TryParseDevice(device, out uint major, out uint minor)) return false;
         if (!NextField(ref line, out ReadOnlySpan<char> inodeText) || !ulong.TryParse(inodeText, NumberStyles.None, CultureInfo.InvariantCulture, out ulong inode)) return false;
-        if (inode == 0) return false;
         ReadOnlySpan<char> path = line.TrimStart(' ');
         bool systemV = path.StartsWith("/SYSV", StringComparison.Ordinal) && path.EndsWith(" (deleted)", StringComparison.Ordinal);
+        // Anonymous mappings have inode 0; so has System V segment 0 (the first of an IPC namespace).
+        if (inode == 0 && !systemV) return false;
         entry = new MapsEntry(start, end, perms[3] == 's', offset, new FileKey(major, minor, inode), systemV);
         return true;
     }

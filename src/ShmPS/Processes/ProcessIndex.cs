@@ -37,7 +37,10 @@ internal sealed class ProcessIndex
     private const string Proc = "/proc";
 
     private readonly Dictionary<FileKey, Dictionary<int, Usage>> _files = new();
-    private readonly Dictionary<ulong, Dictionary<int, Usage>> _segments = new();
+    // Segments by IPC namespace and shmid: ids are per namespace, and every namespace's segments show in
+    // maps with the same device, so two containers' segment 0 are told apart only by who maps them.
+    private readonly Dictionary<(ulong IpcNamespace, ulong ShmId), Dictionary<int, Usage>> _segments = new();
+    private ulong? _readingIpcNamespace;
     private readonly Dictionary<int, ProcessInfo> _processes = new();
     private readonly FileKey? _only;
 
@@ -95,6 +98,7 @@ internal sealed class ProcessIndex
     {
         try
         {
+            _readingIpcNamespace = null;
             ReadMaps(pid, directory + "/maps", buffer);
             foreach (string fd in Directory.EnumerateFileSystemEntries(directory + "/fd"))
             {
@@ -162,7 +166,9 @@ internal sealed class ProcessIndex
         Usage usage;
         if (map.IsSystemV)
         {
-            usage = Entry(_segments, map.File.Inode, pid);
+            // A process attaches only segments of its own IPC namespace: read it at its first segment.
+            _readingIpcNamespace ??= NamespaceView.NamespaceInode(pid, "ipc") ?? 0;
+            usage = Entry(_segments, (_readingIpcNamespace.Value, map.File.Inode), pid);
         }
         else if (_only is null || _only == map.File)
         {
@@ -250,11 +256,14 @@ internal sealed class ProcessIndex
         return found;
     }
 
-    /// <summary>The processes attached to a System V segment (its mappings show in maps as /SYSV..., inode = shmid).</summary>
-    public List<SharedMemoryProcess> ForSegment(int shmid)
+    /// <summary>
+    /// The processes attached to a System V segment of the IPC namespace <paramref name="ipcNamespace"/>
+    /// (its mappings show in maps as /SYSV..., inode = shmid).
+    /// </summary>
+    public List<SharedMemoryProcess> ForSegment(ulong ipcNamespace, int shmid)
     {
         var found = new List<SharedMemoryProcess>();
-        if (_segments.TryGetValue((ulong)(uint)shmid, out Dictionary<int, Usage>? byProcess))
+        if (_segments.TryGetValue((ipcNamespace, (ulong)(uint)shmid), out Dictionary<int, Usage>? byProcess))
         {
             foreach ((int pid, Usage usage) in byProcess)
             {

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 
 namespace ShmPS;
@@ -12,8 +13,8 @@ public sealed partial class SystemVSharedMemory
     /// </summary>
     internal override List<SharedMemoryProcess> FindProcesses(ProcessIndex index)
     {
-        List<SharedMemoryProcess> found = index.ForSegment(Id);
-        foreach (int holder in SystemVSemaphoreLock.Holders(Key))
+        List<SharedMemoryProcess> found = index.ForSegment(IpcNamespace, Id);
+        foreach (int holder in InNamespace(() => SystemVSemaphoreLock.Holders(Key)))
         {
             if (index.IsAlive(holder))
             {
@@ -35,7 +36,12 @@ public sealed partial class SystemVSharedMemory
 
     internal override bool MayStillBeUsed => _attachCount > 0;
 
-    internal override bool IsExplainedBy(ProcessIndex index) => index.ForSegment(Id).Count >= _attachCount;
+    internal override bool IsExplainedBy(ProcessIndex index) => index.ForSegment(IpcNamespace, Id).Count >= _attachCount;
+
+    /// <summary>The IPC namespace the segment's id belongs to: the listed process's, or this process's own.</summary>
+    private ulong IpcNamespace => View?.IpcNamespace ?? s_ownIpcNamespace.Value;
+
+    private static readonly Lazy<ulong> s_ownIpcNamespace = new(() => NamespaceView.NamespaceInode(Environment.ProcessId, "ipc") ?? 0);
 
     /// <summary>A segment is left over only once no process is attached and its creator and last user have exited.</summary>
     private protected override bool IsLeftOver(ProcessIndex index) =>
