@@ -49,6 +49,24 @@ try {
     . Step 'Grow it to 1 MiB (memory reserved now, so a full /dev/shm fails here, not later with SIGBUS)' `
         "Resize-SharedMemory -Name $name -Size 1MB -PassThru | Select-Object Name, Size, AllocatedBytes"
 
+    if (Get-Command python3 -ErrorAction SilentlyContinue) {
+        # Another program maps the object (Python's mmap) and keeps it mapped.
+        $mapper = Start-Process python3 -PassThru -ArgumentList '-c', "`"import mmap, os, time; m = mmap.mmap(os.open('/dev/shm$name', os.O_RDWR), 0); time.sleep(60)`""
+        for ($i = 0; $i -lt 50 -and -not ((Get-SharedMemory -Name $name).Processes | Where-Object Mapped); $i++) { Start-Sleep -Milliseconds 100 }
+
+        . Step 'Who uses it: Processes, from /proc/PID/maps, /proc/PID/fd and /proc/locks (the pids lsof shows)' `
+            "(Get-SharedMemory -Name $name).Processes"
+
+        . Step 'Shrinking below what another process maps is refused: that process would die with SIGBUS' `
+            "try { Resize-SharedMemory -Name $name -Size 4KB -Confirm:`$false -ErrorAction Stop } catch { `$_.FullyQualifiedErrorId; `$_.Exception.Message }"
+
+        $mapper | Stop-Process
+        $mapper.WaitForExit()
+
+        . Step 'Nobody uses it now: it is listed as orphaned' `
+            "Get-SharedMemory -Name 'shmps-tour-*' -Orphaned | Remove-SharedMemory -WhatIf"
+    }
+
     . Step 'A System V segment with a key, as ipcs -m shows it' `
         "`$seg = New-SharedMemory -Key 0x5eed0001 -Size 3333 -Force; `$seg | Write-SharedMemory -Value 'SysV'; `$seg | Select-Object Name, Id, Size, Permissions, AttachCount"
 

@@ -49,7 +49,9 @@ public sealed class GetSharedMemoryCommand : SharedMemoryIdentityCommandBase
     {
         if ((IncludeProcess || Orphaned) && _processes.Index.UninspectedCount > 0)
         {
-            WriteWarning($"{_processes.Index.UninspectedCount} processes could not be inspected (their mappings and descriptors show only to root or their own user): "
+            int count = _processes.Index.UninspectedCount;
+            WriteWarning((count == 1 ? "1 process could not be inspected" : $"{count} processes could not be inspected")
+                + " (their mappings and descriptors show only to root or their own user): "
                 + "they appear in Processes only where the kernel shows everyone (a lock they hold, a System V segment they last used), marked IsPartial"
                 + (Orphaned ? ", and objects only they use may be listed as orphaned." : "."));
         }
