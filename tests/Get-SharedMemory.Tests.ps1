@@ -303,6 +303,35 @@ Describe 'Get-SharedMemory on every kind' -Tag Posix, SystemV, File {
         $refreshed.Permissions | Should -BeExactly 'rw-r-----'
         $shm.Permissions | Should -BeExactly 'rw-r-----' -Because 'the object itself is refreshed'
     }
+
+    It 'refuses a <Kind> object whose name now holds another object, in every cmdlet, and leaves the new one alone' -TestCases @(
+        @{ Kind = 'Posix' }, @{ Kind = 'File' }
+    ) {
+        $old = New-TestSharedMemory $Kind -Size 4096
+        # Another file under the same name, made before the old one goes, so that it cannot get its inode number.
+        [IO.File]::WriteAllBytes("$($old.Path).new", [byte[]]::new(8192))
+        Move-Item -LiteralPath "$($old.Path).new" $old.Path -Force
+        $commands = @(
+            { $old | Get-SharedMemory }
+            { $old | Read-SharedMemory -Count 1 }
+            { $old | Write-SharedMemory -Value 'x' }
+            { $old | Resize-SharedMemory -Size 10 -Force }
+            { $old | Set-SharedMemoryPermission -Mode 0604 }
+            { $old | Lock-SharedMemory -ScriptBlock { } }
+            { $old | Remove-SharedMemory -Force }
+            { $old.Refresh() }
+        )
+        foreach ($command in $commands) {
+            $err = $null
+            try { & $command -ErrorAction Stop | Out-Null } catch { $err = $_ }
+            $err | Should -Not -BeNullOrEmpty -Because "$command must not act on the new file"
+            $id = if ($err.Exception.InnerException -is [ShmPS.SharedMemoryException]) { $err.Exception.InnerException.ErrorId } else { ($err.FullyQualifiedErrorId -split ',')[0] }
+            $id | Should -Be 'SharedMemoryNotFound' -Because "$command"
+        }
+        (Get-Item -LiteralPath $old.Path).Length | Should -Be 8192
+        [Convert]::ToString([int](Get-Item -LiteralPath $old.Path).UnixFileMode, 8) | Should -Not -Be '604'
+        $old.Size | Should -Be 4096 -Because 'the object stays the one it was'
+    }
 }
 
 Describe 'Get-SharedMemory -Kind SystemV' -Tag SystemV {

@@ -327,8 +327,10 @@ Get-Id { Write-SharedMemory -InputObject `$old -Value 1uy -ErrorAction Stop }
         { Write-SharedMemory -InputObject $o -Value 1uy -ErrorAction Stop } | Should -Throw -ErrorId 'SharedMemoryNotFound,*'
         { Remove-SharedMemory -InputObject $o -ErrorAction Stop } | Should -Throw -ErrorId 'SharedMemoryNotFound,*'
         Test-Path "/dev/shm$n" | Should -BeTrue
-        ($o | Get-SharedMemory).Name | Should -Be $n -Because 'Get-SharedMemory refreshes: the object becomes the one that has the name now'
-        $o | Remove-SharedMemory
+        { $o | Get-SharedMemory -ErrorAction Stop } | Should -Throw -ErrorId 'SharedMemoryNotFound,*' -Because 'the object piped is gone; the name holds another'
+        { $o.Refresh() } | Should -Throw -ExceptionType ([System.Management.Automation.MethodInvocationException])
+        Test-Path "/dev/shm$n" | Should -BeTrue
+        Get-SharedMemory -Name $n | Remove-SharedMemory # asked for by name: the object that has it now
         Test-Path "/dev/shm$n" | Should -BeFalse
     }
 }

@@ -22,7 +22,10 @@ BeforeAll {
             $sem = @(Get-Content /proc/sysvipc/sem | Select-Object -Skip 1 | ForEach-Object { , ($_.Trim() -split '\s+') } | Where-Object { $_[1] -notin $sem0 })
             $maps = Get-Content "/proc/$PID/maps"
             [ordered]@{
-                Descriptors        = @(Get-ChildItem "/proc/$PID/fd").Count
+                # Files, directories and objects: what ShmPS opens. Pipes, sockets and anonymous inodes are
+                # never its own; they come and go with the processes this measurement starts (df) and the
+                # runtime's finalizer, which made the count flaky on a busy machine.
+                Descriptors        = @(Get-ChildItem "/proc/$PID/fd" | Where-Object { $_.LinkTarget -notmatch '^(pipe|socket|anon_inode):' }).Count
                 DevShmMappings     = @($maps | Where-Object { $_ -match '/dev/shm/' }).Count
                 SysVMappings       = @($maps | Where-Object { $_ -match 'SYSV' }).Count
                 FileMappings       = @($maps | Where-Object { $_.Contains($Dir + '/') }).Count

@@ -268,6 +268,8 @@ Describe 'Remove-SharedMemory and other processes' -Tag Processes {
         $holder = Start-TestProcess $Sysv 'hold', $shm.Id -Ready
         Remove-SharedMemory -Id $shm.Id -WarningVariable w -WarningAction SilentlyContinue
         "$w" | Should -Match "$($holder.Id) \(sysv\)"
+        "$w" | Should -Match "'$($shm.Name)' \(id $($shm.Id)\) is removed" -Because 'the segment is named as it was, not by the key it has once removed'
+        $shm.Name | Should -Not -Be '0x00000000' -Because 'the fixture has a key'
     }
 
     It 'removes an object nobody uses without a warning (<Kind>)' -TestCases @(

@@ -118,7 +118,13 @@ Describe 'rows from another computer' -Tag Posix {
     It '<Command> refuses a row of another computer with RemoteObject and leaves this computer''s object of that name alone' -TestCases $Cmdlets {
         $shm = New-TestSharedMemory Posix -Size 4096 -Mode 0600
         $before = Get-FileHash -LiteralPath $shm.Path
-        foreach ($row in (ConvertTo-RemoteRow $shm 'otherhost'), [pscustomobject]@{ PSComputerName = 'otherhost'; Name = $shm.Name }) {
+        $rows = @(
+            ConvertTo-RemoteRow $shm 'otherhost'
+            [pscustomobject]@{ PSComputerName = 'otherhost'; Name = $shm.Name }
+            # A live object that carries a computer name is refused too: it binds as itself, not by its Name.
+            Get-SharedMemory -Name $shm.Name | Add-Member -NotePropertyName PSComputerName -NotePropertyValue 'otherhost' -PassThru
+        )
+        foreach ($row in $rows) {
             $out = $row | & $Command @Parameters -ErrorVariable errors -ErrorAction SilentlyContinue
             $out | Should -BeNullOrEmpty
             $errors | Should -HaveCount 1

@@ -251,14 +251,23 @@ public abstract partial class DescriptorSharedMemory : SharedMemory
         _residentMeasured = false;
     }
 
-    /// <summary>Describes the object at Path again; if another file stands there now, this object becomes that one.</summary>
+    /// <summary>
+    /// Describes the object at Path again. If another file stands there now (removed and created again,
+    /// or a directory on the path replaced), the object is gone: SharedMemoryNotFound, and this object stays
+    /// the one it was, so no cmdlet given it acts on the new file.
+    /// </summary>
     internal override void RefreshCore()
     {
-        FileIdentity before = _identity;
-        DescribeExisting();
-        if (_identity != before)
+        FileIdentity described = _identity;
+        if (TryStatFile(out Statx st) && st.IsRegularFile && FileIdentity.Of(st) != described)
         {
-            ReleaseResources(); // the descriptor is the old file's
+            throw Replaced();
+        }
+        DescribeExisting();
+        if (_identity != described)
+        {
+            _identity = described; // replaced in between: later uses refuse the new file too
+            throw Replaced();
         }
     }
 

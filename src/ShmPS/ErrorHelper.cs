@@ -154,7 +154,7 @@ internal static class ErrorHelper
     /// <summary>A row that another computer described (PSComputerName): its name would find this computer's object of that name.</summary>
     public static SharedMemoryException RemoteObject(string identity, string computer) =>
         new(ErrorIds.RemoteObject, ErrorCategory.InvalidArgument,
-            $"'{Printable(identity)}' describes an object on the computer '{Printable(computer)}', not on this one ({System.Environment.MachineName}): ShmPS acts only on objects of the computer it runs on, and nothing was done.",
+            $"{(identity.Length == 0 ? "A row" : $"'{Printable(identity)}'")} describes an object on the computer '{Printable(computer)}', not on this one ({System.Environment.MachineName}): ShmPS acts only on objects of the computer it runs on, and nothing was done.",
             identity, $"Run the whole pipeline on that computer: Invoke-Command -HostName {Printable(computer)} {{ Get-SharedMemory ... | Remove-SharedMemory }}.");
 
     public static SharedMemoryException NotFound(string kind, string identity) =>

@@ -25,8 +25,10 @@ public sealed class RemoveSharedMemoryCommand : SharedMemoryCommandBase
             : ShouldProcess(shm.Name, action);
         if (go)
         {
+            // Named as before the removal: a removed segment's key reads 0x00000000 afterwards.
+            string subject = $"{shm.KindDescription} '{shm.Name}'" + (shm is SystemVSharedMemory segment ? $" (id {segment.Id})" : "");
             shm.Remove();
-            WarnIfStillUsed(shm);
+            WarnIfStillUsed(shm, subject);
         }
     });
 
@@ -36,7 +38,7 @@ public sealed class RemoveSharedMemoryCommand : SharedMemoryCommandBase
     private static ProcessIndex? s_recent;
 
     /// <summary>Other processes that still map or hold the object keep its memory until they let go: said, not hidden.</summary>
-    private void WarnIfStillUsed(SharedMemory shm)
+    private void WarnIfStillUsed(SharedMemory shm, string subject)
     {
         if (!shm.MayStillBeUsed || !WarningsAreSeen())
         {
@@ -50,7 +52,7 @@ public sealed class RemoveSharedMemoryCommand : SharedMemoryCommandBase
         List<SharedMemoryProcess> users = shm.OthersUsing(index);
         if (users.Count > 0)
         {
-            WriteWarning($"{shm.KindDescription} '{shm.Name}' is removed, but these processes still map or hold it and keep its memory until they unmap or close it: {SharedMemory.Describe(users)}.");
+            WriteWarning($"{subject} is removed, but these processes still map or hold it and keep its memory until they unmap or close it: {SharedMemory.Describe(users)}.");
         }
     }
 

@@ -35,13 +35,13 @@ public abstract class SharedMemoryCommandBase : SharedMemoryIdentityCommandBase
     /// <summary>Runs <paramref name="action"/> on every object the identity parameters name.</summary>
     protected void ForEachTarget(Action<SharedMemory> action)
     {
+        if (RefuseRemoteRow(Name))
+        {
+            return;
+        }
         if (ParameterSetName == InputObjectSet)
         {
             ForEachObject(InputObject, action);
-            return;
-        }
-        if (RefuseRemoteRow(Name))
-        {
             return;
         }
         var finder = new SharedMemoryFinder(this);

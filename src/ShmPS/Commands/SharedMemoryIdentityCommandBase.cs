@@ -102,8 +102,10 @@ public abstract class SharedMemoryIdentityCommandBase : PSCmdlet
         {
             return false;
         }
-        string identity = string.Join(", ", names.Concat(LiteralPath).Concat(FullName).Concat(Key.Select(k => new SystemVKey(k).ToString()))
-            .Concat(Id.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+        string identity = string.Join(", ", names.Concat(LiteralName).Concat(Path).Concat(LiteralPath).Concat(FullName)
+            .Concat(Key.Select(k => new SystemVKey(k).ToString()))
+            .Concat(Id.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            .Concat(InputObject.Select(o => o.Name)));
         WriteError(ErrorHelper.ToErrorRecord(ErrorHelper.RemoteObject(identity, PSComputerName), identity));
         return true;
     }

@@ -119,7 +119,11 @@ public sealed class WriteSharedMemoryCommand : SharedMemoryCommandBase, IDisposa
         else if (ParameterSetName != InputObjectSet && (Value is SharedMemory || (Value as PSObject)?.BaseObject is SharedMemory))
         {
             // An object piped without a value given by name lands in Value: it is the target itself.
-            ForEachObject(new[] { (SharedMemory)(Value is PSObject pso ? pso.BaseObject : Value!) }, WriteTo);
+            var target = (SharedMemory)(Value is PSObject pso ? pso.BaseObject : Value!);
+            if (!RefuseRemoteRow(new[] { target.Name }))
+            {
+                ForEachObject(new[] { target }, WriteTo);
+            }
         }
         else
         {
