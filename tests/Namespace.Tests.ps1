@@ -177,7 +177,11 @@ Describe 'Get-SharedMemory -ProcessId' -Tag Namespace {
     It 'refuses writes and locks through the methods too' {
         $fresh = @(Get-SharedMemory -ProcessId $ContainerPid)
         foreach ($shm in $fresh) {
-            foreach ($call in { $shm.WriteByte(0, 1) }, { $shm.Write(0, [byte[]](1, 2)) }, { $shm.Lock() }) {
+            $stream = $shm.OpenStream()
+            $stream.CanWrite | Should -BeFalse -Because 'a stream over an object of another namespace only reads'
+            $stream.CanRead | Should -BeTrue
+            $stream.Dispose()
+            foreach ($call in { $shm.WriteByte(0, 1) }, { $shm.Write(0, [byte[]](1, 2)) }, { $shm.Lock() }, { $shm.OpenStream('ReadWrite') }, { $shm.OpenStream('Write') }) {
                 $thrown = $null
                 try { & $call } catch { $thrown = $_.Exception.InnerException }
                 $thrown | Should -BeOfType ([ShmPS.SharedMemoryException])
@@ -235,6 +239,25 @@ catch { "ERROR `$(`$_.FullyQualifiedErrorId) `$(`$_.CategoryInfo.Category)" }
         $err.Count | Should -Be 1
         $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
         $err[0].TargetObject | Should -Be $beyond
+    }
+
+    It 'says that a zombie process has exited, with ProcessNotFound' {
+        # sh starts a short child and becomes sleep, which never collects it: the child stays a zombie.
+        $parent = Start-TestProcess sh -ArgumentList '-c', 'sleep 0.1 & exec sleep 60'
+        try {
+            $zombie = $null
+            for ($i = 0; $i -lt 100 -and -not $zombie; $i++) {
+                Start-Sleep -Milliseconds 50
+                $zombie = (Get-Content "/proc/$($parent.Id)/task/$($parent.Id)/children" -ErrorAction Ignore) -split ' ' | Where-Object { $_ } |
+                    Where-Object { (Get-Content "/proc/$_/stat" -ErrorAction Ignore) -match '^\d+ \(.*\) Z ' } | Select-Object -First 1
+            }
+            $zombie | Should -Not -BeNullOrEmpty -Because 'the child must have become a zombie'
+            $err = $null
+            Get-SharedMemory -ProcessId $zombie -ErrorAction SilentlyContinue -ErrorVariable err
+            $err[0].FullyQualifiedErrorId | Should -Be 'ProcessNotFound,ShmPS.Commands.GetSharedMemoryCommand'
+            $err[0].Exception.Message | Should -BeLike '*has exited (a zombie*'
+        }
+        finally { Stop-TestProcess $parent }
     }
 
     It 'completes -ProcessId with pids and names, those in other namespaces first' {

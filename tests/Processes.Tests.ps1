@@ -52,6 +52,8 @@ Describe 'Processes' -Tag Processes {
         $entry.OpenDescriptors | Should -Be 1 # Python's mmap keeps a duplicate of the descriptor
         $entry.IsPartial | Should -BeFalse
         $got.AttachCount | Should -Be 1
+        # As text (Export-Csv, strings), Processes reads as the processes, not as a type name.
+        ($got | ConvertTo-Csv | ConvertFrom-Csv).Processes | Should -BeLike "*$($mapper.MapperId) (python*)*"
     }
 
     It 'names a flock(1) process holding a lock on a file mapping, as lsof does' {

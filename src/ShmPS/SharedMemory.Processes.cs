@@ -20,14 +20,14 @@ internal sealed class ProcessSnapshot
 public abstract partial class SharedMemory
 {
     private ProcessSnapshot? _snapshot;
-    private IReadOnlyList<SharedMemoryProcess>? _processes;
+    private SharedMemoryProcessList? _processes;
 
     /// <summary>
     /// The processes that map it (System V: are attached to it), hold it open or hold its lock, from /proc,
     /// read on first access (Get-SharedMemory -IncludeProcess reads them for a whole listing at once) and
     /// kept until Refresh(). This process counts too while its methods keep the object mapped.
     /// </summary>
-    public IReadOnlyList<SharedMemoryProcess> Processes => _processes ??= FindProcesses((_snapshot ??= new ProcessSnapshot()).Index);
+    public SharedMemoryProcessList Processes => _processes ??= new(FindProcesses((_snapshot ??= new ProcessSnapshot()).Index));
 
     /// <summary>Reads Processes from a scan shared with other objects (a listing).</summary>
     internal void UseSnapshot(ProcessSnapshot snapshot)

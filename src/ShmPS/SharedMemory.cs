@@ -91,8 +91,8 @@ public abstract partial class SharedMemory : IDisposable
         }
     }
 
-    /// <summary>A seekable stream over the object, read-write, bounded by its size now (see SharedMemoryStream).</summary>
-    public SharedMemoryStream OpenStream() => OpenStream(FileAccess.ReadWrite);
+    /// <summary>A seekable stream over the object, bounded by its size now (see SharedMemoryStream): read-write, or read-only for an object of another namespace.</summary>
+    public SharedMemoryStream OpenStream() => OpenStream(View is null ? FileAccess.ReadWrite : FileAccess.Read);
 
     /// <summary>A seekable stream over the object for <paramref name="access"/>; disposing it leaves the object open.</summary>
     public SharedMemoryStream OpenStream(FileAccess access)
@@ -104,6 +104,10 @@ public abstract partial class SharedMemory : IDisposable
         try
         {
             ThrowIfClosed();
+            if ((access & FileAccess.Write) != 0)
+            {
+                RefuseInForeignNamespace("writing"); // objects of another namespace are only read
+            }
             return new SharedMemoryStream(this, LiveSize, access);
         }
         catch (Exception e) when (IsUntranslated(e))

@@ -64,8 +64,8 @@ internal sealed class NamespaceView
     {
         try
         {
-            ulong ipc = NamespaceInode(pid, "ipc") ?? throw ErrorHelper.ProcessNotFound(pid);
-            ulong mnt = NamespaceInode(pid, "mnt") ?? throw ErrorHelper.ProcessNotFound(pid);
+            ulong ipc = NamespaceInode(pid, "ipc") ?? throw Gone(pid);
+            ulong mnt = NamespaceInode(pid, "mnt") ?? throw Gone(pid);
             FileId? shm;
             string? link;
             using (SafeFdHandle? dir = TryOpenShmDirectory(pid, out link))
@@ -87,6 +87,12 @@ internal sealed class NamespaceView
             throw ErrorHelper.NamespaceAccessDenied(pid, e);
         }
     }
+
+    /// <summary>No such process; or one that has exited and waits for its parent (a zombie), whose /proc entry has no namespaces.</summary>
+    private static SharedMemoryException Gone(int pid) =>
+        Directory.Exists($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}")
+            ? ErrorHelper.ProcessNotFound(pid, "has exited (a zombie: its /proc entry stays until its parent collects it), so it sees no namespace.")
+            : ErrorHelper.ProcessNotFound(pid);
 
     /// <summary>The inode of /proc/PID/ns/KIND; null if there is no such process. Throws EACCES where the caller may not inspect it.</summary>
     public static ulong? NamespaceInode(int pid, string kind) =>
