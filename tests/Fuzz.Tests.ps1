@@ -13,8 +13,9 @@ BeforeAll {
         'NothingToChange', 'ValueOrInputFileRequired', 'InputFileNotFound', 'OutFileConflict',
         'EncodingAndAsConflict', 'OutFileNotWritable', 'OutFileIsSource', 'ReadTooLarge', 'UnknownUser',
         'UnknownGroup', 'SharedMemoryInUse')
-    # A method may also refuse its arguments the .NET way.
-    $script:MethodArgumentIds = @('ArgumentNullException', 'ArgumentOutOfRangeException', 'ArgumentException')
+    # A method may also refuse its arguments the .NET way, and a stream as every .NET stream does (about_ShmPS,
+    # "A Stream over an object": a seek before the start, a write to a stream opened for reading).
+    $script:MethodArgumentIds = @('ArgumentNullException', 'ArgumentOutOfRangeException', 'ArgumentException', 'IOException', 'NotSupportedException')
     # PowerShell's own parameter binding (cmdlets) and method argument conversion (methods) happen before
     # ShmPS runs: their ids are PowerShell's, not the module's.
     $script:BindingIdPattern = '^(Parameter\w*|\w*Argument\w*|CannotConvert\w*|AmbiguousParameterSet|NamedParameterNotFound|PositionalParameterNotFound|MissingArgument\w*|InputObjectNotBound|MethodArgument\w*|MethodCountCouldNotFindBest)$'
@@ -425,6 +426,38 @@ BeforeAll {
                     }
                 }
             }
+            Inspect = {
+                $slot = Rnd 8; $what = Pick @('Processes', 'ResidentBytes', 'AttachCount', 'IncludeProcess', 'Orphaned', 'Limit')
+                if (-not (Go ("Inspect slot $slot $what"))) { return 'excluded' }
+                & {
+                    switch ($what) {
+                        'Limit' { $null = Get-SharedMemoryLimit -WarningAction SilentlyContinue }
+                        'IncludeProcess' { $null = Get-SharedMemory -Name "/$Prefix*" -IncludeProcess -WarningAction SilentlyContinue }
+                        'Orphaned' { $null = Get-SharedMemory -Name "/$Prefix*" -Orphaned -WarningAction SilentlyContinue }
+                        default {
+                            $o = $slots[$slot]
+                            if ($null -eq $o) { return 'skip' }
+                            $null = "$($o.$what)"
+                        }
+                    }
+                }
+            }
+            MethodStream = {
+                $slot = Rnd 8; $access = Pick @('Read', 'Write', 'ReadWrite', 'ReadWrite', 0, 'junk'); $off = GOffset; $cnt = Pick @(0, 1, 8, 4096, 65536, 1MB)
+                $origin = Pick @('Begin', 'Current', 'End'); $write = (Rnd 2) -eq 0
+                if (-not (Go ("`$slots[$slot].OpenStream($(Show $access)) seek $(Show $off) $origin, $(if ($write) { 'write' } else { 'read' }) $cnt"))) { return 'excluded' }
+                & {
+                    $o = $slots[$slot]
+                    if ($null -eq $o) { return 'skip' }
+                    $stream = $o.OpenStream($access)
+                    try {
+                        $null = $stream.Seek($off, $origin)
+                        $buffer = [byte[]]::new($cnt)
+                        if ($write) { $stream.Write($buffer, 0, $cnt) } else { $null = $stream.Read($buffer, 0, $cnt) }
+                    }
+                    finally { $stream.Dispose() }
+                }
+            }
             Static = {
                 $n = Rnd 3; $s = Pick @('0x5eed', 'zz', '', $null, '0xFFFFFFFF', '0x100000000', '-1', '  12 ', "1`0"); $k = [int](Pick @(0, -1, [int]::MinValue, [int]::MaxValue))
                 $p = GPath; $proj = [int](Pick @(0, 1, 255, 256, -1))
@@ -439,7 +472,8 @@ BeforeAll {
             }
         }
         $weights = @{ New = 8; NewGenerated = 1; Get = 4; Read = 8; Write = 8; Resize = 4; Remove = 4; SetPermission = 3; Lock = 3; Unlock = 2; Pipeline = 3
-            MethodRead = 6; MethodReadBuffer = 3; MethodWrite = 5; MethodNumber = 6; MethodString = 4; MethodState = 4; MethodLock = 3; Static = 1 }
+            MethodRead = 6; MethodReadBuffer = 3; MethodWrite = 5; MethodNumber = 6; MethodString = 4; MethodState = 4; MethodLock = 3; Static = 1
+            Inspect = 2; MethodStream = 4 }
         $wheel = foreach ($k in $operations.Keys) { , $k * $weights[$k] }
         $wheel = @($wheel | ForEach-Object { $_ })
 
@@ -479,7 +513,7 @@ BeforeAll {
                         $e = $ex.InnerException; $id = $null
                         for ($c = $e; $c; $c = $c.InnerException) { if ($c -is [ShmPS.SharedMemoryException]) { $id = $c.ErrorId; break } }
                         if (-not $id) { $id = if ($e) { $e.GetType().Name } else { 'MethodInvocationException' } }
-                        if ($id -notin 'ArgumentNullException', 'ArgumentOutOfRangeException', 'ArgumentException' -and $e -isnot [ShmPS.SharedMemoryException]) { $id = "$id($(Limit $e.Message))" }
+                        if ($id -notin 'ArgumentNullException', 'ArgumentOutOfRangeException', 'ArgumentException', 'IOException', 'NotSupportedException' -and $e -isnot [ShmPS.SharedMemoryException]) { $id = "$id($(Limit $e.Message))" }
                         Record $id 'M' $false $what $i
                     }
                     elseif ($isMethod -and $err.FullyQualifiedErrorId -eq 'InvokeMethodOnNull') { $skipped++ }

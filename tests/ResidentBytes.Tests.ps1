@@ -75,6 +75,17 @@ Describe 'ResidentBytes' -Tag Residency {
         $shm.ResidentBytes | Should -Be (Get-Fincore $shm.Path)
     }
 
+    It 'looks only at the data of a sparse <Kind> object of <Size> bytes, so measuring it ends (pages at both ends)' -TestCases @(
+        @{ Kind = 'Posix'; Size = 1PB }, @{ Kind = 'File'; Size = 8TB }
+    ) {
+        $shm = New-TestSharedMemory $Kind -Size $Size -Sparse
+        Write-Pages $shm.Path 0, ($Size - 1)
+        # A window at a time over the whole size would take hours; a child with a time limit shows it ends.
+        $child = Invoke-ChildPwsh -TimeoutSeconds 60 -Script "(Get-SharedMemory -LiteralPath '$($shm.Path)').ResidentBytes"
+        $child.ExitCode | Should -Be 0 -Because $child.Error
+        [long]$child.Output | Should -Be (2 * $Page)
+    }
+
     It 'is 0 for an empty file' {
         $path = New-TestPath
         $null = New-Item -ItemType File $path

@@ -37,18 +37,59 @@ internal static unsafe partial class Libc
     /// The pages of the first <paramref name="length"/> bytes of a file that are in memory (page cache or
     /// tmpfs), as fincore counts them: mincore(2) over a read-only shared mapping, a window at a time.
     /// The mapping is never touched, so nothing is read in, and a file shrunk meanwhile cannot fault
-    /// (mincore reports pages past the end as absent).
+    /// (mincore reports pages past the end as absent). Only the file's data is looked at (SEEK_DATA and
+    /// SEEK_HOLE), so a sparse file of a petabyte costs what its data costs; holes hold no page of the
+    /// file (tmpfs maps the zero page for them), and where the file system cannot say, all is data.
     /// </summary>
     public static long ResidentPages(SafeFdHandle fd, long length)
+    {
+        long pageSize = Environment.SystemPageSize;
+        long resident = 0;
+        long counted = 0; // pages before this offset are counted already
+        for (long offset = 0; offset < length;)
+        {
+            long data = lseek(fd, offset, SEEK_DATA);
+            if (data == -1)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno == Errno.ENXIO)
+                {
+                    break; // no data past offset: the rest is a hole, or the file was shrunk meanwhile
+                }
+                if (errno != Errno.EINVAL)
+                {
+                    throw new NativeException("lseek", errno);
+                }
+                data = offset; // no SEEK_DATA here: take the rest as data
+            }
+            long hole = lseek(fd, data, SEEK_HOLE); // -1: no SEEK_HOLE here, or shrunk meanwhile
+            if (hole == -1 || hole > length)
+            {
+                hole = length;
+            }
+            long start = Math.Max(data / pageSize * pageSize, counted);
+            long end = Math.Min((hole + pageSize - 1) / pageSize * pageSize, (length + pageSize - 1) / pageSize * pageSize);
+            if (end > start)
+            {
+                resident += ResidentPagesIn(fd, start, end - start);
+                counted = end;
+            }
+            offset = Math.Max(hole, data + 1);
+        }
+        return resident;
+    }
+
+    /// <summary>mincore over [start, start + length), page-aligned, a window at a time.</summary>
+    private static long ResidentPagesIn(SafeFdHandle fd, long start, long length)
     {
         const int WindowPages = 16384; // per mapping: the vector mincore fills stays at 16 KiB whatever the file's size
         long pageSize = Environment.SystemPageSize;
         long window = WindowPages * pageSize;
         byte* vector = stackalloc byte[WindowPages];
         long resident = 0;
-        for (long offset = 0; offset < length; offset += window)
+        for (long offset = start; offset < start + length; offset += window)
         {
-            nuint span = (nuint)Math.Min(window, length - offset);
+            nuint span = (nuint)Math.Min(window, start + length - offset);
             nint address = mmap(0, span, PROT_READ, MAP_SHARED, fd, offset);
             int errno = Marshal.GetLastPInvokeError();
             if (address == -1)

@@ -32,6 +32,8 @@ internal static unsafe partial class Libc
     public static readonly int O_TMPFILE = 0x400000 | O_DIRECTORY;
 
     public const int SEEK_END = 2;
+    public const int SEEK_DATA = 3;
+    public const int SEEK_HOLE = 4;
 
     public const int AT_SYMLINK_FOLLOW = 0x400;
     public const short POLLIN = 0x1;
