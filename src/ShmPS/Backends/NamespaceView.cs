@@ -75,7 +75,7 @@ internal sealed class NamespaceView
             SharedMemoryException? refused = link is null ? null
                 : ErrorHelper.SymbolicLinkRefused($"directory of POSIX shared memory objects of process {pid}", link);
             FileId? own = Libc.TryStatxFollow(PosixSharedMemory.Directory, out Statx st) ? FileId.Of(st) : null;
-            return new NamespaceView(pid, ipc, mnt, shm, refused, sharesIpc: ipc == NamespaceInode(Environment.ProcessId, "ipc"),
+            return new NamespaceView(pid, ipc, mnt, shm, refused, sharesIpc: ipc == OwnIpcNamespace,
                 sharesShm: refused is null && shm == own);
         }
         catch (NativeException e) when (e.Errno is Errno.ENOENT or Errno.ESRCH)
@@ -93,6 +93,24 @@ internal sealed class NamespaceView
         Directory.Exists($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}")
             ? ErrorHelper.ProcessNotFound(pid, "has exited (a zombie: its /proc entry stays until its parent collects it), so it sees no namespace.")
             : ErrorHelper.ProcessNotFound(pid);
+
+    /// <summary>The caller's IPC namespace: its main thread's, which ShmPS never moves (setns runs on threads of its own).</summary>
+    public static ulong OwnIpcNamespace => s_ownIpcNamespace.Value;
+
+    private static readonly Lazy<ulong> s_ownIpcNamespace = new(() => NamespaceInode(Environment.ProcessId, "ipc") ?? 0);
+
+    /// <summary>As NamespaceInode, and null where the caller may not inspect the process.</summary>
+    public static ulong? TryNamespaceInode(int pid, string kind)
+    {
+        try
+        {
+            return NamespaceInode(pid, kind);
+        }
+        catch (NativeException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>The inode of /proc/PID/ns/KIND; null if there is no such process. Throws EACCES where the caller may not inspect it.</summary>
     public static ulong? NamespaceInode(int pid, string kind) =>

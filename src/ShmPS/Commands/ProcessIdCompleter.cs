@@ -6,7 +6,6 @@ using System.IO;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Language;
-using ShmPS.Native;
 
 namespace ShmPS.Commands;
 
@@ -20,15 +19,15 @@ public sealed class ProcessIdCompleter : IArgumentCompleter
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {
         string word = wordToComplete.Trim('\'', '"');
-        ulong? ownIpc = Namespace(Environment.ProcessId, "ipc");
-        ulong? ownMnt = Namespace(Environment.ProcessId, "mnt");
+        ulong? ownIpc = NamespaceView.TryNamespaceInode(Environment.ProcessId, "ipc");
+        ulong? ownMnt = NamespaceView.TryNamespaceInode(Environment.ProcessId, "mnt");
         var candidates = new List<(int Pid, string Name, ulong? Ipc, ulong? Mnt)>();
         foreach (string dir in Directory.EnumerateDirectories("/proc"))
         {
             string text = Path.GetFileName(dir);
             if (text.StartsWith(word, StringComparison.Ordinal) && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
             {
-                candidates.Add((pid, ProcessName(dir), Namespace(pid, "ipc"), Namespace(pid, "mnt")));
+                candidates.Add((pid, ProcessName(dir), NamespaceView.TryNamespaceInode(pid, "ipc"), NamespaceView.TryNamespaceInode(pid, "mnt")));
             }
         }
         return candidates
@@ -41,18 +40,6 @@ public sealed class ProcessIdCompleter : IArgumentCompleter
                 return new CompletionResult(pid, $"{pid} {c.Name}", CompletionResultType.ParameterValue, $"{c.Name} (process {pid}, {where})");
             })
             .ToList();
-    }
-
-    private static ulong? Namespace(int pid, string kind)
-    {
-        try
-        {
-            return NamespaceView.NamespaceInode(pid, kind);
-        }
-        catch (NativeException)
-        {
-            return null; // not the caller's to inspect
-        }
     }
 
     /// <summary>The command name (/proc/PID/comm); "?" for a process that exited meanwhile.</summary>

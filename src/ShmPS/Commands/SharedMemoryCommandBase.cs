@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using ShmPS.Native;
 
@@ -35,13 +36,13 @@ public abstract class SharedMemoryCommandBase : SharedMemoryIdentityCommandBase
     /// <summary>Runs <paramref name="action"/> on every object the identity parameters name.</summary>
     protected void ForEachTarget(Action<SharedMemory> action)
     {
-        if (RefuseRemoteRow(Name))
-        {
-            return;
-        }
         if (ParameterSetName == InputObjectSet)
         {
             ForEachObject(InputObject, action);
+            return;
+        }
+        if (RefuseRemoteRow(Name))
+        {
             return;
         }
         var finder = new SharedMemoryFinder(this);
@@ -66,9 +67,16 @@ public abstract class SharedMemoryCommandBase : SharedMemoryIdentityCommandBase
     /// <summary>Whether the cmdlet also works on objects of another process's namespaces (it only reads); others refuse them before asking anything.</summary>
     private protected virtual bool ActsInOtherNamespaces => false;
 
-    /// <summary>Runs <paramref name="action"/> on objects given as themselves (from the pipeline).</summary>
-    protected void ForEachObject(IEnumerable<SharedMemory> objects, Action<SharedMemory> action)
+    /// <summary>
+    /// Runs <paramref name="action"/> on objects given as themselves (from the pipeline), unless the row
+    /// carries another computer's name (a live object with PSComputerName added).
+    /// </summary>
+    protected void ForEachObject(IReadOnlyList<SharedMemory> objects, Action<SharedMemory> action)
     {
+        if (RefuseRemoteRow(objects.Select(o => o.Name)))
+        {
+            return;
+        }
         foreach (SharedMemory shm in objects)
         {
             // The object is the caller's: what this cmdlet opens on it is released when done.

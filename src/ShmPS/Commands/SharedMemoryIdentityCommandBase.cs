@@ -96,7 +96,7 @@ public abstract class SharedMemoryIdentityCommandBase : PSCmdlet
     /// True, with a RemoteObject error written, when the pipeline row came from another computer
     /// (its PSComputerName is neither this computer's name nor localhost): nothing is done for it.
     /// </summary>
-    private protected bool RefuseRemoteRow(IReadOnlyList<string> names)
+    private protected bool RefuseRemoteRow(IEnumerable<string> names)
     {
         if (string.IsNullOrEmpty(PSComputerName) || IsThisComputer(PSComputerName))
         {
@@ -104,8 +104,7 @@ public abstract class SharedMemoryIdentityCommandBase : PSCmdlet
         }
         string identity = string.Join(", ", names.Concat(LiteralName).Concat(Path).Concat(LiteralPath).Concat(FullName)
             .Concat(Key.Select(k => new SystemVKey(k).ToString()))
-            .Concat(Id.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)))
-            .Concat(InputObject.Select(o => o.Name)));
+            .Concat(Id.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))));
         WriteError(ErrorHelper.ToErrorRecord(ErrorHelper.RemoteObject(identity, PSComputerName), identity));
         return true;
     }

@@ -119,11 +119,7 @@ public sealed class WriteSharedMemoryCommand : SharedMemoryCommandBase, IDisposa
         else if (ParameterSetName != InputObjectSet && (Value is SharedMemory || (Value as PSObject)?.BaseObject is SharedMemory))
         {
             // An object piped without a value given by name lands in Value: it is the target itself.
-            var target = (SharedMemory)(Value is PSObject pso ? pso.BaseObject : Value!);
-            if (!RefuseRemoteRow(new[] { target.Name }))
-            {
-                ForEachObject(new[] { target }, WriteTo);
-            }
+            ForEachObject(new[] { (SharedMemory)(Value is PSObject pso ? pso.BaseObject : Value!) }, WriteTo);
         }
         else
         {

@@ -1,4 +1,3 @@
-using System;
 using System.Collections.Generic;
 
 namespace ShmPS;
@@ -39,9 +38,7 @@ public sealed partial class SystemVSharedMemory
     internal override bool IsExplainedBy(ProcessIndex index) => index.ForSegment(IpcNamespace, Id).Count >= _attachCount;
 
     /// <summary>The IPC namespace the segment's id belongs to: the listed process's, or this process's own.</summary>
-    private ulong IpcNamespace => View?.IpcNamespace ?? s_ownIpcNamespace.Value;
-
-    private static readonly Lazy<ulong> s_ownIpcNamespace = new(() => NamespaceView.NamespaceInode(Environment.ProcessId, "ipc") ?? 0);
+    private ulong IpcNamespace => View?.IpcNamespace ?? NamespaceView.OwnIpcNamespace;
 
     /// <summary>A segment is left over only once no process is attached and its creator and last user have exited.</summary>
     private protected override bool IsLeftOver(ProcessIndex index) =>
