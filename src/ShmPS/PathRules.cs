@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace ShmPS;
 
 /// <summary>
@@ -23,10 +21,11 @@ internal static class PathRules
     {
         if (path.Length == 0) return "the path is empty.";
         if (path.Contains('\0')) return "it contains a NUL character, where the system would cut it and name another file.";
-        if (Encoding.UTF8.GetByteCount(path) > PathMax) return $"it is longer than {PathMax} bytes.";
+        if (NameBytes.InvalidReason(path) is string invalid) return invalid;
+        if (NameBytes.ByteCount(path) > PathMax) return $"it is longer than {PathMax} bytes.";
         foreach (string component in path.Split('/'))
         {
-            int bytes = Encoding.UTF8.GetByteCount(component);
+            int bytes = NameBytes.ByteCount(component);
             if (bytes > NameMax) return $"a component is {bytes} bytes long; the limit is {NameMax}.";
         }
         return null;

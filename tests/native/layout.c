@@ -7,6 +7,7 @@
  *   const NAME VALUE      (constants of ShmPS.Native.Libc, Statx and Errno, named as in C#)
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -166,6 +167,8 @@ int main(void)
     CONST_AS("GroupSize", sizeof(struct group));
     CONST_AS("IdOffset", offsetof(struct passwd, pw_uid));
     CONST_AS("IdOffset.group", offsetof(struct group, gr_gid));
+    /* Libc.ReadDirectory reads d_name of struct dirent at this offset. */
+    CONST_AS("DirentNameOffset", offsetof(struct dirent, d_name));
 
     /* ShmPS.Native.Statx */
     CONST(S_IFMT);

@@ -176,9 +176,8 @@ internal sealed class NamespaceView
 
     /// <summary>The names of the entries of the process's /dev/shm (none if it has none).</summary>
     public IReadOnlyList<string> ShmEntries(SafeFdHandle dir) =>
-        // The open directory read through /proc/self/fd: the entries of that directory, whatever its path leads to now.
-        Directory.EnumerateFileSystemEntries($"/proc/self/fd/{dir.Fd.ToString(CultureInfo.InvariantCulture)}")
-            .Select(p => Path.GetFileName(p)).ToList();
+        // The open directory itself, whatever its path leads to now; names as their bytes (NameBytes).
+        Libc.ReadDirectory(dir).Select(bytes => NameBytes.Decode(bytes)).ToList();
 
     /// <summary>
     /// /proc/PID/root/dev/shm, one component at a time below the root and never through a symbolic

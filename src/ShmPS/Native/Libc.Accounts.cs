@@ -14,11 +14,11 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "getgrgid_r", SetLastError = true)]
     private static partial int getgrgid_r(uint gid, byte* grp, byte* buf, nuint buflen, byte** result);
 
-    [LibraryImport(Lib, EntryPoint = "getpwnam_r", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int getpwnam_r(string name, byte* pwd, byte* buf, nuint buflen, byte** result);
+    [LibraryImport(Lib, EntryPoint = "getpwnam_r", SetLastError = true)]
+    private static partial int getpwnam_r(byte[] name, byte* pwd, byte* buf, nuint buflen, byte** result);
 
-    [LibraryImport(Lib, EntryPoint = "getgrnam_r", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int getgrnam_r(string name, byte* grp, byte* buf, nuint buflen, byte** result);
+    [LibraryImport(Lib, EntryPoint = "getgrnam_r", SetLastError = true)]
+    private static partial int getgrnam_r(byte[] name, byte* grp, byte* buf, nuint buflen, byte** result);
 
     // struct passwd { char *pw_name; char *pw_passwd; uid_t pw_uid; gid_t pw_gid; ... } (48 bytes)
     // struct group  { char *gr_name; char *gr_passwd; gid_t gr_gid; char **gr_mem; }   (32 bytes)
@@ -49,7 +49,7 @@ internal static unsafe partial class Libc
     private static string? LookupName(EntryLookup lookup, int entrySize)
     {
         string? name = null;
-        WithEntry(lookup, entrySize, entry => name = Marshal.PtrToStringUTF8(*(IntPtr*)entry));
+        WithEntry(lookup, entrySize, entry => name = NameBytes.DecodeCString(*(byte**)entry));
         return name;
     }
 

@@ -34,8 +34,8 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "shmctl", SetLastError = true)]
     private static partial int shmctl(int shmid, int cmd, ShmidDs* buf);
 
-    [LibraryImport(Lib, EntryPoint = "ftok", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int ftok(string pathname, int projectId);
+    [LibraryImport(Lib, EntryPoint = "ftok", SetLastError = true)]
+    private static partial int ftok(byte[] pathname, int projectId);
 
     /// <summary>ftok: a key from a file's inode and device and the low 8 bits of a project id.</summary>
     public static int FTok(string path, int projectId)

@@ -52,11 +52,11 @@ internal static unsafe partial class Libc
 
     #region POSIX shared memory
 
-    [LibraryImport(Lib, EntryPoint = "shm_open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int shm_open(string name, int oflag, uint mode);
+    [LibraryImport(Lib, EntryPoint = "shm_open", SetLastError = true)]
+    private static partial int shm_open(byte[] name, int oflag, uint mode);
 
-    [LibraryImport(Lib, EntryPoint = "shm_unlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int shm_unlink(string name);
+    [LibraryImport(Lib, EntryPoint = "shm_unlink", SetLastError = true)]
+    private static partial int shm_unlink(byte[] name);
 
     public static SafeFdHandle ShmOpen(string name, int flags, uint mode)
     {
@@ -71,23 +71,23 @@ internal static unsafe partial class Libc
 
     #region Files and descriptors
 
-    [LibraryImport(Lib, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int open(string path, int flags, uint mode);
+    [LibraryImport(Lib, EntryPoint = "open", SetLastError = true)]
+    private static partial int open(byte[] path, int flags, uint mode);
 
     [LibraryImport(Lib, EntryPoint = "close", SetLastError = true)]
     internal static partial int close(int fd);
 
-    [LibraryImport(Lib, EntryPoint = "unlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int unlink(string path);
+    [LibraryImport(Lib, EntryPoint = "unlink", SetLastError = true)]
+    private static partial int unlink(byte[] path);
 
-    [LibraryImport(Lib, EntryPoint = "openat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int openat(SafeFdHandle dirfd, string path, int flags, uint mode);
+    [LibraryImport(Lib, EntryPoint = "openat", SetLastError = true)]
+    private static partial int openat(SafeFdHandle dirfd, byte[] path, int flags, uint mode);
 
-    [LibraryImport(Lib, EntryPoint = "unlinkat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int unlinkat(SafeFdHandle dirfd, string path, int flags);
+    [LibraryImport(Lib, EntryPoint = "unlinkat", SetLastError = true)]
+    private static partial int unlinkat(SafeFdHandle dirfd, byte[] path, int flags);
 
-    [LibraryImport(Lib, EntryPoint = "linkat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int linkat(int olddirfd, string oldpath, int newdirfd, string newpath, int flags);
+    [LibraryImport(Lib, EntryPoint = "linkat", SetLastError = true)]
+    private static partial int linkat(int olddirfd, byte[] oldpath, int newdirfd, byte[] newpath, int flags);
 
     [LibraryImport(Lib, EntryPoint = "read", SetLastError = true)]
     private static partial nint read(SafeFdHandle fd, byte* buf, nuint count);
@@ -132,11 +132,11 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "flock", SetLastError = true)]
     private static partial int flock(SafeFdHandle fd, int operation);
 
-    [LibraryImport(Lib, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int statx(int dirfd, string path, int flags, uint mask, Statx* buf);
+    [LibraryImport(Lib, EntryPoint = "statx", SetLastError = true)]
+    private static partial int statx(int dirfd, byte[] path, int flags, uint mask, Statx* buf);
 
-    [LibraryImport(Lib, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int statx(SafeFdHandle fd, string path, int flags, uint mask, Statx* buf);
+    [LibraryImport(Lib, EntryPoint = "statx", SetLastError = true)]
+    private static partial int statx(SafeFdHandle fd, byte[] path, int flags, uint mask, Statx* buf);
 
     [LibraryImport(Lib, EntryPoint = "getrlimit", SetLastError = true)]
     private static partial int getrlimit(int resource, ulong* rlim);
@@ -173,7 +173,7 @@ internal static unsafe partial class Libc
     /// appears at once complete, with its size and mode. linkat through /proc/self/fd needs no capability.
     /// </summary>
     public static void LinkDescriptor(SafeFdHandle fd, string path) =>
-        Check(linkat(AT_FDCWD, $"/proc/self/fd/{fd.Fd}", AT_FDCWD, CString(path, "linkat"), AT_SYMLINK_FOLLOW), "linkat");
+        Check(linkat(AT_FDCWD, CString($"/proc/self/fd/{fd.Fd}", "linkat"), AT_FDCWD, CString(path, "linkat"), AT_SYMLINK_FOLLOW), "linkat");
 
     public static void FTruncate(SafeFdHandle fd, long length) => Check(ftruncate(fd, length), "ftruncate");
 
@@ -320,7 +320,7 @@ internal static unsafe partial class Libc
     public static Statx FStatx(SafeFdHandle fd)
     {
         Statx buf;
-        int rc = statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &buf);
+        int rc = statx(fd, EmptyPath, AT_EMPTY_PATH, STATX_BASIC_STATS, &buf);
         int errno = Marshal.GetLastPInvokeError();
         return rc == 0 ? buf : throw new NativeException("statx", errno);
     }
@@ -336,12 +336,17 @@ internal static unsafe partial class Libc
     #endregion
 
 
+    private static readonly byte[] EmptyPath = { 0 };
+
     /// <summary>
-    /// A string for libc: C strings end at the first NUL, so a name or path holding one would silently
-    /// name another object. Refused here, under every call, whatever the layers above checked.
+    /// A name or path as the NUL-terminated bytes libc takes: the exact bytes the string stands for
+    /// (NameBytes: U+DC80–U+DCFF are the bytes of a name that is not UTF-8, never U+FFFD). C strings end
+    /// at the first NUL, so a string holding one would silently name another object: refused here, under
+    /// every call, whatever the layers above checked; so is a lone surrogate that stands for no byte.
     /// </summary>
-    private static string CString(string value, string function) =>
-        value.Contains('\0') ? throw new NativeException(function, Errno.EINVAL, nulInArgument: true) : value;
+    private static byte[] CString(string value, string function) =>
+        value.Contains('\0') ? throw new NativeException(function, Errno.EINVAL, nulInArgument: true)
+        : NameBytes.TryEncode(value, nulTerminated: true) ?? throw new ArgumentException($"{function}: {NameBytes.InvalidReason(value)}", nameof(value));
 
     private static void Check(int rc, string function)
     {

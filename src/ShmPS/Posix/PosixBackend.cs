@@ -68,23 +68,25 @@ internal sealed class PosixBackend : SharedMemoryBackend
     public override SharedMemory Find(string name, int? id, bool literal, IPathResolver paths) => PosixSharedMemory.Find(name, literal);
 
     /// <summary>
-    /// Every POSIX object in /dev/shm, by name. Entries that vanish while listing are skipped; glibc's
-    /// POSIX semaphores (sem.NAME) and anything that is not a regular file are not shared memory objects.
+    /// Every POSIX object in /dev/shm, by name: names read as bytes (NameBytes), so one that is not UTF-8
+    /// is listed once, as itself. Entries that vanish while listing are skipped; glibc's POSIX semaphores
+    /// (sem.NAME) and anything that is not a regular file are not shared memory objects.
     /// </summary>
     public override IEnumerable<SharedMemory> Enumerate()
     {
-        IEnumerable<string> entries;
+        List<byte[]> entries;
         try
         {
-            entries = Directory.EnumerateFileSystemEntries(PosixSharedMemory.Directory);
+            using SafeFdHandle dir = Libc.Open(PosixSharedMemory.Directory, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
+            entries = Libc.ReadDirectory(dir);
         }
-        catch (DirectoryNotFoundException)
+        catch (NativeException e) when (e.Errno is Errno.ENOENT or Errno.ENOTDIR)
         {
             return Array.Empty<SharedMemory>();
         }
         return entries
-            .Select(Path.GetFileName)
-            .Where(bare => !bare!.StartsWith("sem.", StringComparison.Ordinal))
+            .Select(bytes => NameBytes.Decode(bytes))
+            .Where(bare => !bare.StartsWith("sem.", StringComparison.Ordinal))
             .Select(bare => PosixSharedMemory.TryDescribe("/" + bare))
             .OfType<SharedMemory>()
             .OrderBy(shm => shm.Name, StringComparer.Ordinal);

@@ -86,14 +86,8 @@ public sealed class PosixSharedMemory : DescriptorSharedMemory
         if (bare.Contains('\0')) return "it contains a NUL character, where the system would cut it.";
         if (bare.Contains('/')) return "it has more than one path component ('/' may only lead).";
         if (bare is "." or "..") return "'.' and '..' are not object names.";
-        for (int i = 0; i < bare.Length; i++)
-        {
-            if (char.IsSurrogate(bare[i]) && !(char.IsHighSurrogate(bare[i]) && i + 1 < bare.Length && char.IsLowSurrogate(bare[++i])))
-            {
-                return "it contains a lone surrogate, which has no UTF-8 form.";
-            }
-        }
-        int bytes = Encoding.UTF8.GetByteCount(bare);
+        if (NameBytes.InvalidReason(bare) is string invalid) return invalid;
+        int bytes = NameBytes.ByteCount(bare);
         return bytes > 255 ? $"it is {bytes} bytes long; the limit is 255." : null;
     }
 
@@ -103,6 +97,8 @@ public sealed class PosixSharedMemory : DescriptorSharedMemory
         foreach (char c in bare)
         {
             if (char.IsControl(c)) return $"it contains the control character U+{(int)c:X4}.";
+            if (NameBytes.IsByteEscape(c)) return $"it contains the byte 0x{c - 0xDC00:x2}, which is not UTF-8 (use -LiteralName for objects other programs named so).";
+            if (DisplayText.NeedsEscape(c.ToString())) return $"it contains the invisible character U+{(int)c:X4} (use -LiteralName for objects other programs named so).";
             if (c is '*' or '?' or '[' or ']') return $"it contains the wildcard character '{c}' (use -LiteralName for objects other programs named so).";
             if (char.IsWhiteSpace(c) && c != ' ') return $"it contains the white-space character U+{(int)c:X4}.";
         }
