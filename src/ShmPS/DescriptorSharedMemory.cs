@@ -144,7 +144,7 @@ public abstract partial class DescriptorSharedMemory : SharedMemory
 
     private SharedMemoryException Replaced() =>
         new(ErrorIds.SharedMemoryNotFound, System.Management.Automation.ErrorCategory.ObjectNotFound,
-            $"{KindDescription} '{Name}' is no longer at {Path}: another file stands there now (removed and created again, or a directory on the path was replaced).",
+            $"{KindDescription} '{DisplayName}' is no longer at {DisplayText.Escape(Path)}: another file stands there now (removed and created again, or a directory on the path was replaced).",
             this, "Get the object again with Get-SharedMemory if the new one is meant.");
 
     /// <summary>Runs a call on the descriptor; one that was released by another thread meanwhile is opened again.</summary>

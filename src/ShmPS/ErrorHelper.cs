@@ -114,10 +114,10 @@ internal static class ErrorHelper
 
     private static string Describe(object? target) => target switch
     {
-        SharedMemory shm => $"{shm.KindDescription} '{shm.Name}'",
+        SharedMemory shm => $"{shm.KindDescription} '{shm.DisplayName}'",
         null => "",
         string text => $"'{Printable(text)}'",
-        _ => $"'{target}'",
+        _ => $"'{Printable(target.ToString() ?? "")}'",
     };
 
     private static ErrorRecord Record(Exception ex, string id, ErrorCategory category, object? target, string? action)
@@ -152,19 +152,25 @@ internal static class ErrorHelper
             "Stay below the limit, or raise it (ulimit -f) before starting PowerShell.");
 
     /// <summary>A row that another computer described (PSComputerName): its name would find this computer's object of that name.</summary>
-    public static SharedMemoryException RemoteObject(string identity, string computer) =>
-        new(ErrorIds.RemoteObject, ErrorCategory.InvalidArgument,
+    public static SharedMemoryException RemoteObject(string identity, string computer, string? hostId = null) =>
+        !string.IsNullOrWhiteSpace(hostId) ? RemoteRow(identity, computer, hostId) : new(ErrorIds.RemoteObject, ErrorCategory.InvalidArgument,
             $"{(identity.Length == 0 ? "A row" : $"'{Printable(identity)}'")} describes an object on the computer '{Printable(computer)}', not on this one ({System.Environment.MachineName}): ShmPS acts only on objects of the computer it runs on, and nothing was done.",
             identity, $"Run the whole pipeline on that computer: Invoke-Command -HostName {Printable(computer)} {{ Get-SharedMemory ... | Remove-SharedMemory }}.");
 
+    /// <summary>A row whose HostId is not this process's: read on another host, in another boot or in another namespace (a container).</summary>
+    private static SharedMemoryException RemoteRow(string identity, string origin, string hostId) =>
+        new(ErrorIds.RemoteObject, ErrorCategory.InvalidArgument,
+            $"{(identity.Length == 0 ? "A row" : $"'{Printable(identity)}'")} describes an object read on {Printable(origin)} (HostId {Printable(hostId)}), not here (HostId {HostIdentity.Local}): its name would find another object here, so nothing was done.",
+            identity, $"Run the whole pipeline where the row was made: Invoke-Command -HostName {Printable(origin)} {{ ... }}, or inside the container (docker exec, nsenter -t PID -i -m pwsh).");
+
     public static SharedMemoryException NotFound(string kind, string identity) =>
         new(ErrorIds.SharedMemoryNotFound, ErrorCategory.ObjectNotFound,
-            $"No {kind} '{identity}' exists.", identity,
+            $"No {kind} '{Printable(identity)}' exists.", identity,
             "List the existing objects with Get-SharedMemory.");
 
     public static SharedMemoryException Exists(string kind, string identity) =>
         new(ErrorIds.SharedMemoryExists, ErrorCategory.ResourceExists,
-            $"{kind} '{identity}' already exists.", identity,
+            $"{kind} '{Printable(identity)}' already exists.", identity,
             "Choose another identity, or add -Force to open the existing object.");
 
     public static SharedMemoryException InvalidName(string name, string reason) =>
@@ -180,7 +186,7 @@ internal static class ErrorHelper
     /// <summary>What was asked, in the user's terms: an offset past the end, a negative count, or a range too long.</summary>
     public static SharedMemoryException OffsetOutOfRange(SharedMemory shm, long offset, long count, long size) =>
         new(ErrorIds.OffsetOutOfRange, ErrorCategory.InvalidArgument,
-            $"{shm.KindDescription} '{shm.Name}' has {size} bytes: " + (
+            $"{shm.KindDescription} '{shm.DisplayName}' has {size} bytes: " + (
                 offset < 0 ? $"offset {offset} is negative."
                 : offset > size ? $"offset {offset} is past its end."
                 : count < 0 ? $"count {count} is negative."
@@ -194,12 +200,12 @@ internal static class ErrorHelper
 
     public static SharedMemoryException SymbolicLinkRefused(string kind, string path) =>
         new(ErrorIds.SymbolicLinkRefused, ErrorCategory.SecurityError,
-            $"A symbolic link stands where the {kind} '{path}' would be, and ShmPS never follows one.", path,
+            $"A symbolic link stands where the {kind} '{Printable(path)}' would be, and ShmPS never follows one.", path,
             "Remove the link if it was not expected (ls -l shows where it points), or use another name.");
 
     public static SharedMemoryException NotRegularFile(string kind, string path, string fileType) =>
         new(ErrorIds.NotARegularFile, ErrorCategory.InvalidType,
-            $"'{path}' is a {fileType}, not a regular file, so it cannot be a {kind}.", path,
+            $"'{Printable(path)}' is a {fileType}, not a regular file, so it cannot be a {kind}.", path,
             "Give the path of a regular file, or a path where none exists yet.");
 
     /// <summary>What stands where a regular file was expected: a refused link, or some other kind of file.</summary>
@@ -221,7 +227,7 @@ internal static class ErrorHelper
     /// <summary>An object listed from another process's namespaces, given to something that would change it.</summary>
     public static SharedMemoryException ForeignNamespace(SharedMemory shm, string operation) =>
         new(ErrorIds.ForeignNamespace, ErrorCategory.InvalidOperation,
-            $"{shm.KindDescription} '{shm.Name}' belongs to the namespace {shm.Namespace} of process {shm.NamespaceProcessId}: {operation} is refused there; ShmPS only lists, refreshes and reads objects of another namespace.",
+            $"{shm.KindDescription} '{shm.DisplayName}' belongs to the namespace {shm.Namespace} of process {shm.NamespaceProcessId}: {operation} is refused there; ShmPS only lists, refreshes and reads objects of another namespace.",
             shm, $"Run the command inside that namespace, for example: nsenter -t {shm.NamespaceProcessId} -i -m pwsh -c \"...\" (or docker exec).");
 
     /// <summary>Shrinking below what other processes map would make them fault (SIGBUS) on their next access there.</summary>
@@ -237,17 +243,8 @@ internal static class ErrorHelper
             shm, $"Stop those processes or let them unmap it first, shrink to at least {needed} bytes, or add -Force to shrink anyway.");
     }
 
-    /// <summary>The text with control characters shown as escapes, so that a message cannot hide what was given.</summary>
-    internal static string Printable(string s)
-    {
-        var b = new System.Text.StringBuilder(s.Length);
-        foreach (char c in s)
-        {
-            if (char.IsControl(c) || char.IsSurrogate(c)) b.Append($"\\u{(int)c:x4}");
-            else b.Append(c);
-        }
-        return b.ToString();
-    }
+    /// <summary>The text as ShmPS shows text from elsewhere (DisplayText.Escape), so that a message cannot hide what was given or act on the terminal.</summary>
+    internal static string Printable(string s) => DisplayText.Escape(s);
 
     #endregion
 }

@@ -12,6 +12,13 @@ public abstract partial class SharedMemory
     /// </summary>
     public string? Namespace => View?.NamespaceOf(Kind);
 
+    /// <summary>
+    /// Where the object was read: machine, boot, IPC and mount namespace (HostIdentity), the namespaces of
+    /// the process it was listed through for an object of another namespace. A row (ConvertTo-Json,
+    /// Export-Csv, remoting) whose HostId is not this process's is refused (RemoteObject).
+    /// </summary>
+    public string HostId => View is null ? HostIdentity.Local : HostIdentity.Of(View.IpcNamespace, View.MountNamespace);
+
     /// <summary>The process through which the object was listed (Get-SharedMemory -ProcessId); null for the caller's own.</summary>
     public int? NamespaceProcessId => View?.ProcessId;
 

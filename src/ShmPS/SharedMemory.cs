@@ -68,7 +68,11 @@ public abstract partial class SharedMemory : IDisposable
     /// <summary>Whether two objects are the same kernel object by identity (System V compares ids, others names).</summary>
     internal virtual bool IsSameObject(SharedMemory other) => other.Kind == Kind && other.Name == Name;
 
-    public override string ToString() => Name;
+    /// <summary>Name as ShmPS shows it in messages and text: escaped (DisplayText), since another user may have chosen it.</summary>
+    internal string DisplayName => DisplayText.Escape(Name);
+
+    /// <summary>The name, escaped as ShmPS shows it (DisplayText); the Name property keeps the raw value.</summary>
+    public override string ToString() => DisplayName;
 
     /// <summary>
     /// Takes the object's cross-process lock (exclusive, or shared), waiting at most

@@ -79,14 +79,14 @@ public sealed class SharedMemoryStream : Stream
         if (position < 0)
         {
             // As FileStream and MemoryStream: a seek before the start is an IOException; past the end is allowed (reads give 0).
-            throw new IOException($"Seeking to {position} in '{_shm.Name}' would move before its start.");
+            throw new IOException($"Seeking to {position} in '{_shm.DisplayName}' would move before its start.");
         }
         return _position = position;
     }
 
     /// <summary>Refused: a stream never resizes the object (Resize-SharedMemory does).</summary>
     public override void SetLength(long value) =>
-        throw new NotSupportedException($"A stream over '{_shm.Name}' cannot change its size; use Resize-SharedMemory.");
+        throw new NotSupportedException($"A stream over '{_shm.DisplayName}' cannot change its size; use Resize-SharedMemory.");
 
     public override int Read(byte[] buffer, int offset, int count)
     {
@@ -199,7 +199,7 @@ public sealed class SharedMemoryStream : Stream
         ThrowIfDisposed();
         if ((_access & access) == 0)
         {
-            throw new NotSupportedException($"This stream over '{_shm.Name}' was opened for {_access} only.");
+            throw new NotSupportedException($"This stream over '{_shm.DisplayName}' was opened for {_access} only.");
         }
     }
 

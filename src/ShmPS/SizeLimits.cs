@@ -61,7 +61,7 @@ internal static class SizeLimits
     {
         if (end > 0 && (ulong)end > FileSizeLimit)
         {
-            throw ErrorHelper.FileSizeLimitExceeded($"{shm.KindDescription} '{shm.Name}'", end, (long)FileSizeLimit);
+            throw ErrorHelper.FileSizeLimitExceeded($"{shm.KindDescription} '{shm.DisplayName}'", end, (long)FileSizeLimit);
         }
     }
 

@@ -30,15 +30,23 @@ internal static class CompletionText
         return (wordToComplete, "");
     }
 
-    /// <summary>The text quoted if it needs quotes, in the quote the user opened (else single quotes).</summary>
+    /// <summary>
+    /// The text quoted if it needs quotes, in the quote the user opened (else single quotes); text that
+    /// holds characters a terminal would act on or that do not show (DisplayText) always in double quotes,
+    /// with PowerShell's escapes (`e, `u{202e}), so the completion holds none of them raw.
+    /// </summary>
     public static string Quote(string text, string quote = "")
     {
+        if (DisplayText.NeedsEscape(text))
+        {
+            quote = "\"";
+        }
         if (quote.Length == 0 && !NeedsQuotes(text))
         {
             return text;
         }
         return quote == "\""
-            ? "\"" + text.Replace("`", "``").Replace("$", "`$").Replace("\"", "`\"") + "\""
+            ? "\"" + DisplayText.ToPowerShellDoubleQuoted(text) + "\""
             : "'" + text.Replace("'", "''").Replace("\u2018", "\u2018\u2018").Replace("\u2019", "\u2019\u2019")
                 .Replace("\u201A", "\u201A\u201A").Replace("\u201B", "\u201B\u201B") + "'";
     }
@@ -47,7 +55,7 @@ internal static class CompletionText
         text.Length == 0 || text[0] is '-' or '\u2013' or '\u2014' or '\u2015'
         || text.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || Special.Contains(c));
 
-    /// <summary>A completion whose text is quoted as needed; the list shows the plain text.</summary>
+    /// <summary>A completion whose text is quoted as needed; the list shows the text and the tooltip escaped (DisplayText).</summary>
     public static CompletionResult Result(string text, string quote, string toolTip) =>
-        new(Quote(text, quote), text, CompletionResultType.ParameterValue, toolTip);
+        new(Quote(text, quote), DisplayText.Escape(text), CompletionResultType.ParameterValue, DisplayText.Escape(toolTip));
 }

@@ -59,7 +59,7 @@ public sealed class GetSharedMemoryCommand : SharedMemoryIdentityCommandBase
 
     protected override void ProcessRecord()
     {
-        if (RefuseRemoteRow(ParameterSetName == InputObjectSet ? InputObject.Select(o => o.Name) : Name ?? Array.Empty<string>()))
+        if (ParameterSetName != InputObjectSet && RefuseRemoteRow(Name ?? Array.Empty<string>()))
         {
             return;
         }

@@ -77,6 +77,12 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
     [AllowEmptyString]
     public string? PSComputerName { get; set; }
 
+    /// <summary>Bound only from rows: a row read on another host, boot or namespace creates nothing here (RemoteObject).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    [AllowNull]
+    [AllowEmptyString]
+    public string? HostId { get; set; }
+
     /// <summary>Do not reserve the memory now (POSIX and File).</summary>
     [Parameter(ParameterSetName = PosixSet)]
     [Parameter(ParameterSetName = FileSet)]
@@ -84,10 +90,10 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
 
     protected override void ProcessRecord()
     {
-        if (!string.IsNullOrEmpty(PSComputerName) && !SharedMemoryIdentityCommandBase.IsThisComputer(PSComputerName))
+        if (SharedMemoryIdentityCommandBase.ForeignOrigin(HostId, PSComputerName) is string origin)
         {
             string identity = Name ?? LiteralName ?? (Key is int key ? new SystemVKey(key).ToString() : Path);
-            WriteError(ErrorHelper.ToErrorRecord(ErrorHelper.RemoteObject(identity, PSComputerName), identity));
+            WriteError(ErrorHelper.ToErrorRecord(ErrorHelper.RemoteObject(identity, origin, HostId), identity));
             return;
         }
         SharedMemoryKind kind = ParameterSetName switch
@@ -138,7 +144,11 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
             Path: ParameterSetName == FileSet ? SessionState.Path.GetUnresolvedProviderPathFromPSPath(PathRules.Check(Path)) : null,
             Size: Size, Mode: UnixMode.Parse(Mode), Sparse: Sparse, HugePages: HugePages, OpenExisting: Force);
         SharedMemoryBackend backend = SharedMemoryBackends.For(kind);
-        string target = backend.DescribeNew(request);
+        string target = DisplayText.Escape(backend.DescribeNew(request));
+        if (!string.IsNullOrWhiteSpace(PSComputerName))
+        {
+            target += $" (a row from {DisplayText.Escape(PSComputerName)})";
+        }
         if (!ShouldProcess(target, $"Create {Size} bytes, mode {Mode}"))
         {
             return;
@@ -171,11 +181,11 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
     {
         if (shm.Size != Size)
         {
-            WriteWarning($"{shm.Name} already existed with {shm.Size} bytes; it was opened as it is, not resized to {Size}.");
+            WriteWarning($"{shm.DisplayName} already existed with {shm.Size} bytes; it was opened as it is, not resized to {Size}.");
         }
         if (shm.OwnerId != Native.Libc.geteuid())
         {
-            WriteWarning($"{shm.Name} already existed and belongs to {shm.Owner}, not to you: check that you expect its owner before writing to it.");
+            WriteWarning($"{shm.DisplayName} already existed and belongs to {DisplayText.Escape(shm.Owner)}, not to you: check that you expect its owner before writing to it.");
         }
     }
 }

@@ -37,7 +37,8 @@ public sealed class ProcessIdCompleter : IArgumentCompleter
             {
                 string pid = c.Pid.ToString(CultureInfo.InvariantCulture);
                 string where = c.Ipc is null ? "namespaces not readable" : $"ipc:[{c.Ipc}] mnt:[{c.Mnt}]" + (c.Other ? ", another namespace" : "");
-                return new CompletionResult(pid, $"{pid} {c.Name}", CompletionResultType.ParameterValue, $"{c.Name} (process {pid}, {where})");
+                string name = DisplayText.Escape(c.Name); // a process names itself (prctl PR_SET_NAME): shown escaped
+                return new CompletionResult(pid, $"{pid} {name}", CompletionResultType.ParameterValue, $"{name} (process {pid}, {where})");
             })
             .ToList();
     }
@@ -47,7 +48,7 @@ public sealed class ProcessIdCompleter : IArgumentCompleter
     {
         try
         {
-            return File.ReadAllText(Path.Combine(dir, "comm")).TrimEnd('\n');
+            return NameBytes.ReadFile(Path.Combine(dir, "comm")).TrimEnd('\n');
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

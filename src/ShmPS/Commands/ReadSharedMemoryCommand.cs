@@ -68,7 +68,7 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
             string path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(PathRules.Check(OutFile));
             RefuseSource(shm, path);
             using FileStream destination = OpenOutFile(path);
-            ProgressReporter.Copy(this, $"Reading {shm.Name} to {path}", length,
+            ProgressReporter.Copy(this, $"Reading {shm.DisplayName} to {path}", length,
                 report => shm.ReadTo(Offset, destination, length, report));
         }
         else if (As is SharedMemoryNumberType type)
@@ -85,7 +85,7 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
                 }
                 if (left != 0)
                 {
-                    WriteWarning($"{shm.Name}: the last {left} byte(s) from offset {Offset} do not make a whole {type} and were not read.");
+                    WriteWarning($"{shm.DisplayName}: the last {left} byte(s) from offset {Offset} do not make a whole {type} and were not read.");
                 }
             }
             // A count whose byte length overflows is past the end of any object.
@@ -116,7 +116,7 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
             && (target.DevMajor, target.DevMinor, target.Inode) == (source.DevMajor, source.DevMinor, source.Inode))
         {
             throw new SharedMemoryException(ErrorIds.OutFileIsSource, ErrorCategory.InvalidArgument,
-                $"-OutFile '{path}' is the file of {shm.KindDescription} '{shm.Name}' itself: writing it would empty it before it is read.",
+                $"-OutFile '{path}' is the file of {shm.KindDescription} '{shm.DisplayName}' itself: writing it would empty it before it is read.",
                 path, "Give another file for -OutFile.");
         }
     }

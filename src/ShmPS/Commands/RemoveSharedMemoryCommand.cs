@@ -21,12 +21,12 @@ public sealed class RemoveSharedMemoryCommand : SharedMemoryCommandBase
     {
         string action = $"Remove {shm.KindDescription}";
         bool go = shm.RemovalIsHighImpact
-            ? ShouldProcessHighImpact(shm.Name, action + " and delete its file", Force)
-            : ShouldProcess(shm.Name, action);
+            ? ShouldProcessHighImpact(Target(shm), action + " and delete its file", Force)
+            : ShouldProcess(Target(shm), action);
         if (go)
         {
             // Named as before the removal: a removed segment's key reads 0x00000000 afterwards.
-            string subject = $"{shm.KindDescription} '{shm.Name}'" + (shm is SystemVSharedMemory segment ? $" (id {segment.Id})" : "");
+            string subject = $"{shm.KindDescription} '{shm.DisplayName}'" + (shm is SystemVSharedMemory segment ? $" (id {segment.Id})" : "");
             shm.Remove();
             WarnIfStillUsed(shm, subject);
         }

@@ -44,8 +44,8 @@ public sealed class ResizeSharedMemoryCommand : SharedMemoryCommandBase
         }
         string action = $"Resize from {shm.Size} to {Size} bytes";
         bool go = shrink
-            ? ShouldProcessHighImpact(shm.Name, action + ", losing the data past the new end", Force)
-            : ShouldProcess(shm.Name, action);
+            ? ShouldProcessHighImpact(Target(shm), action + ", losing the data past the new end", Force)
+            : ShouldProcess(Target(shm), action);
         if (!go)
         {
             return;

@@ -60,14 +60,14 @@ public sealed class SetSharedMemoryPermissionCommand : SharedMemoryCommandBase
             Owner is null ? null : $"owner {Owner}",
             Group is null ? null : $"group {Group}",
         }.Where(s => s is not null));
-        if (!ShouldProcess(shm.Name, $"Set {change}"))
+        if (!ShouldProcess(Target(shm), $"Set {change}"))
         {
             return;
         }
         UnixFileMode? mode = Mode is null ? null : UnixMode.Parse(Mode);
         if (mode is not null)
         {
-            UnixMode.WarnIfWorldWritable(this, mode.Value, shm.Name);
+            UnixMode.WarnIfWorldWritable(this, mode.Value, shm.DisplayName);
         }
         shm.SetPermission(mode, _ownerId, _groupId);
         if (PassThru)

@@ -68,15 +68,12 @@ public abstract class SharedMemoryCommandBase : SharedMemoryIdentityCommandBase
     private protected virtual bool ActsInOtherNamespaces => false;
 
     /// <summary>
-    /// Runs <paramref name="action"/> on objects given as themselves (from the pipeline), unless the row
-    /// carries another computer's name (a live object with PSComputerName added).
+    /// Runs <paramref name="action"/> on objects given as themselves (from the pipeline): a live object is
+    /// this process's, whatever computer name was added to it (its HostId says where it was read, and an
+    /// object of another namespace is refused by the action as ForeignNamespace).
     /// </summary>
     protected void ForEachObject(IReadOnlyList<SharedMemory> objects, Action<SharedMemory> action)
     {
-        if (RefuseRemoteRow(objects.Select(o => o.Name)))
-        {
-            return;
-        }
         foreach (SharedMemory shm in objects)
         {
             // The object is the caller's: what this cmdlet opens on it is released when done.

@@ -87,27 +87,61 @@ public abstract class SharedMemoryIdentityCommandBase : PSCmdlet
     [AllowEmptyString]
     public string? PSComputerName { get; set; }
 
+    /// <summary>
+    /// Bound only from the HostId property of rows (ConvertFrom-Json, Import-Csv, remoting): where the row's
+    /// object was read. A row of another host, boot or namespace is refused whatever its PSComputerName
+    /// says; without one (a row typed by hand), PSComputerName decides. See RefuseRemoteRow.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    [AllowNull]
+    [AllowEmptyString]
+    public string? HostId { get; set; }
+
     /// <summary>Objects from New-SharedMemory or Get-SharedMemory.</summary>
     [Parameter(Mandatory = true, ParameterSetName = InputObjectSet, ValueFromPipeline = true)]
     [ValidateNotNull]
     public SharedMemory[] InputObject { get; set; } = Array.Empty<SharedMemory>();
 
     /// <summary>
-    /// True, with a RemoteObject error written, when the pipeline row came from another computer
-    /// (its PSComputerName is neither this computer's name nor localhost): nothing is done for it.
+    /// True, with a RemoteObject error written, when the pipeline row describes an object elsewhere
+    /// (ForeignOrigin): nothing is done for it.
     /// </summary>
     private protected bool RefuseRemoteRow(IEnumerable<string> names)
     {
-        if (string.IsNullOrEmpty(PSComputerName) || IsThisComputer(PSComputerName))
+        string? origin = ForeignOrigin(HostId, PSComputerName);
+        if (origin is null)
         {
             return false;
         }
         string identity = string.Join(", ", names.Concat(LiteralName).Concat(Path).Concat(LiteralPath).Concat(FullName)
             .Concat(Key.Select(k => new SystemVKey(k).ToString()))
             .Concat(Id.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))));
-        WriteError(ErrorHelper.ToErrorRecord(ErrorHelper.RemoteObject(identity, PSComputerName), identity));
+        WriteError(ErrorHelper.ToErrorRecord(ErrorHelper.RemoteObject(identity, origin, HostId), identity));
         return true;
     }
+
+    /// <summary>
+    /// Where a row came from when that is not here, or null when it is from here. A HostId decides
+    /// whatever the computer name says (a loopback session's 'localhost' row of a container is not from
+    /// here; a row of this host that came back through remoting is); a row without one (typed by hand)
+    /// is from here unless its PSComputerName names another computer.
+    /// </summary>
+    internal static string? ForeignOrigin(string? hostId, string? computer)
+    {
+        if (!string.IsNullOrWhiteSpace(hostId))
+        {
+            return HostIdentity.IsLocal(hostId) ? null
+                : string.IsNullOrWhiteSpace(computer) ? "another host, boot or namespace" : computer;
+        }
+        return string.IsNullOrEmpty(computer) || IsThisComputer(computer) ? null : computer;
+    }
+
+    /// <summary>
+    /// The target -WhatIf and -Confirm name: the object's name escaped (DisplayText), and where the row
+    /// came from when it came through remoting (its PSComputerName).
+    /// </summary>
+    private protected string Target(SharedMemory shm) =>
+        string.IsNullOrWhiteSpace(PSComputerName) ? shm.DisplayName : $"{shm.DisplayName} (a row from {DisplayText.Escape(PSComputerName)})";
 
     /// <summary>Whether a PSComputerName names this computer: its name (in any case) or localhost.</summary>
     internal static bool IsThisComputer(string computer) =>

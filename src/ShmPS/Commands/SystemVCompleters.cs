@@ -15,7 +15,7 @@ public sealed class SystemVKeyCompleter : IArgumentCompleter
         SystemVBackend.Instance.Enumerate().Cast<SystemVSharedMemory>()
             .Where(shm => shm.Key != 0 && shm.Name.StartsWith(wordToComplete, System.StringComparison.OrdinalIgnoreCase))
             .Select(shm => new CompletionResult(shm.Name, shm.Name, CompletionResultType.ParameterValue,
-                $"key {shm.Name}, id {shm.Id}, {shm.Size} bytes, {shm.Permissions}, {shm.Owner}"))
+                $"key {shm.DisplayName}, id {shm.Id}, {shm.Size} bytes, {shm.Permissions}, {DisplayText.Escape(shm.Owner)}"))
             .ToList();
 }
 
@@ -28,6 +28,6 @@ public sealed class SystemVIdCompleter : IArgumentCompleter
             .Select(shm => (shm, id: shm.Id.ToString(CultureInfo.InvariantCulture)))
             .Where(x => x.id.StartsWith(wordToComplete, System.StringComparison.Ordinal))
             .Select(x => new CompletionResult(x.id, x.id, CompletionResultType.ParameterValue,
-                $"id {x.id}, key {x.shm.Name}, {x.shm.Size} bytes, {x.shm.Permissions}, {x.shm.Owner}"))
+                $"id {x.id}, key {x.shm.DisplayName}, {x.shm.Size} bytes, {x.shm.Permissions}, {DisplayText.Escape(x.shm.Owner)}"))
             .ToList();
 }

@@ -38,7 +38,7 @@ public sealed class UnlockSharedMemoryCommand : SharedMemoryCommandBase
         {
             SharedMemoryLock held = SharedMemoryLock.FindHeld(shm, runspace)
                 ?? throw new SharedMemoryException(ErrorIds.LockNotHeld, ErrorCategory.InvalidOperation,
-                    $"This session holds no lock on {shm.KindDescription} '{shm.Name}'.", shm,
+                    $"This session holds no lock on {shm.KindDescription} '{shm.DisplayName}'.", shm,
                     "Only locks taken with Lock-SharedMemory in this session can be released here.");
             held.Release();
         });

@@ -140,7 +140,7 @@ public sealed class WriteSharedMemoryCommand : SharedMemoryCommandBase, IDisposa
     {
         if (_data is not null)
         {
-            if (!ShouldProcess(shm.Name, $"Write {_data.Length} bytes at offset {Offset}"))
+            if (!ShouldProcess(Target(shm), $"Write {_data.Length} bytes at offset {Offset}"))
             {
                 return;
             }
@@ -150,7 +150,7 @@ public sealed class WriteSharedMemoryCommand : SharedMemoryCommandBase, IDisposa
         {
             using var input = new InputFileReader(_inputPath!, _stopping.Token);
             string size = input.KnownLength is long n ? $"{n} bytes" : "everything";
-            if (!ShouldProcess(shm.Name, $"Write {size} from {_inputPath} at offset {Offset}"))
+            if (!ShouldProcess(Target(shm), $"Write {size} from {_inputPath} at offset {Offset}"))
             {
                 return;
             }
@@ -178,7 +178,7 @@ public sealed class WriteSharedMemoryCommand : SharedMemoryCommandBase, IDisposa
         bool truncated = false;
         try
         {
-            ProgressReporter.Copy(this, $"Writing {_inputPath} to {shm.Name}", input.KnownLength ?? 0,
+            ProgressReporter.Copy(this, $"Writing {_inputPath} to {shm.DisplayName}", input.KnownLength ?? 0,
                 report => shm.WriteFrom(Offset, limit, input.Read, report, out truncated));
         }
         catch (OperationCanceledException)
@@ -187,7 +187,7 @@ public sealed class WriteSharedMemoryCommand : SharedMemoryCommandBase, IDisposa
         }
         if (truncated)
         {
-            WriteWarning($"{_inputPath} goes on past the end of {shm.Name}: only the {shm.LiveSize - Offset} bytes from offset {Offset} to the end were written.");
+            WriteWarning($"{_inputPath} goes on past the end of {shm.DisplayName}: only the {shm.LiveSize - Offset} bytes from offset {Offset} to the end were written.");
         }
     }
 

@@ -46,7 +46,7 @@ public sealed class SharedMemoryLock : IDisposable
     /// <summary>The kernel mechanism, so that other programs can take the same lock.</summary>
     public string Mechanism => _handle.Mechanism;
 
-    public override string ToString() => $"{(IsShared ? "Shared" : "Exclusive")} lock on {Name}";
+    public override string ToString() => $"{(IsShared ? "Shared" : "Exclusive")} lock on {DisplayText.Escape(Name)}";
 
     /// <summary>
     /// Waits for the lock up to <paramref name="timeout"/> (null: no limit), or until
@@ -64,7 +64,7 @@ public sealed class SharedMemoryLock : IDisposable
             if (s_held.ContainsKey((runspace, handle.Identity)))
             {
                 throw new SharedMemoryException(ErrorIds.LockAlreadyHeld, ErrorCategory.ResourceBusy,
-                    $"This session already holds a lock on {shm.KindDescription} '{shm.Name}'; locks are not reentrant.",
+                    $"This session already holds a lock on {shm.KindDescription} '{shm.DisplayName}'; locks are not reentrant.",
                     shm, "Release the lock you hold (Unlock-SharedMemory) before locking again, or use the lock you have.");
             }
             WaitFor(handle, shm, timeout, cancel, stopping);
@@ -139,7 +139,7 @@ public sealed class SharedMemoryLock : IDisposable
             {
                 string why = handle.Waiting is { } waiting ? $" ({waiting})" : "";
                 throw new SharedMemoryException(ErrorIds.LockTimeout, ErrorCategory.OperationTimeout,
-                    $"Timed out after {timeout} waiting for the lock on {shm.KindDescription} '{shm.Name}'{why}; nothing is held.",
+                    $"Timed out after {timeout} waiting for the lock on {shm.KindDescription} '{shm.DisplayName}'{why}; nothing is held.",
                     shm, "Try again later, give a longer -Timeout, or find the holder (for POSIX and File objects: fuser or lsof on the file; for System V segments: ipcs -s -i SEMID shows the last process to change the semaphores).");
             }
             if (slice < TimeSpan.FromMilliseconds(50))

@@ -35,12 +35,12 @@ internal static class SystemVSemaphoreLock
         }
         catch (NativeException e) when (IsGone(e))
         {
-            throw ErrorHelper.NotFound(shm.KindDescription, $"{shm.Name} (id {shm.Id})");
+            throw ErrorHelper.NotFound(shm.KindDescription, $"{shm.DisplayName} (id {shm.Id})");
         }
         catch (NativeException e) when (e.Errno is Errno.EACCES or Errno.EPERM)
         {
             throw new SharedMemoryException(ErrorIds.PermissionDenied, ErrorCategory.PermissionDenied,
-                $"{shm.KindDescription} '{shm.Name}': you may not use it (shmctl(IPC_STAT) failed: {Errno.Describe(e.Errno)}), so you may not take or create its lock.",
+                $"{shm.KindDescription} '{shm.DisplayName}': you may not use it (shmctl(IPC_STAT) failed: {Errno.Describe(e.Errno)}), so you may not take or create its lock.",
                 shm, "Only users with access to the segment can lock it; its owner can grant access with Set-SharedMemoryPermission.", e);
         }
         if (perm.Key == Libc.IPC_PRIVATE)
@@ -246,17 +246,17 @@ internal static class SystemVSemaphoreLock
 
     public static SharedMemoryException Conflict(SystemVSharedMemory shm, int key, string reason) =>
         new(ErrorIds.LockConflict, ErrorCategory.ResourceExists,
-            $"The semaphore set with key {SystemVSharedMemory.FormatKey(key)}, the lock of {shm.KindDescription} '{shm.Name}', is not one ShmPS recognises: {reason}. ShmPS leaves it unchanged.",
+            $"The semaphore set with key {SystemVSharedMemory.FormatKey(key)}, the lock of {shm.KindDescription} '{shm.DisplayName}', is not one ShmPS recognises: {reason}. ShmPS leaves it unchanged.",
             shm, $"Use another key for the segment, or if the set is stale remove it (ipcrm -S {SystemVSharedMemory.FormatKey(key)}).");
 
     /// <summary>A failed call on the lock's semaphore set, described as such.</summary>
     public static SharedMemoryException Failure(NativeException e, SystemVSharedMemory shm, int key) => e.Errno switch
     {
         Errno.EACCES or Errno.EPERM => new SharedMemoryException(ErrorIds.PermissionDenied, ErrorCategory.PermissionDenied,
-            $"{shm.KindDescription} '{shm.Name}': its lock, the semaphore set with key {SystemVSharedMemory.FormatKey(key)}, does not let you in ({e.Function} failed: {Errno.Describe(e.Errno)}). Taking the lock needs write permission on the segment, whose owner, group and mode the set follows.",
+            $"{shm.KindDescription} '{shm.DisplayName}': its lock, the semaphore set with key {SystemVSharedMemory.FormatKey(key)}, does not let you in ({e.Function} failed: {Errno.Describe(e.Errno)}). Taking the lock needs write permission on the segment, whose owner, group and mode the set follows.",
             shm, $"Ask the segment's owner for write access (Set-SharedMemoryPermission), or if the set is stale and owned by someone else, have it removed (ipcrm -S {SystemVSharedMemory.FormatKey(key)}).", e),
         Errno.EINVAL or Errno.EIDRM => new SharedMemoryException(ErrorIds.LockConflict, ErrorCategory.ResourceBusy,
-            $"{shm.KindDescription} '{shm.Name}': its lock, the semaphore set with key {SystemVSharedMemory.FormatKey(key)}, was removed and made again while this waited ({e.Function} failed: {Errno.Describe(e.Errno)}).",
+            $"{shm.KindDescription} '{shm.DisplayName}': its lock, the semaphore set with key {SystemVSharedMemory.FormatKey(key)}, was removed and made again while this waited ({e.Function} failed: {Errno.Describe(e.Errno)}).",
             shm, "Try again; if it keeps happening, find the program that removes the set (ipcs -s).", e),
         _ => ErrorHelper.FromNative(e, shm),
     };

@@ -306,7 +306,7 @@ internal sealed class ProcessIndex
     {
         try
         {
-            return File.ReadAllText($"{Proc}/{pid}/comm").TrimEnd('\n');
+            return NameBytes.ReadFile($"{Proc}/{pid}/comm").TrimEnd('\n');
         }
         catch (IOException)
         {

@@ -41,5 +41,5 @@ public sealed class SharedMemoryProcess
     /// <summary>The end, in the object, of the furthest mapping (offset + length): shrinking below it takes memory the process maps.</summary>
     internal long MappedEnd { get; set; }
 
-    public override string ToString() => $"{ProcessId} ({ProcessName})";
+    public override string ToString() => $"{ProcessId} ({DisplayText.Escape(ProcessName)})";
 }

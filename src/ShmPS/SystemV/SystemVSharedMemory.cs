@@ -303,7 +303,7 @@ public sealed partial class SystemVSharedMemory : SharedMemory
 
     internal override void EnsureResizable() =>
         throw new SharedMemoryException(ErrorIds.SystemVResizeNotSupported, ErrorCategory.InvalidOperation,
-            $"{KindDescription} '{Name}' (id {Id}) cannot be resized: System V segments have the size they were created with.",
+            $"{KindDescription} '{DisplayName}' (id {Id}) cannot be resized: System V segments have the size they were created with.",
             this, "Create a new segment of the size you need (New-SharedMemory -Kind SystemV), copy the data, and remove this one; or use a POSIX object, which can be resized.");
 
     /// <summary>The lock is a System V semaphore set with the segment's key (see SystemVSemaphoreLock).</summary>

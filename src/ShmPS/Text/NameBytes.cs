@@ -43,6 +43,9 @@ internal static class NameBytes
         return text.ToString();
     }
 
+    /// <summary>A file's content decoded as a name is (/proc/PID/comm: a process names itself, in any bytes).</summary>
+    public static string ReadFile(string path) => Decode(System.IO.File.ReadAllBytes(path));
+
     /// <summary>A NUL-terminated C string's bytes, decoded.</summary>
     public static unsafe string DecodeCString(byte* s) =>
         s is null ? "" : Decode(new ReadOnlySpan<byte>(s, new ReadOnlySpan<byte>(s, int.MaxValue).IndexOf((byte)0)));
