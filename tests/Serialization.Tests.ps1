@@ -108,9 +108,10 @@ Describe 'rows from another computer' -Tag Posix {
     }
 
     BeforeAll {
-        function ConvertTo-RemoteRow($Shm, [string] $Computer) {
-            <# The object as Invoke-Command returns it: deserialized, with the computer it came from. #>
+        function ConvertTo-RemoteRow($Shm, [string] $Computer, [string] $HostId) {
+            <# The object as Invoke-Command returns it: deserialized, with the computer it came from (and, from another host, that host's HostId). #>
             $row = [System.Management.Automation.PSSerializer]::Deserialize([System.Management.Automation.PSSerializer]::Serialize($Shm))
+            if ($HostId) { $row.HostId = $HostId }
             $row | Add-Member -NotePropertyName PSComputerName -NotePropertyValue $Computer -PassThru
         }
     }
@@ -119,10 +120,9 @@ Describe 'rows from another computer' -Tag Posix {
         $shm = New-TestSharedMemory Posix -Size 4096 -Mode 0600
         $before = Get-FileHash -LiteralPath $shm.Path
         $rows = @(
-            ConvertTo-RemoteRow $shm 'otherhost'
+            ConvertTo-RemoteRow $shm 'otherhost' 'other-machine/other-boot/ipc:[1]/mnt:[2]'
+            # Without a HostId (typed by hand), PSComputerName decides.
             [pscustomobject]@{ PSComputerName = 'otherhost'; Name = $shm.Name }
-            # A live object that carries a computer name is refused too: it binds as itself, not by its Name.
-            Get-SharedMemory -Name $shm.Name | Add-Member -NotePropertyName PSComputerName -NotePropertyValue 'otherhost' -PassThru
         )
         foreach ($row in $rows) {
             $out = $row | & $Command @Parameters -ErrorVariable errors -ErrorAction SilentlyContinue
@@ -149,6 +149,13 @@ Describe 'rows from another computer' -Tag Posix {
         $made = $row | New-SharedMemory
         Register-TestSharedMemory -InputObject $made
         $made.Name | Should -BeExactly $name
+    }
+
+    It 'acts on a live object whatever computer name was added to it: it is this process''s own (its HostId says so)' {
+        $shm = New-TestSharedMemory Posix
+        Get-SharedMemory -Name $shm.Name | Add-Member -NotePropertyName PSComputerName -NotePropertyValue 'otherhost' -PassThru |
+            Write-SharedMemory -Value 'live'
+        $shm.ReadString(0, 4) | Should -BeExactly 'live'
     }
 
     It 'acts on a row of this computer, named <Computer>' -TestCases @(
