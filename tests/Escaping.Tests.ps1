@@ -80,6 +80,19 @@ Describe 'escaping what others named' -Tag Posix {
         $errors[0].FullyQualifiedErrorId | Should -BeLike 'SharedMemoryNotFound,*'
         $errors[0].Exception.Message | Should -Not -Match $RawPattern
         $errors[0].Exception.Message.Contains("$ShownName-none") | Should -BeTrue
+        $errors[0].CategoryInfo.TargetName | Should -BeExactly "$ShownName-none"
+        $errors[0].TargetObject | Should -BeExactly "$RawName-none"
+    }
+
+    It 'an object given to -LiteralName is its own name, not the escaped text it shows (a sibling is named that text)' {
+        $decoy = Invoke-AsNobody /usr/bin/python3 -c "import os,sys; os.close(os.open(sys.argv[1].encode(), os.O_CREAT|os.O_EXCL|os.O_RDWR, 0o644))" "/dev/shm$ShownName"
+        $decoy.ExitCode | Should -Be 0 -Because $decoy.Output
+        try {
+            (Get-SharedMemory -LiteralName $ShownName).Name | Should -BeExactly $ShownName
+            (Get-SharedMemory -LiteralName $Shm).Name | Should -BeExactly $RawName
+            (Get-SharedMemory -LiteralName @($Shm)).Name | Should -BeExactly $RawName
+        }
+        finally { Remove-SharedMemory -LiteralName $ShownName }
     }
 
     It 'completion lists it escaped, and its text typed back is the exact name (<Typed>)' -TestCases @(

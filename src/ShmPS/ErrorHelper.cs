@@ -123,6 +123,11 @@ internal static class ErrorHelper
     private static ErrorRecord Record(Exception ex, string id, ErrorCategory category, object? target, string? action)
     {
         var record = new ErrorRecord(ex, id, category, target);
+        if (target is string text)
+        {
+            // The error view shows TargetName (NormalView: "(NAME:String)"): a name another user chose, escaped.
+            record.CategoryInfo.TargetName = Printable(text);
+        }
         if (action is not null)
         {
             record.ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = action };

@@ -16,6 +16,7 @@ public sealed class GetSharedMemoryCommand : SharedMemoryIdentityCommandBase
     /// <summary>POSIX names (or, with -Kind, System V keys or paths); wildcards match every kind listed.</summary>
     [Parameter(Position = 0, ParameterSetName = NameSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Parameter(Position = 0, ParameterSetName = ProcessIdSet)]
+    [SharedMemoryNameTransformation]
     [ArgumentCompleter(typeof(SharedMemoryNameCompleter))]
     [SupportsWildcards]
     [ValidateNotNull]

@@ -20,6 +20,7 @@ public abstract class SharedMemoryCommandBase : SharedMemoryIdentityCommandBase
     /// default set, which must then not demand a name.
     /// </remarks>
     [Parameter(Position = 0, ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true)]
+    [SharedMemoryNameTransformation]
     [ArgumentCompleter(typeof(SharedMemoryNameCompleter))]
     [SupportsWildcards]
     [AllowEmptyString]

@@ -25,6 +25,7 @@ public abstract class SharedMemoryIdentityCommandBase : PSCmdlet
     /// (so objects other programs named with spaces, '*', '[' or a "sem." prefix can be reached).
     /// </summary>
     [Parameter(Mandatory = true, ParameterSetName = LiteralNameSet)]
+    [SharedMemoryNameTransformation]
     [ArgumentCompleter(typeof(SharedMemoryNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string[] LiteralName { get; set; } = Array.Empty<string>();
