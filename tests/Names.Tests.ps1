@@ -112,6 +112,37 @@ Describe 'a POSIX name that is not UTF-8' -Tag Posix {
         try { $shm | Get-SharedMemory -ErrorAction Stop } catch { $_.Exception.Message | Should -BeLike "*x\xff*" }
     }
 
+    It 'a row saved as JSON, whose name became U+FFFD in the file, does not act on the sibling named so' {
+        $row = Get-SharedMemory -LiteralName $Raw
+        $file = Join-Path (New-TestDirectory) 'rows.json'
+        $row | ConvertTo-Json -Depth 1 -WarningAction SilentlyContinue | Set-Content -LiteralPath $file -Encoding utf8
+        $back = Get-Content -LiteralPath $file -Raw | ConvertFrom-Json
+        $back.Name | Should -BeExactly $Sibling -Because 'a UTF-8 file has no form for the byte 0xff'
+        $back | Remove-SharedMemory -ErrorVariable errors -ErrorAction SilentlyContinue
+        $errors | Should -HaveCount 1
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'SharedMemoryNotFound,*'
+        $errors[0].Exception.Message | Should -BeLike "*$($row.FileId)*"
+        (Get-ByteEntry $Prefix).Keys | Sort-Object | Should -Be @('78EFBFBD', '78FF')
+    }
+
+    It 'a row saved with Export-Clixml keeps the byte and removes exactly its object' {
+        $file = Join-Path (New-TestDirectory) 'rows.xml'
+        Get-SharedMemory -LiteralName $Raw | Export-Clixml -LiteralPath $file
+        $back = Import-Clixml -LiteralPath $file
+        $back.Name | Should -BeExactly $Raw
+        $back | Remove-SharedMemory
+        (Get-ByteEntry $Prefix).Keys | Should -Be @('78EFBFBD')
+    }
+
+    It 'a row names its object literally: a JSON row named with a wildcard removes that object alone' {
+        $a = New-SharedMemory -LiteralName "/${Prefix}w*" -Size 10
+        $b = New-SharedMemory -LiteralName "/${Prefix}wide" -Size 10
+        Register-TestSharedMemory -InputObject $b
+        $a | ConvertTo-Json -Depth 1 -WarningAction SilentlyContinue | ConvertFrom-Json | Remove-SharedMemory
+        "/dev/shm/${Prefix}wide" | Should -Exist
+        Test-Path -LiteralPath "/dev/shm/${Prefix}w*" | Should -BeFalse
+    }
+
     It 'can be created with -LiteralName as exactly those bytes' {
         $name = "/${Prefix}new`u{dcfe}"
         $made = New-SharedMemory -LiteralName $name -Size 100

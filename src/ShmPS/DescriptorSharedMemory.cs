@@ -71,6 +71,8 @@ public abstract partial class DescriptorSharedMemory : SharedMemory
 
     private FileKey Key => new(_identity.DevMajor, _identity.DevMinor, _identity.Inode);
 
+    public override string FileId => $"{_identity.DevMajor}:{_identity.DevMinor}:{_identity.Inode}";
+
     internal override List<SharedMemoryProcess> FindProcesses(ProcessIndex index) => index.ForFile(Key);
 
     private protected override ProcessIndex ScanForThis() => ProcessIndex.Scan(Key);

@@ -168,6 +168,12 @@ internal static class ErrorHelper
             $"{(identity.Length == 0 ? "A row" : $"'{Printable(identity)}'")} describes an object read on {Printable(origin)} (HostId {Printable(hostId)}), not here (HostId {HostIdentity.Local}): its name would find another object here, so nothing was done.",
             identity, $"Run the whole pipeline where the row was made: Invoke-Command -HostName {Printable(origin)} {{ ... }}, or inside the container (docker exec, nsenter -t PID -i -m pwsh).");
 
+    /// <summary>A row's name finds another file than the one the row was listed as (its FileId).</summary>
+    public static SharedMemoryException NotListedObject(SharedMemory shm, string fileId) =>
+        new(ErrorIds.SharedMemoryNotFound, ErrorCategory.ObjectNotFound,
+            $"{shm.KindDescription} '{shm.DisplayName}' is file {shm.FileId}, not file {Printable(fileId)} that the row was listed as: the object was removed and its name given to another one, or the row's name lost bytes that are not UTF-8 on its way (a JSON or CSV file writes them as U+FFFD), so nothing was done.",
+            shm, "Get the object again with Get-SharedMemory; for names that are not UTF-8, keep rows in memory or in CLIXML (Export-Clixml), which keeps every character.");
+
     public static SharedMemoryException NotFound(string kind, string identity) =>
         new(ErrorIds.SharedMemoryNotFound, ErrorCategory.ObjectNotFound,
             $"No {kind} '{Printable(identity)}' exists.", identity,

@@ -59,6 +59,13 @@ public abstract partial class SharedMemory : IDisposable
     /// </summary>
     public virtual int? AttachCount => null;
 
+    /// <summary>
+    /// The file the object is (device and inode, "major:minor:inode") for the kinds that are files; null for
+    /// System V. A row (ConvertFrom-Json, Import-Csv) that carries it acts only on that file, whatever its
+    /// name finds now.
+    /// </summary>
+    public virtual string? FileId => null;
+
     /// <summary>Bytes of the object in RAM now; null where the caller cannot tell.</summary>
     public abstract long? ResidentBytes { get; }
 

@@ -70,7 +70,7 @@ public sealed class GetSharedMemoryCommand : SharedMemoryIdentityCommandBase
             : ParameterSetName == ProcessIdSet ? ProcessId.SelectMany(pid => finder.VisibleTo(pid, kinds, Name ?? Array.Empty<string>()))
             // Kinds whose objects are anywhere (file mappings) are listed only by name, never by "list everything".
             : ParameterSetName == NameSet && Name is null && Id.Length == 0 && FullName.Length == 0 ? finder.ListAll(kinds)
-            : finder.Resolve(Identities(Name ?? Array.Empty<string>(), kinds));
+            : KeepListed(finder.Resolve(Identities(Name ?? Array.Empty<string>(), kinds)));
         foreach (SharedMemory shm in finder.Guarded(found, null))
         {
             shm.UseSnapshot(_processes);

@@ -53,7 +53,7 @@ public abstract class SharedMemoryCommandBase : SharedMemoryIdentityCommandBase
                 "Name the shared memory object: -Name, -LiteralName, -Key, -Id, -Path, -LiteralPath or -InputObject (from the pipeline)."),
                 ErrorIds.IdentityRequired, ErrorCategory.InvalidArgument, null));
         }
-        IEnumerable<SharedMemory> found = finder.Resolve(Identities(Name, new[] { Kind }));
+        IEnumerable<SharedMemory> found = KeepListed(finder.Resolve(Identities(Name, new[] { Kind })));
         foreach (SharedMemory shm in finder.Guarded(found, null))
         {
             // Objects found here are this command's own: release their descriptors when done (they stay

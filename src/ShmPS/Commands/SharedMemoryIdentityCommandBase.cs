@@ -98,6 +98,16 @@ public abstract class SharedMemoryIdentityCommandBase : PSCmdlet
     [AllowEmptyString]
     public string? HostId { get; set; }
 
+    /// <summary>
+    /// Bound only from the FileId property of rows: the file (device and inode) the row was listed as. An
+    /// object its name finds now that is another file is not acted on (SharedMemoryNotFound): the name was
+    /// given to another object, or lost bytes that are not UTF-8 on its way through a JSON or CSV file.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    [AllowNull]
+    [AllowEmptyString]
+    public string? FileId { get; set; }
+
     /// <summary>Objects from New-SharedMemory or Get-SharedMemory.</summary>
     [Parameter(Mandatory = true, ParameterSetName = InputObjectSet, ValueFromPipeline = true)]
     [ValidateNotNull]
@@ -144,6 +154,27 @@ public abstract class SharedMemoryIdentityCommandBase : PSCmdlet
     private protected string Target(SharedMemory shm) =>
         string.IsNullOrWhiteSpace(PSComputerName) ? shm.DisplayName : $"{shm.DisplayName} (a row from {DisplayText.Escape(PSComputerName)})";
 
+    /// <summary>A pipeline row that ShmPS listed: it carries the FileId of the file it describes.</summary>
+    private bool IsListedRow => !string.IsNullOrWhiteSpace(FileId) && ParameterSetName != InputObjectSet;
+
+    /// <summary>
+    /// The objects a row's identity found, less those that are not the file the row was listed as (its
+    /// FileId), each of those an error: a row acts on the object it describes, never on another one that
+    /// has its name (or the name its text turned into) now.
+    /// </summary>
+    private protected IEnumerable<SharedMemory> KeepListed(IEnumerable<SharedMemory> found)
+    {
+        foreach (SharedMemory shm in found)
+        {
+            if (IsListedRow && shm.FileId is string now && !string.Equals(now, FileId!.Trim(), StringComparison.Ordinal))
+            {
+                WriteError(ErrorHelper.ToErrorRecord(ErrorHelper.NotListedObject(shm, FileId!), shm));
+                continue;
+            }
+            yield return shm;
+        }
+    }
+
     /// <summary>Whether a PSComputerName names this computer: its name (in any case) or localhost.</summary>
     internal static bool IsThisComputer(string computer) =>
         new[] { Environment.MachineName, System.Net.Dns.GetHostName(), "localhost", "127.0.0.1", "::1" }
@@ -166,6 +197,8 @@ public abstract class SharedMemoryIdentityCommandBase : PSCmdlet
             NameSet when names.Count == 0 && Id.Length > 0 => Id.Select(SharedMemoryIdentity.ForId),
             NameSet when FullName.Length > 0 && !MyInvocation.BoundParameters.ContainsKey("Kind") =>
                 FullName.Select(p => SharedMemoryIdentity.ForPath(p, literal: true)),
+            // A row that ShmPS listed (it carries FileId) names one POSIX object exactly: no wildcards, whatever its name holds.
+            _ when IsListedRow && kinds.Count == 1 && kinds[0] == SharedMemoryKind.Posix => names.Select(SharedMemoryIdentity.ForLiteralName),
             _ => names.Select(n => SharedMemoryIdentity.ForName(n, kinds, Id.Length == 1 ? Id[0] : null)),
         };
 }

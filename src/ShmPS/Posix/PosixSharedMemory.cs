@@ -98,10 +98,10 @@ public sealed class PosixSharedMemory : DescriptorSharedMemory
         {
             if (char.IsControl(c)) return $"it contains the control character U+{(int)c:X4}.";
             if (NameBytes.IsByteEscape(c)) return $"it contains the byte 0x{c - 0xDC00:x2}, which is not UTF-8 (use -LiteralName for objects other programs named so).";
-            if (DisplayText.NeedsEscape(c.ToString())) return $"it contains the invisible character U+{(int)c:X4} (use -LiteralName for objects other programs named so).";
             if (c is '*' or '?' or '[' or ']') return $"it contains the wildcard character '{c}' (use -LiteralName for objects other programs named so).";
             if (char.IsWhiteSpace(c) && c != ' ') return $"it contains the white-space character U+{(int)c:X4}.";
         }
+        if (DisplayText.NeedsEscape(bare)) return $"it contains an invisible character, shown as '{DisplayText.Escape(bare)}' (use -LiteralName for objects other programs named so).";
         if (bare != bare.Trim()) return "it starts or ends with a space.";
         if (bare.StartsWith("sem.", StringComparison.Ordinal)) return "names starting with 'sem.' are POSIX semaphores (sem_open) in /dev/shm.";
         return null;
