@@ -269,11 +269,13 @@ Describe 'Read-SharedMemory' -Tag Posix {
             $shm.ReadByte(16) | Should -Be 0x7f
         }
 
-        It 'WriteString writes UTF-8 without a terminator and returns the byte count; ReadString decodes' {
-            $shm.WriteString(1, 'héllo') | Should -Be 6
+        It 'WriteString writes UTF-8 without a terminator and puts nothing in the pipeline; ReadString decodes' {
+            $out = @($shm.WriteString(1, 'héllo'))
+            $out.Count | Should -Be 0
             & $posix read $name 0 8 | Should -Be '0068c3a96c6c6f00'
             $shm.ReadString(1, 6) | Should -BeExactly 'héllo'
-            $shm.WriteString(10, 'ab', [Text.Encoding]::Unicode) | Should -Be 4
+            $out = @($shm.WriteString(10, 'ab', [Text.Encoding]::Unicode))
+            $out.Count | Should -Be 0
             & $posix read $name 10 4 | Should -Be '61006200'
             $shm.ReadString(10, 4, [Text.Encoding]::Unicode) | Should -BeExactly 'ab'
         }
