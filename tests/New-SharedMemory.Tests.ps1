@@ -265,6 +265,17 @@ Describe 'New-SharedMemory' -Tag Posix {
             Test-Path "/dev/shm$name" | Should -BeFalse
         }
 
+        It 'names the sizes in a refusal as people read them, with the exact bytes beside them' {
+            $name = New-TestName
+            $free = [long](df --output=avail -B1 /dev/shm | Select-Object -Last 1).Trim()
+            $err = { New-SharedMemory -Name $name -Size 1PB } | Should -Throw -ErrorId 'InsufficientSpace,*' -PassThru
+            $m = [regex]::Match($err.Exception.Message, '^Cannot reserve 1P \(1125899906842624 bytes\) for .*: the free space on /dev/shm is (\d+(\.\d)?[KMGTPE]) \((\d+) bytes\)\.$')
+            $m.Success | Should -BeTrue -Because $err.Exception.Message
+            [long]$m.Groups[3].Value | Should -BeGreaterThan ($free - 64MB) -Because 'the free space is the exact figure df shows'
+            [long]$m.Groups[3].Value | Should -BeLessThan ($free + 64MB)
+            $m.Groups[1].Value | Should -BeExactly ([ShmPS.ByteSize]::Format([long]$m.Groups[3].Value))
+        }
+
         It 'creates a sparse object beyond the free space, because nothing is reserved' {
             $name = New-TestName
             $free = [long](df --output=avail -B1 /dev/shm | Select-Object -Last 1).Trim()

@@ -140,7 +140,7 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
             Size: Size, Mode: UnixMode.Parse(Mode), Sparse: Sparse, HugePages: HugePages, OpenExisting: Force);
         SharedMemoryBackend backend = SharedMemoryBackends.For(kind);
         string target = backend.DescribeNew(request);
-        if (!ShouldProcess(target, $"Create {Size} bytes, mode {Mode}"))
+        if (!ShouldProcess(target, $"Create {ByteSize.Describe(Size)}, mode {Mode}"))
         {
             return;
         }
@@ -172,7 +172,7 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
     {
         if (shm.Size != Size)
         {
-            WriteWarning($"{shm.Name} already existed with {shm.Size} bytes; it was opened as it is, not resized to {Size}.");
+            WriteWarning($"{shm.Name} already existed with {ByteSize.Describe(shm.Size)}; it was opened as it is, not resized to {ByteSize.Describe(Size)}.");
         }
         if (shm.OwnerId != Native.Libc.geteuid())
         {
