@@ -63,7 +63,8 @@ internal static class LayoutCodec
             var o = new PSObject();
             foreach (var (name, decode) in _fields)
             {
-                o.Properties.Add(new PSNoteProperty(name, decode(record)));
+                // Names are unique within a layout (the parser refuses duplicates): no need to check each one again.
+                o.Properties.Add(new PSNoteProperty(name, decode(record)), preValidated: true);
             }
             return o;
         }
