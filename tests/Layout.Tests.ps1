@@ -292,11 +292,14 @@ sl.shm.close(); sl.shm.unlink()
         $list[9] | Should -BeExactly ('a' * 20)
     }
 
-    It 'refuses values a ShareableList cannot hold and bytes that are not one' {
+    It 'refuses values a ShareableList cannot hold, and bytes that are not one (a bad count, a str that is not UTF-8)' {
         $shm = New-TestSharedMemory Posix -Size 4096
         { Write-SharedMemory -InputObject $shm -As ShareableList -Value @(1, (Get-Date)) } | Should -Throw -ErrorId 'InvalidValue,ShmPS.Commands.WriteSharedMemoryCommand'
         { Write-SharedMemory -InputObject $shm -As ShareableList -Value @(1, [uint64]::MaxValue) } | Should -Throw -ErrorId 'InvalidValue,ShmPS.Commands.WriteSharedMemoryCommand'
         Write-SharedMemory -InputObject $shm -Value ([byte[]](0xff) * 8)
+        { Read-SharedMemory -InputObject $shm -As ShareableList -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidShareableList,ShmPS.Commands.ReadSharedMemoryCommand'
+        Write-SharedMemory -InputObject $shm -As ShareableList -Value @('ok', 'abc')
+        Write-SharedMemory -InputObject $shm -Offset (8 * 4 + 8) -Value ([byte[]](0xff))   # the first byte of 'abc'
         { Read-SharedMemory -InputObject $shm -As ShareableList -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidShareableList,ShmPS.Commands.ReadSharedMemoryCommand'
         $small = New-TestSharedMemory Posix -Size 16
         { Write-SharedMemory -InputObject $small -As ShareableList -Value @(1, 2) -ErrorAction Stop } | Should -Throw -ErrorId 'OffsetOutOfRange,ShmPS.Commands.WriteSharedMemoryCommand'

@@ -90,7 +90,18 @@ internal static class ShareableListCodec
                 {
                     used--; // Python strips trailing NULs (value.rstrip(b'\x00'))
                 }
-                return code == 1 ? new UTF8Encoding(false, true).GetString(slot[..used]) : slot[..used].ToArray();
+                if (code == 2)
+                {
+                    return slot[..used].ToArray();
+                }
+                try
+                {
+                    return new UTF8Encoding(false, true).GetString(slot[..used]);
+                }
+                catch (DecoderFallbackException)
+                {
+                    throw Invalid(shm, offset, $"item {i} is a str whose bytes are not UTF-8");
+                }
             case 0:
                 return format switch
                 {
