@@ -4,6 +4,8 @@
 
 BeforeDiscovery {
     $script:Kinds = @(@{ Kind = 'Posix' }, @{ Kind = 'SystemV' }, @{ Kind = 'File' })
+    # A PostgreSQL server to read the header of (the postgresql package; CI installs it).
+    $script:NoPostgres = -not (Get-ChildItem /usr/lib/postgresql/*/bin/initdb -ErrorAction SilentlyContinue) -or -not (Get-Command runuser -ErrorAction SilentlyContinue)
 }
 
 BeforeAll {
@@ -303,5 +305,57 @@ sl.shm.close(); sl.shm.unlink()
         { Read-SharedMemory -InputObject $shm -As ShareableList -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidShareableList,ShmPS.Commands.ReadSharedMemoryCommand'
         $small = New-TestSharedMemory Posix -Size 16
         { Write-SharedMemory -InputObject $small -As ShareableList -Value @(1, 2) -ErrorAction Stop } | Should -Throw -ErrorId 'OffsetOutOfRange,ShmPS.Commands.WriteSharedMemoryCommand'
+    }
+}
+
+Describe 'Read-SharedMemory -Layout on a PostgreSQL server''s segment' {
+    BeforeAll {
+        $script:PgBin = @(Get-ChildItem /usr/lib/postgresql/*/bin/initdb -ErrorAction SilentlyContinue | Sort-Object FullName)[-1] | Split-Path -Parent
+        $script:Header = New-SharedMemoryLayout @'
+typedef size_t Size;
+typedef int int32;
+typedef uint32_t dsm_handle;
+typedef struct PGShmemHeader    /* standard header for all Postgres shmem */
+{
+    int32       magic;          /* magic # to identify Postgres segments */
+    pid_t       creatorPID;     /* PID of creating process (set but unread) */
+    Size        totalsize;      /* total size of segment */
+    Size        freeoffset;     /* offset to first free space */
+    dsm_handle  dsm_control;    /* ID of dynamic shared memory control seg */
+    void       *index;          /* pointer to ShmemIndex table */
+    dev_t       device;         /* device data directory is on */
+    ino_t       inode;          /* inode number of data directory */
+} PGShmemHeader;
+'@
+    }
+
+    It 'decodes the PGShmemHeader of a running server: its magic, its pid and its data directory' -Skip:$NoPostgres {
+        $dir = New-TestDirectory
+        $data = Join-Path $dir 'data'
+        chown postgres $dir
+        $out = runuser -u postgres -- "$PgBin/initdb" -D $data -A trust --no-sync 2>&1
+        if ($LASTEXITCODE) { throw "initdb failed: $out" }
+        $out = runuser -u postgres -- "$PgBin/pg_ctl" -D $data -w -l "$dir/log" -o "-k $dir -c listen_addresses= -c shared_buffers=1MB" start 2>&1
+        if ($LASTEXITCODE) { throw "pg_ctl start failed: $out`n$(Get-Content "$dir/log" -Raw -ErrorAction SilentlyContinue)" }
+        try {
+            # postmaster.pid: the server's pid on line 1, "key shmid" of its System V segment on line 7.
+            $lines = Get-Content "$data/postmaster.pid"
+            $serverPid = [int]$lines[0]
+            $id = [int](-split $lines[6])[1]
+            $h = Read-SharedMemory -Id $id -Layout $Header
+            $h.magic | Should -Be 679834894 -Because 'PGShmMagic'
+            $h.creatorPID | Should -Be $serverPid
+            $dev, $ino = (stat -c '%d %i' $data) -split ' '
+            $h.device | Should -Be ([uint64]$dev)
+            $h.inode | Should -Be ([uint64]$ino)
+            # The System V segment holds the header alone (sizeof(PGShmemHeader), as PostgreSQL was compiled);
+            # totalsize and freeoffset describe the main shared memory, mapped anonymously.
+            (Get-SharedMemory -Id $id).Size | Should -Be $Header.Size
+            $h.totalsize | Should -BeGreaterThan 1MB
+            $h.freeoffset | Should -BeGreaterOrEqual $Header.Size
+            $h.freeoffset | Should -BeLessOrEqual $h.totalsize
+        } finally {
+            runuser -u postgres -- "$PgBin/pg_ctl" -D $data -m immediate -w stop 2>&1 | Out-Null
+        }
     }
 }
