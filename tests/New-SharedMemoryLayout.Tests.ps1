@@ -14,11 +14,11 @@ BeforeAll {
             'long', 'unsigned long', 'long int', 'long long', 'unsigned long long', 'long long int', 'float', 'double', 'long double', '_Bool', 'bool',
             'int8_t', 'uint8_t', 'int16_t', 'uint16_t', 'int32_t', 'uint32_t', 'int64_t', 'uint64_t', 'intptr_t', 'uintptr_t', 'intmax_t',
             'int_least16_t', 'int_fast16_t', 'uint_fast32_t', 'size_t', 'ssize_t', 'ptrdiff_t', 'off_t', 'pid_t', 'uid_t', 'gid_t', 'key_t', 'time_t',
-            'dev_t', 'ino_t', 'mode_t', 'myint', 'mybyte', 'mysize')
+            'dev_t', 'ino_t', 'mode_t', 'myint', 'mybyte', 'mysize', 'arr3_t', 'const volatile int')
         $pick = { param($items) $items[$Random.Next($items.Count)] }
         $out = [System.Text.StringBuilder]::new()
         [void]$out.AppendLine('/* generated */ typedef int myint; typedef unsigned char mybyte; // more')
-        [void]$out.AppendLine('typedef unsigned long mysize;')
+        [void]$out.AppendLine('typedef unsigned long mysize; typedef short arr3_t[3];')
         [void]$out.AppendLine('#define LEN 3')
         $enums = @()
         foreach ($e in 0..2) {
