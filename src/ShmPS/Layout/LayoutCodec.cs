@@ -164,7 +164,16 @@ internal static class LayoutCodec
     }
 
     /// <summary>Text ends at the first NUL character, as everywhere in ShmPS (<see cref="TextRule"/>).</summary>
-    private static string Text(ReadOnlySpan<byte> bytes, Encoding encoding) => TextRule.UpToNul(encoding.GetString(bytes));
+    private static string Text(ReadOnlySpan<byte> bytes, Encoding encoding)
+    {
+        if (encoding.IsSingleByte || encoding.CodePage == 65001)
+        {
+            // A zero byte is NUL in UTF-8 and single-byte code pages: decode only what comes before it.
+            int end = bytes.IndexOf((byte)0);
+            return encoding.GetString(end < 0 ? bytes : bytes[..end]);
+        }
+        return TextRule.UpToNul(encoding.GetString(bytes));
+    }
 
     #endregion
 
