@@ -142,6 +142,12 @@ internal static class ErrorHelper
             $"{Subject(shm)}{ByteSize.Describe(count)} do not fit in one array (or in memory).", shm,
             "Read in parts with -Offset and -Count, into an existing buffer, or into a file with -OutFile.", inner);
 
+    /// <summary>C declarations that New-SharedMemoryLayout or -Layout cannot lay out exactly; the message names the line and the token.</summary>
+    public static SharedMemoryException InvalidLayout(string message, string? token) =>
+        new(ErrorIds.InvalidLayout, ErrorCategory.InvalidArgument,
+            $"The C declarations cannot be laid out: {message}.", token,
+            "Give structs, unions, enums and typedefs of fixed size, without bit-fields (about_ShmPS, Structured data, lists what is accepted).");
+
     public static SharedMemoryException InvalidPath(string path, string reason) =>
         new(ErrorIds.InvalidPath, ErrorCategory.InvalidArgument,
             $"'{Printable(path)}' is not a valid path: {reason}", path, PathAction);
