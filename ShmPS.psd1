@@ -21,6 +21,7 @@
         'Lock-SharedMemory'
         'Unlock-SharedMemory'
         'Get-SharedMemoryLimit'
+        'Wait-SharedMemory'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
