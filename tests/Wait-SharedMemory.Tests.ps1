@@ -215,10 +215,14 @@ Describe 'Wait-SharedMemory costs nothing while it waits and stops at once' -Tag
     sysvExists = "Wait-SharedMemory -Key $(New-TestKey)"
     document = "Wait-SharedMemory -Name '$($posix.Name)' -Offset 256 -Document -Changed"
 }
-# Warm up (JIT, first lookups) with short waits, and let the runtime finish compiling in the background
-# (its tiered compilation costs CPU time in the first seconds of any pwsh), then measure each 4 s wait.
+# Warm up (JIT, first lookups) with short waits, then let the process become idle: a new pwsh spends CPU
+# time in the background for its first seconds (tiered compilation, startup work) whatever it runs.
 foreach (`$round in 1..3) { foreach (`$w in `$waits.Values) { & ([scriptblock]::Create("`$w -Timeout 0.1 -ErrorAction SilentlyContinue")) | Out-Null } }
-Start-Sleep -Seconds 3
+for (`$quiet = 0; `$quiet -lt 30; `$quiet++) {
+    `$before = [Diagnostics.Process]::GetCurrentProcess().TotalProcessorTime
+    Start-Sleep -Seconds 1
+    if (([Diagnostics.Process]::GetCurrentProcess().TotalProcessorTime - `$before).TotalSeconds -lt 0.02) { break }
+}
 foreach (`$name in `$waits.Keys) {
     `$wait = [scriptblock]::Create("`$(`$waits[`$name]) -Timeout 4 -ErrorAction SilentlyContinue")
     `$before = [Diagnostics.Process]::GetCurrentProcess().TotalProcessorTime
