@@ -184,6 +184,33 @@ Describe 'Wait-SharedMemory on a value' -Tag Posix, SystemV, File {
         $shm.Close()
     }
 
+    It '<Kind>: Python (ctypes, as about_ShmPS shows) wakes Wait-SharedMemory through the shared futex word' -TestCases $FileKinds {
+        $shm = New-TestSharedMemory $Kind
+        $number = if ([Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture -eq 'Arm64') { 98 } else { 202 }
+        # FUTEX_WAKE returns how many it woke: 1 proves that Wait-SharedMemory sleeps on this very word
+        # (a shared futex, keyed by the page). Python wakes it until it answers 1, then writes and wakes.
+        $py = @"
+import ctypes, mmap, os, time
+libc = ctypes.CDLL(None, use_errno=True)
+fd = os.open('$($shm.Path)', os.O_RDWR)
+buf = mmap.mmap(fd, 0)
+word = ctypes.c_int32.from_buffer(buf, 48)
+woke = 0
+for attempt in range(200):
+    woke = libc.syscall($number, ctypes.byref(word), 1, 0x7fffffff, None, None, 0)
+    if woke == 1:
+        break
+    time.sleep(0.02)
+print(woke)
+word.value = 5
+libc.syscall($number, ctypes.byref(word), 1, 0x7fffffff, None, None, 0)
+"@
+        $child = Start-TestProcess /usr/bin/python3 '-c', $py
+        $shm | Wait-SharedMemory -Offset 48 -Value 5 -Timeout 60 | Should -Be 5
+        $child.WaitForExit(30000) | Should -BeTrue
+        $child.StandardOutput.ReadToEnd().Trim() | Should -Be '1'
+    }
+
     It '<Kind>: an offset past the end is OffsetOutOfRange at once' -TestCases $Kinds {
         $shm = New-TestSharedMemory $Kind -Size 4096
         { $shm | Wait-SharedMemory -Offset 4096 -Value 1 -Timeout 60 -ErrorAction Stop } | Should -Throw -ErrorId 'OffsetOutOfRange*'
