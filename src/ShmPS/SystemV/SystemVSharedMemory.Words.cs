@@ -16,7 +16,11 @@ public sealed partial class SystemVSharedMemory
             SafeAttachmentHandle? kept = _kept;
             if (kept is null)
             {
-                continue; // detached by another thread meanwhile
+                if (attempt < 2)
+                {
+                    continue; // detached by another thread meanwhile
+                }
+                throw new ObjectDisposedException(nameof(SystemVSharedMemory));
             }
             if (writing && kept.IsReadOnly)
             {
