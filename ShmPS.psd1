@@ -22,6 +22,7 @@
         'Unlock-SharedMemory'
         'Get-SharedMemoryLimit'
         'New-SharedMemoryLayout'
+        'Wait-SharedMemory'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

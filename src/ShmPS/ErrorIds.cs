@@ -67,6 +67,13 @@ public static class ErrorIds
     public const string LockAlreadyHeld = nameof(LockAlreadyHeld);
     public const string LockNotHeld = nameof(LockNotHeld);
 
+    // Waits, atomics and documents
+    public const string WaitTimeout = nameof(WaitTimeout);
+    public const string DocumentTooLarge = nameof(DocumentTooLarge);
+    public const string DocumentBusy = nameof(DocumentBusy);
+    public const string InvalidDocument = nameof(InvalidDocument);
+    public const string GuardUnavailable = nameof(GuardUnavailable);
+
     /// <summary>A failure ShmPS did not foresee: reported rather than lost, and a bug to fix.</summary>
     public const string SharedMemoryError = nameof(SharedMemoryError);
 }

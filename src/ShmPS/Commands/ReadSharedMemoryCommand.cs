@@ -42,8 +42,17 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
 
     private SharedMemoryLayout? _layout;
 
+    /// <summary>Read the whole document at -Offset (written with Write-SharedMemory -Document) as text (UTF-8, or -Encoding), or with -As Byte as bytes.</summary>
+    [Parameter]
+    public SwitchParameter Document { get; set; }
+
     protected override void BeginProcessing()
     {
+        if (Document)
+        {
+            DocumentWriting.CheckRead(this, OutFile is not null || Count is not null || Layout is not null || As == SharedMemoryValueFormat.ShareableList, As.NumberType());
+            return;
+        }
         if (OutFile is not null && (Encoding is not null || As is not null))
         {
             ThrowTerminatingError(new ErrorRecord(
@@ -66,6 +75,11 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
 
     private void Read(SharedMemory shm)
     {
+        if (Document)
+        {
+            WriteObject(DocumentWriting.Read(shm, Offset, As.NumberType(), Encoding), enumerateCollection: false);
+            return;
+        }
         long size = shm.LiveSize;
         if (Count < 0)
         {

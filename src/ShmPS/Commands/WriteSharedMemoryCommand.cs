@@ -68,6 +68,18 @@ public sealed class WriteSharedMemoryCommand : SharedMemoryCommandBase, IDisposa
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>
+    /// Write a whole document (a string, as UTF-8 or -Encoding, or a byte[]) at -Offset, behind a small
+    /// header, so that readers (Read-SharedMemory -Document) never see half of it (see about_ShmPS).
+    /// </summary>
+    [Parameter]
+    [ValidateNotNull]
+    public object? Document { get; set; }
+
+    /// <summary>After writing, wake every waiter on the 4-byte word holding the first byte written (futex FUTEX_WAKE): Wait-SharedMemory, or C programs in FUTEX_WAIT.</summary>
+    [Parameter]
+    public SwitchParameter Wake { get; set; }
+
     private byte[]? _data;
     private string? _inputPath;
     private readonly CancellationTokenSource _stopping = new();
@@ -79,6 +91,11 @@ public sealed class WriteSharedMemoryCommand : SharedMemoryCommandBase, IDisposa
 
     protected override void BeginProcessing()
     {
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(Document)))
+        {
+            _document = DocumentWriting.Encode(this, Document!, Encoding);
+            return;
+        }
         if (Layout is not null)
         {
             _layout = LayoutArgument.Resolve(this, Layout, As is not null || InputFile is not null);
@@ -166,8 +183,19 @@ public sealed class WriteSharedMemoryCommand : SharedMemoryCommandBase, IDisposa
         }
     }
 
+    private byte[]? _document;
+
     private void WriteTo(SharedMemory shm)
     {
+        if (_document is not null)
+        {
+            if (ShouldProcess(shm.Name, $"Write a document of {_document.Length} bytes at offset {Offset}"))
+            {
+                DocumentWriting.Write(shm, Offset, _document, Wake, _stopping.Token);
+                Finish(shm);
+            }
+            return;
+        }
         if (_plan is not null)
         {
             if (!ShouldProcess(shm.Name, $"Write {_plan.Records} record(s) of {_layout!.Name} ({_layout.Size} bytes each) at offset {Offset}"))
@@ -199,6 +227,15 @@ public sealed class WriteSharedMemoryCommand : SharedMemoryCommandBase, IDisposa
             }
             WriteFile(shm, input);
         }
+        if (Wake)
+        {
+            shm.WakeCore(Offset);
+        }
+        Finish(shm);
+    }
+
+    private void Finish(SharedMemory shm)
+    {
         if (Flush)
         {
             shm.FlushCore();
