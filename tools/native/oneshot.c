@@ -1,0 +1,139 @@
+/* The C side of the bench's one-shot rows: one write and one read of a whole object, each made every
+ * way the kernel offers for one transfer, timed inside the process (its start is not counted).
+ *   oneshot posix NAME SIZE | oneshot file PATH SIZE | oneshot sysv KEY SIZE
+ * Prints "method milliseconds" lines: write.pwrite, write.populate (mmap MAP_POPULATE + memcpy +
+ * munmap), read.pread, read.populate; for System V, which has no pwrite, write.populate-write /
+ * write.populate-read (shmat + madvise MADV_POPULATE_WRITE or _READ + memcpy + shmdt), read.populate-read
+ * and read.fault (shmat read-only + memcpy, populated first or faulting page by page). Reads go into a fresh buffer (malloc: a new anonymous mapping at this size), as
+ * Read-SharedMemory returns a new array. The object must exist and be SIZE bytes long. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/shm.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#define MADV_POPULATE_WRITE 23
+#endif
+
+static double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+static void die(const char *what)
+{
+    perror(what);
+    exit(1);
+}
+
+static volatile unsigned char sink; /* keeps the reads from being optimised away */
+
+static void use(const unsigned char *buffer, size_t size)
+{
+    sink ^= buffer[0] ^ buffer[size / 2] ^ buffer[size - 1];
+}
+
+static void descriptor(int fd, size_t size, const unsigned char *source)
+{
+    double t = now_ms();
+    for (size_t done = 0; done < size;) {
+        ssize_t n = pwrite(fd, source + done, size - done, (off_t)done);
+        if (n <= 0) die("pwrite");
+        done += (size_t)n;
+    }
+    printf("write.pwrite %.3f\n", now_ms() - t);
+
+    t = now_ms();
+    unsigned char *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
+    if (map == MAP_FAILED) die("mmap");
+    memcpy(map, source, size);
+    munmap(map, size);
+    printf("write.populate %.3f\n", now_ms() - t);
+
+    t = now_ms();
+    unsigned char *fresh = malloc(size);
+    if (!fresh) die("malloc");
+    for (size_t done = 0; done < size;) {
+        ssize_t n = pread(fd, fresh + done, size - done, (off_t)done);
+        if (n <= 0) die("pread");
+        done += (size_t)n;
+    }
+    double elapsed = now_ms() - t;
+    use(fresh, size);
+    free(fresh);
+    printf("read.pread %.3f\n", elapsed);
+
+    t = now_ms();
+    fresh = malloc(size);
+    if (!fresh) die("malloc");
+    map = mmap(NULL, size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+    if (map == MAP_FAILED) die("mmap");
+    memcpy(fresh, map, size);
+    munmap(map, size);
+    elapsed = now_ms() - t;
+    use(fresh, size);
+    free(fresh);
+    printf("read.populate %.3f\n", elapsed);
+}
+
+static void segment(int id, size_t size, const unsigned char *source)
+{
+    static const struct { const char *name; int advice; } ways[] = {
+        { "populate-write", MADV_POPULATE_WRITE }, { "populate-read", MADV_POPULATE_READ } };
+    for (int i = 0; i < 2; i++) {
+        double t = now_ms();
+        unsigned char *at = shmat(id, NULL, 0);
+        if (at == (void *)-1) die("shmat");
+        madvise(at, size, ways[i].advice); /* a hint: EINVAL before Linux 5.14 */
+        memcpy(at, source, size);
+        shmdt(at);
+        printf("write.%s %.3f\n", ways[i].name, now_ms() - t);
+    }
+    for (int i = 0; i < 2; i++) {
+        double t = now_ms();
+        unsigned char *fresh = malloc(size);
+        if (!fresh) die("malloc");
+        unsigned char *at = shmat(id, NULL, SHM_RDONLY);
+        if (at == (void *)-1) die("shmat");
+        if (i == 0)
+            madvise(at, size, MADV_POPULATE_READ); /* the only populate a read-only attachment allows */
+        memcpy(fresh, at, size);
+        shmdt(at);
+        double elapsed = now_ms() - t;
+        use(fresh, size);
+        free(fresh);
+        printf("read.%s %.3f\n", i == 0 ? "populate-read" : "fault", elapsed);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 4) {
+        fprintf(stderr, "usage: oneshot posix|file|sysv NAME|PATH|KEY SIZE\n");
+        return 2;
+    }
+    size_t size = strtoull(argv[3], NULL, 0);
+    unsigned char *source = malloc(size);
+    if (!source) die("malloc");
+    for (size_t i = 0; i < size; i++) source[i] = (unsigned char)(i * 131 + 7); /* touched before timing */
+
+    if (strcmp(argv[1], "sysv") == 0) {
+        int id = shmget((key_t)strtol(argv[2], NULL, 0), 0, 0);
+        if (id < 0) die("shmget");
+        segment(id, size, source);
+    } else {
+        int fd = strcmp(argv[1], "posix") == 0 ? shm_open(argv[2], O_RDWR, 0) : open(argv[2], O_RDWR);
+        if (fd < 0) die("open");
+        descriptor(fd, size, source);
+        close(fd);
+    }
+    return 0;
+}
