@@ -5,7 +5,8 @@
  * munmap), read.pread, read.populate; for System V, which has no pwrite, write.populate-write /
  * write.populate-read (shmat + madvise MADV_POPULATE_WRITE or _READ + memcpy + shmdt), read.populate-read
  * and read.fault (shmat read-only + memcpy, populated first or faulting page by page). Reads go into a fresh buffer (malloc: a new anonymous mapping at this size), as
- * Read-SharedMemory returns a new array. The object must exist and be SIZE bytes long. */
+ * Read-SharedMemory returns a new array, and then into a buffer already touched (read.touched-*), as
+ * a managed heap may hand out memory it has used before. The object must exist and be SIZE bytes long. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
@@ -82,6 +83,26 @@ static void descriptor(int fd, size_t size, const unsigned char *source)
     use(fresh, size);
     free(fresh);
     printf("read.populate %.3f\n", elapsed);
+
+    /* The same reads into a buffer whose pages are there already (as a managed heap may have them). */
+    unsigned char *touched = malloc(size);
+    if (!touched) die("malloc");
+    memset(touched, 1, size);
+    t = now_ms();
+    for (size_t done = 0; done < size;) {
+        ssize_t n = pread(fd, touched + done, size - done, (off_t)done);
+        if (n <= 0) die("pread");
+        done += (size_t)n;
+    }
+    printf("read.touched-pread %.3f\n", now_ms() - t);
+    t = now_ms();
+    map = mmap(NULL, size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+    if (map == MAP_FAILED) die("mmap");
+    memcpy(touched, map, size);
+    munmap(map, size);
+    printf("read.touched-populate %.3f\n", now_ms() - t);
+    use(touched, size);
+    free(touched);
 }
 
 static void segment(int id, size_t size, const unsigned char *source)
@@ -112,6 +133,18 @@ static void segment(int id, size_t size, const unsigned char *source)
         free(fresh);
         printf("read.%s %.3f\n", i == 0 ? "populate-read" : "fault", elapsed);
     }
+    unsigned char *touched = malloc(size);
+    if (!touched) die("malloc");
+    memset(touched, 1, size);
+    double t = now_ms();
+    unsigned char *at = shmat(id, NULL, SHM_RDONLY);
+    if (at == (void *)-1) die("shmat");
+    madvise(at, size, MADV_POPULATE_READ);
+    memcpy(touched, at, size);
+    shmdt(at);
+    printf("read.touched-populate-read %.3f\n", now_ms() - t);
+    use(touched, size);
+    free(touched);
 }
 
 int main(int argc, char **argv)
