@@ -191,3 +191,24 @@ Describe 'A <_> object that another process keeps truncating and regrowing' -For
         $outcomes | ForEach-Object { $_ | Should -BeIn 'written', 'read', 'OffsetOutOfRange' }
     }
 }
+
+Describe 'A copy of more than 1 MiB (one call to the guard) through a mapping of a <_> object that another process truncated' -ForEach 'Posix', 'File' {
+    It 'is OffsetOutOfRange, reading and writing, never a signal, and the object keeps its new size' {
+        $t = Get-OneShotTarget $_ (8MB)
+        $r = Invoke-ChildPwsh @"
+`$o = Get-SharedMemory $($t.Identity)
+`$o.Attach() # mapped at 8 MiB
+truncate -s 4096 '$($t.File)'
+`$buffer = [byte[]]::new(8MB)
+try { `$null = `$o.Read(0, `$buffer, 0, `$buffer.Length); 'read' } catch { `$_.Exception.InnerException.ErrorId }
+truncate -s 8M '$($t.File)'
+`$o.Detach(); `$o.Attach() # mapped at 8 MiB again
+truncate -s 4096 '$($t.File)'
+try { `$o.Write(0, `$buffer); 'written' } catch { `$_.Exception.InnerException.ErrorId }
+`$o.Close()
+"@
+        $r.ExitCode | Should -Be 0 -Because "the child must not die (128+n is signal n):`n$($r.Error)"
+        @($r.Output -split "`n" | ForEach-Object Trim | Where-Object { $_ }) | Should -Be 'OffsetOutOfRange', 'OffsetOutOfRange'
+        (Get-Item -LiteralPath $t.File).Length | Should -Be 4096 -Because 'a write never grows the object'
+    }
+}

@@ -478,8 +478,9 @@ function Invoke-BulkOneShot {
         $blocks["$kind C"] = {
             $laps = @{}
             foreach ($line in & $exe $argv[0] $argv[1] $size) {
-                $way, $ms = $line -split ' '
+                $way, $ms, $cpuMs = $line -split ' '
                 $laps[$way] = [double]$ms
+                $laps["cpu $way"] = [double]$cpuMs
             }
             if ($LASTEXITCODE) { throw "oneshot failed ($LASTEXITCODE)" }
             $laps
@@ -493,10 +494,11 @@ function Invoke-BulkOneShot {
         foreach ($op in 'Write', 'Read') {
             $ways = @($c.Laps.Keys | Where-Object { $_ -like "$($op.ToLower()).*" -and $_ -notlike '*.touched-*' })
             $best = $ways | Sort-Object { $c.Laps[$_] } | Select-Object -First 1
-            $baseline = @{ Median = $c.Laps[$best]; Samples = $c.LapSamples[$best]; CpuMedian = [double]::NaN }
+            $baseline = @{ Median = $c.Laps[$best]; Samples = $c.LapSamples[$best]; CpuMedian = $c.Laps["cpu $best"] }
             $shm = $m["$kind $op-SharedMemory"]
             $details = Get-Spread $shm $baseline
-            $details.CWays = ($ways | Sort-Object | ForEach-Object { '{0} {1:N1} ms' -f $_, $c.Laps[$_] }) -join '; '
+            $details.CpuRatio = [math]::Round($shm.CpuMedian / $baseline.CpuMedian, 3)
+            $details.CWays = ($ways | Sort-Object | ForEach-Object { '{0} {1:N1} ms (CPU {2:N1} ms)' -f $_, $c.Laps[$_], $c.Laps["cpu $_"] }) -join '; '
             $how = if ($op -eq 'Read') { 'into a fresh buffer' } else { '' }
             Add-Row -Section Bulk -Measure "$kind $op-SharedMemory by name 256 MiB" -ShmPS $shm -Baseline $baseline `
                 -BaselineName ("C one-shot, fastest way ($best) $how".TrimEnd()) -Compare Time -Target 1.25 -Operations 1 -Details $details
@@ -504,11 +506,13 @@ function Invoke-BulkOneShot {
         $touched = @($c.Laps.Keys | Where-Object { $_ -like 'read.touched-*' })
         if ($touched) {
             $best = $touched | Sort-Object { $c.Laps[$_] } | Select-Object -First 1
-            $baseline = @{ Median = $c.Laps[$best]; Samples = $c.LapSamples[$best]; CpuMedian = [double]::NaN }
+            $baseline = @{ Median = $c.Laps[$best]; Samples = $c.LapSamples[$best]; CpuMedian = $c.Laps["cpu $best"] }
             $shm = $m["$kind Read-SharedMemory"]
+            $details = Get-Spread $shm $baseline
+            $details.CpuRatio = [math]::Round($shm.CpuMedian / $baseline.CpuMedian, 3)
             Add-Row -Section Bulk -Measure "$kind Read-SharedMemory by name 256 MiB (against a touched buffer)" -ShmPS $shm -Baseline $baseline `
                 -BaselineName "C one-shot, fastest way ($best) into a buffer already touched" -Compare Time -Target 1.25 -Operations 1 `
-                -Details (Get-Spread $shm $baseline)
+                -Details $details
         }
     }
     Invoke-Cleanup

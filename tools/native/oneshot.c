@@ -1,12 +1,14 @@
 /* The C side of the bench's one-shot rows: one write and one read of a whole object, each made every
  * way the kernel offers for one transfer, timed inside the process (its start is not counted).
  *   oneshot posix NAME SIZE | oneshot file PATH SIZE | oneshot sysv KEY SIZE
- * Prints "method milliseconds" lines: write.pwrite, write.populate (mmap MAP_POPULATE + memcpy +
- * munmap), read.pread, read.populate; for System V, which has no pwrite, write.populate-write /
- * write.populate-read (shmat + madvise MADV_POPULATE_WRITE or _READ + memcpy + shmdt), read.populate-read
- * and read.fault (shmat read-only + memcpy, populated first or faulting page by page). Reads go into a fresh buffer (malloc: a new anonymous mapping at this size), as
- * Read-SharedMemory returns a new array, and then into a buffer already touched (read.touched-*), as
- * a managed heap may hand out memory it has used before. The object must exist and be SIZE bytes long. */
+ * Prints "way wall-ms cpu-ms" lines (CPU: this thread's, user and system, page faults included):
+ * write.pwrite, write.populate (mmap MAP_POPULATE + memcpy + munmap), read.pread, read.populate; for
+ * System V, which has no pwrite, write.populate-write and write.populate-read (shmat + madvise
+ * MADV_POPULATE_WRITE or _READ + memcpy + shmdt), read.populate-read and read.fault (shmat read-only +
+ * memcpy, populated first or faulting page by page). Reads go into a fresh buffer (malloc: a new
+ * anonymous mapping at this size), as Read-SharedMemory returns a new array, and then into a buffer
+ * already touched (read.touched-*), as a managed heap may hand out memory it has used before.
+ * The object must exist and be SIZE bytes long. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
@@ -29,6 +31,38 @@ static double now_ms(void)
     return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
+/* CPU time of this thread, user and system (page faults and the kernel's copy included): less
+ * sensitive than wall time to other processes on a busy machine. */
+static double cpu_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+static double cpu_start;
+
+/* Starts timing one way; report() prints its wall and CPU milliseconds. */
+static double start(void)
+{
+    cpu_start = cpu_ms();
+    return now_ms();
+}
+
+static void report(const char *way, double wall_start, double wall_end)
+{
+    printf("%s %.3f %.3f\n", way, wall_end - wall_start, cpu_ms() - cpu_start);
+}
+
+/* The same, for a read into a fresh buffer: timed up to the copy's end, before the buffer is freed. */
+struct lap { double wall, cpu; };
+
+static struct lap stop(double wall_start)
+{
+    struct lap l = { now_ms() - wall_start, cpu_ms() - cpu_start };
+    return l;
+}
+
 static void die(const char *what)
 {
     perror(what);
@@ -44,22 +78,22 @@ static void use(const unsigned char *buffer, size_t size)
 
 static void descriptor(int fd, size_t size, const unsigned char *source)
 {
-    double t = now_ms();
+    double t = start();
     for (size_t done = 0; done < size;) {
         ssize_t n = pwrite(fd, source + done, size - done, (off_t)done);
         if (n <= 0) die("pwrite");
         done += (size_t)n;
     }
-    printf("write.pwrite %.3f\n", now_ms() - t);
+    report("write.pwrite", t, now_ms());
 
-    t = now_ms();
+    t = start();
     unsigned char *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
     if (map == MAP_FAILED) die("mmap");
     memcpy(map, source, size);
     munmap(map, size);
-    printf("write.populate %.3f\n", now_ms() - t);
+    report("write.populate", t, now_ms());
 
-    t = now_ms();
+    t = start();
     unsigned char *fresh = malloc(size);
     if (!fresh) die("malloc");
     for (size_t done = 0; done < size;) {
@@ -67,40 +101,40 @@ static void descriptor(int fd, size_t size, const unsigned char *source)
         if (n <= 0) die("pread");
         done += (size_t)n;
     }
-    double elapsed = now_ms() - t;
+    struct lap lap = stop(t);
     use(fresh, size);
     free(fresh);
-    printf("read.pread %.3f\n", elapsed);
+    printf("read.pread %.3f %.3f\n", lap.wall, lap.cpu);
 
-    t = now_ms();
+    t = start();
     fresh = malloc(size);
     if (!fresh) die("malloc");
     map = mmap(NULL, size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
     if (map == MAP_FAILED) die("mmap");
     memcpy(fresh, map, size);
     munmap(map, size);
-    elapsed = now_ms() - t;
+    lap = stop(t);
     use(fresh, size);
     free(fresh);
-    printf("read.populate %.3f\n", elapsed);
+    printf("read.populate %.3f %.3f\n", lap.wall, lap.cpu);
 
     /* The same reads into a buffer whose pages are there already (as a managed heap may have them). */
     unsigned char *touched = malloc(size);
     if (!touched) die("malloc");
     memset(touched, 1, size);
-    t = now_ms();
+    t = start();
     for (size_t done = 0; done < size;) {
         ssize_t n = pread(fd, touched + done, size - done, (off_t)done);
         if (n <= 0) die("pread");
         done += (size_t)n;
     }
-    printf("read.touched-pread %.3f\n", now_ms() - t);
-    t = now_ms();
+    report("read.touched-pread", t, now_ms());
+    t = start();
     map = mmap(NULL, size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
     if (map == MAP_FAILED) die("mmap");
     memcpy(touched, map, size);
     munmap(map, size);
-    printf("read.touched-populate %.3f\n", now_ms() - t);
+    report("read.touched-populate", t, now_ms());
     use(touched, size);
     free(touched);
 }
@@ -110,16 +144,18 @@ static void segment(int id, size_t size, const unsigned char *source)
     static const struct { const char *name; int advice; } ways[] = {
         { "populate-write", MADV_POPULATE_WRITE }, { "populate-read", MADV_POPULATE_READ } };
     for (int i = 0; i < 2; i++) {
-        double t = now_ms();
+        double t = start();
         unsigned char *at = shmat(id, NULL, 0);
         if (at == (void *)-1) die("shmat");
         madvise(at, size, ways[i].advice); /* a hint: EINVAL before Linux 5.14 */
         memcpy(at, source, size);
         shmdt(at);
-        printf("write.%s %.3f\n", ways[i].name, now_ms() - t);
+        char way[64];
+        snprintf(way, sizeof way, "write.%s", ways[i].name);
+        report(way, t, now_ms());
     }
     for (int i = 0; i < 2; i++) {
-        double t = now_ms();
+        double t = start();
         unsigned char *fresh = malloc(size);
         if (!fresh) die("malloc");
         unsigned char *at = shmat(id, NULL, SHM_RDONLY);
@@ -128,21 +164,21 @@ static void segment(int id, size_t size, const unsigned char *source)
             madvise(at, size, MADV_POPULATE_READ); /* the only populate a read-only attachment allows */
         memcpy(fresh, at, size);
         shmdt(at);
-        double elapsed = now_ms() - t;
+        struct lap lap = stop(t);
         use(fresh, size);
         free(fresh);
-        printf("read.%s %.3f\n", i == 0 ? "populate-read" : "fault", elapsed);
+        printf("read.%s %.3f %.3f\n", i == 0 ? "populate-read" : "fault", lap.wall, lap.cpu);
     }
     unsigned char *touched = malloc(size);
     if (!touched) die("malloc");
     memset(touched, 1, size);
-    double t = now_ms();
+    double t = start();
     unsigned char *at = shmat(id, NULL, SHM_RDONLY);
     if (at == (void *)-1) die("shmat");
     madvise(at, size, MADV_POPULATE_READ);
     memcpy(touched, at, size);
     shmdt(at);
-    printf("read.touched-populate-read %.3f\n", now_ms() - t);
+    report("read.touched-populate-read", t, now_ms());
     use(touched, size);
     free(touched);
 }
