@@ -6,8 +6,9 @@
  * System V, which has no pwrite, write.populate-write and write.populate-read (shmat + madvise
  * MADV_POPULATE_WRITE or _READ + memcpy + shmdt), read.populate-read and read.fault (shmat read-only +
  * memcpy, populated first or faulting page by page). Reads go into a fresh buffer (malloc: a new
- * anonymous mapping at this size), as Read-SharedMemory returns a new array, and then into a buffer
- * already touched (read.touched-*), as a managed heap may hand out memory it has used before.
+ * anonymous mapping at this size), as Read-SharedMemory returns a new array: faulted in by the copy,
+ * or given its pages in one call first (read.populate-buffer-*, MADV_POPULATE_WRITE); and then into a
+ * buffer already touched (read.touched-*), as a managed heap may hand out memory it has used before.
  * The object must exist and be SIZE bytes long. */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -118,6 +119,30 @@ static void descriptor(int fd, size_t size, const unsigned char *source)
     free(fresh);
     printf("read.populate %.3f %.3f\n", lap.wall, lap.cpu);
 
+    /* A fresh buffer given its pages in one call first (MADV_POPULATE_WRITE), then filled. */
+    for (int way = 0; way < 2; way++) {
+        t = start();
+        fresh = malloc(size);
+        if (!fresh) die("malloc");
+        madvise(fresh, size, MADV_POPULATE_WRITE); /* malloc's own mapping at this size: page-aligned but for a header page */
+        if (way == 0) {
+            for (size_t done = 0; done < size;) {
+                ssize_t n = pread(fd, fresh + done, size - done, (off_t)done);
+                if (n <= 0) die("pread");
+                done += (size_t)n;
+            }
+        } else {
+            map = mmap(NULL, size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+            if (map == MAP_FAILED) die("mmap");
+            memcpy(fresh, map, size);
+            munmap(map, size);
+        }
+        lap = stop(t);
+        use(fresh, size);
+        free(fresh);
+        printf("read.%s %.3f %.3f\n", way == 0 ? "populate-buffer-pread" : "populate-buffer-populate", lap.wall, lap.cpu);
+    }
+
     /* The same reads into a buffer whose pages are there already (as a managed heap may have them). */
     unsigned char *touched = malloc(size);
     if (!touched) die("malloc");
@@ -154,20 +179,22 @@ static void segment(int id, size_t size, const unsigned char *source)
         snprintf(way, sizeof way, "write.%s", ways[i].name);
         report(way, t, now_ms());
     }
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 3; i++) {
         double t = start();
         unsigned char *fresh = malloc(size);
         if (!fresh) die("malloc");
+        if (i == 2)
+            madvise(fresh, size, MADV_POPULATE_WRITE); /* the buffer's pages in one call too */
         unsigned char *at = shmat(id, NULL, SHM_RDONLY);
         if (at == (void *)-1) die("shmat");
-        if (i == 0)
+        if (i != 1)
             madvise(at, size, MADV_POPULATE_READ); /* the only populate a read-only attachment allows */
         memcpy(fresh, at, size);
         shmdt(at);
         struct lap lap = stop(t);
         use(fresh, size);
         free(fresh);
-        printf("read.%s %.3f %.3f\n", i == 0 ? "populate-read" : "fault", lap.wall, lap.cpu);
+        printf("read.%s %.3f %.3f\n", i == 0 ? "populate-read" : i == 1 ? "fault" : "populate-buffer-populate-read", lap.wall, lap.cpu);
     }
     unsigned char *touched = malloc(size);
     if (!touched) die("malloc");

@@ -31,6 +31,7 @@ internal static unsafe partial class Libc
     public static bool Unmap(nint address, nuint length) => munmap(address, length) == 0;
 
     private const int MADV_POPULATE_READ = 22;
+    private const int MADV_POPULATE_WRITE = 23;
 
     [LibraryImport(Lib, EntryPoint = "madvise", SetLastError = true)]
     private static partial int madvise(byte* address, nuint length, int advice);
@@ -50,6 +51,23 @@ internal static unsafe partial class Libc
         nuint page = (nuint)Environment.SystemPageSize;
         nuint skew = (nuint)address % page;
         madvise(address - skew, length + skew, MADV_POPULATE_READ);
+    }
+
+    /// <summary>
+    /// Gives the whole pages within a new buffer of this process their memory in one call (madvise
+    /// MADV_POPULATE_WRITE, Linux 5.14+), before a large copy fills it: a fault per page during the copy
+    /// costs about a third more, and a copy into pages already there can use non-temporal stores. Only
+    /// a hint, as Populate; pages that are there already stay as they are.
+    /// </summary>
+    public static void PopulateBuffer(byte* address, nuint length)
+    {
+        nuint page = (nuint)Environment.SystemPageSize;
+        nuint start = ((nuint)address + page - 1) / page * page;
+        nuint end = ((nuint)address + length) / page * page;
+        if (end > start)
+        {
+            madvise((byte*)start, end - start, MADV_POPULATE_WRITE);
+        }
     }
 
     [LibraryImport(Lib, EntryPoint = "mincore", SetLastError = true)]
