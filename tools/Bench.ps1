@@ -385,7 +385,7 @@ function Invoke-ChildBench {
 #region Sections
 
 function Invoke-BulkSection {
-    Write-Host 'Bulk: 64 MiB per kind; methods against Buffer.BlockCopy, cmdlets against File.WriteAllBytes/ReadAllBytes, streams against FileStream.CopyTo on /dev/shm' -ForegroundColor Cyan
+    Write-Host 'Bulk: 64 MiB per kind, objects kept; methods against Buffer.BlockCopy, cmdlets against File.WriteAllBytes and a new array filled by read(2), streams against FileStream.CopyTo on /dev/shm' -ForegroundColor Cyan
     $size = 64MB
     $src = [byte[]]::new($size)
     $dst = [byte[]]::new($size)
