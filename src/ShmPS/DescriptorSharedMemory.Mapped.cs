@@ -62,7 +62,7 @@ public abstract partial class DescriptorSharedMemory
             {
                 map.DangerousAddRef(ref added);
                 byte* at = (byte*)map.DangerousGetHandle() + offset;
-                if (map.ForOneCommand && count >= MapFromBytes)
+                if (map.ForOneCommand && InCommand && count >= MapFromBytes)
                 {
                     Libc.Populate(at, (nuint)count);
                 }

@@ -62,7 +62,8 @@ internal static unsafe partial class Guard
     /// Copies <paramref name="count"/> bytes from <paramref name="source"/> to <paramref name="destination"/>,
     /// one of them usually a managed buffer pinned with <c>fixed</c> and the other an address in a mapping.
     /// Returns 0, or the signal (7 SIGBUS, 11 SIGSEGV) that hit either range; the destination may then be
-    /// partly written. Throws <see cref="InvalidOperationException"/> when <see cref="IsAvailable"/> is false.
+    /// partly written. A managed buffer must be pinned (fixed), not merely reachable: during a copy of more
+    /// than 1 MiB a collection may run. Throws <see cref="InvalidOperationException"/> when <see cref="IsAvailable"/> is false.
     /// </summary>
     public static int Copy(void* destination, void* source, nuint count)
     {
