@@ -77,137 +77,135 @@ static void use(const unsigned char *buffer, size_t size)
     sink ^= buffer[0] ^ buffer[size / 2] ^ buffer[size - 1];
 }
 
-static void descriptor(int fd, size_t size, const unsigned char *source)
+/* A buffer to read into, as a read by name gets one: FRESH (malloc at this size: a new anonymous
+ * mapping whose pages the copy faults in), POPULATED (the same, its pages given in one call first), or
+ * TOUCHED (pages there already; made before the clock starts). */
+enum buffer { FRESH, POPULATED, TOUCHED };
+
+static unsigned char *touched_buffer(enum buffer kind, size_t size)
 {
-    double t = start();
+    if (kind != TOUCHED)
+        return NULL;
+    unsigned char *buffer = malloc(size);
+    if (!buffer) die("malloc");
+    memset(buffer, 1, size);
+    return buffer;
+}
+
+static unsigned char *buffer_for(enum buffer kind, unsigned char *touched, size_t size)
+{
+    if (touched)
+        return touched;
+    unsigned char *buffer = malloc(size);
+    if (!buffer) die("malloc");
+    if (kind == POPULATED)
+        madvise(buffer, size, MADV_POPULATE_WRITE); /* a hint: malloc's mapping is page-aligned but for its header */
+    return buffer;
+}
+
+static void finish_read(const char *way, double t, unsigned char *buffer, size_t size)
+{
+    struct lap lap = stop(t); /* before free(): a managed array is not unmapped by its read either */
+    use(buffer, size);
+    free(buffer);
+    printf("%s %.3f %.3f\n", way, lap.wall, lap.cpu);
+}
+
+static void pwrite_all(int fd, const unsigned char *source, size_t size)
+{
     for (size_t done = 0; done < size;) {
         ssize_t n = pwrite(fd, source + done, size - done, (off_t)done);
         if (n <= 0) die("pwrite");
         done += (size_t)n;
     }
+}
+
+static void pread_all(int fd, unsigned char *buffer, size_t size)
+{
+    for (size_t done = 0; done < size;) {
+        ssize_t n = pread(fd, buffer + done, size - done, (off_t)done);
+        if (n <= 0) die("pread");
+        done += (size_t)n;
+    }
+}
+
+/* mmap MAP_POPULATE + memcpy + munmap, one way or the other. */
+static unsigned char *map_populated(int fd, size_t size, int writable)
+{
+    unsigned char *map = mmap(NULL, size, writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+    if (map == MAP_FAILED) die("mmap");
+    return map;
+}
+
+static void write_mapped(int fd, const unsigned char *source, size_t size)
+{
+    unsigned char *map = map_populated(fd, size, 1);
+    memcpy(map, source, size);
+    munmap(map, size);
+}
+
+static void read_mapped(int fd, unsigned char *buffer, size_t size)
+{
+    unsigned char *map = map_populated(fd, size, 0);
+    memcpy(buffer, map, size);
+    munmap(map, size);
+}
+
+static void descriptor(int fd, size_t size, const unsigned char *source)
+{
+    double t = start();
+    pwrite_all(fd, source, size);
     report("write.pwrite", t, now_ms());
 
     t = start();
-    unsigned char *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
-    if (map == MAP_FAILED) die("mmap");
-    memcpy(map, source, size);
-    munmap(map, size);
+    write_mapped(fd, source, size);
     report("write.populate", t, now_ms());
 
-    t = start();
-    unsigned char *fresh = malloc(size);
-    if (!fresh) die("malloc");
-    for (size_t done = 0; done < size;) {
-        ssize_t n = pread(fd, fresh + done, size - done, (off_t)done);
-        if (n <= 0) die("pread");
-        done += (size_t)n;
-    }
-    struct lap lap = stop(t);
-    use(fresh, size);
-    free(fresh);
-    printf("read.pread %.3f %.3f\n", lap.wall, lap.cpu);
-
-    t = start();
-    fresh = malloc(size);
-    if (!fresh) die("malloc");
-    map = mmap(NULL, size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
-    if (map == MAP_FAILED) die("mmap");
-    memcpy(fresh, map, size);
-    munmap(map, size);
-    lap = stop(t);
-    use(fresh, size);
-    free(fresh);
-    printf("read.populate %.3f %.3f\n", lap.wall, lap.cpu);
-
-    /* A fresh buffer given its pages in one call first (MADV_POPULATE_WRITE), then filled. */
-    for (int way = 0; way < 2; way++) {
+    static const struct { const char *way; enum buffer kind; int mapped; } reads[] = {
+        { "read.pread", FRESH, 0 }, { "read.populate", FRESH, 1 },
+        { "read.populate-buffer-pread", POPULATED, 0 }, { "read.populate-buffer-populate", POPULATED, 1 },
+        { "read.touched-pread", TOUCHED, 0 }, { "read.touched-populate", TOUCHED, 1 } };
+    for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++) {
+        unsigned char *touched = touched_buffer(reads[i].kind, size);
         t = start();
-        fresh = malloc(size);
-        if (!fresh) die("malloc");
-        madvise(fresh, size, MADV_POPULATE_WRITE); /* malloc's own mapping at this size: page-aligned but for a header page */
-        if (way == 0) {
-            for (size_t done = 0; done < size;) {
-                ssize_t n = pread(fd, fresh + done, size - done, (off_t)done);
-                if (n <= 0) die("pread");
-                done += (size_t)n;
-            }
-        } else {
-            map = mmap(NULL, size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
-            if (map == MAP_FAILED) die("mmap");
-            memcpy(fresh, map, size);
-            munmap(map, size);
-        }
-        lap = stop(t);
-        use(fresh, size);
-        free(fresh);
-        printf("read.%s %.3f %.3f\n", way == 0 ? "populate-buffer-pread" : "populate-buffer-populate", lap.wall, lap.cpu);
+        unsigned char *buffer = buffer_for(reads[i].kind, touched, size);
+        if (reads[i].mapped)
+            read_mapped(fd, buffer, size);
+        else
+            pread_all(fd, buffer, size);
+        finish_read(reads[i].way, t, buffer, size);
     }
-
-    /* The same reads into a buffer whose pages are there already (as a managed heap may have them). */
-    unsigned char *touched = malloc(size);
-    if (!touched) die("malloc");
-    memset(touched, 1, size);
-    t = start();
-    for (size_t done = 0; done < size;) {
-        ssize_t n = pread(fd, touched + done, size - done, (off_t)done);
-        if (n <= 0) die("pread");
-        done += (size_t)n;
-    }
-    report("read.touched-pread", t, now_ms());
-    t = start();
-    map = mmap(NULL, size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
-    if (map == MAP_FAILED) die("mmap");
-    memcpy(touched, map, size);
-    munmap(map, size);
-    report("read.touched-populate", t, now_ms());
-    use(touched, size);
-    free(touched);
 }
 
 static void segment(int id, size_t size, const unsigned char *source)
 {
-    static const struct { const char *name; int advice; } ways[] = {
-        { "populate-write", MADV_POPULATE_WRITE }, { "populate-read", MADV_POPULATE_READ } };
-    for (int i = 0; i < 2; i++) {
+    static const struct { const char *way; int advice; } writes[] = {
+        { "write.populate-write", MADV_POPULATE_WRITE }, { "write.populate-read", MADV_POPULATE_READ } };
+    for (size_t i = 0; i < sizeof writes / sizeof writes[0]; i++) {
         double t = start();
         unsigned char *at = shmat(id, NULL, 0);
         if (at == (void *)-1) die("shmat");
-        madvise(at, size, ways[i].advice); /* a hint: EINVAL before Linux 5.14 */
+        madvise(at, size, writes[i].advice); /* a hint: EINVAL before Linux 5.14 */
         memcpy(at, source, size);
         shmdt(at);
-        char way[64];
-        snprintf(way, sizeof way, "write.%s", ways[i].name);
-        report(way, t, now_ms());
+        report(writes[i].way, t, now_ms());
     }
-    for (int i = 0; i < 3; i++) {
+    /* MADV_POPULATE_READ is the only populate a read-only attachment allows. */
+    static const struct { const char *way; enum buffer kind; int populate; } reads[] = {
+        { "read.populate-read", FRESH, 1 }, { "read.fault", FRESH, 0 },
+        { "read.populate-buffer-populate-read", POPULATED, 1 }, { "read.touched-populate-read", TOUCHED, 1 } };
+    for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++) {
+        unsigned char *touched = touched_buffer(reads[i].kind, size);
         double t = start();
-        unsigned char *fresh = malloc(size);
-        if (!fresh) die("malloc");
-        if (i == 2)
-            madvise(fresh, size, MADV_POPULATE_WRITE); /* the buffer's pages in one call too */
+        unsigned char *buffer = buffer_for(reads[i].kind, touched, size);
         unsigned char *at = shmat(id, NULL, SHM_RDONLY);
         if (at == (void *)-1) die("shmat");
-        if (i != 1)
-            madvise(at, size, MADV_POPULATE_READ); /* the only populate a read-only attachment allows */
-        memcpy(fresh, at, size);
+        if (reads[i].populate)
+            madvise(at, size, MADV_POPULATE_READ);
+        memcpy(buffer, at, size);
         shmdt(at);
-        struct lap lap = stop(t);
-        use(fresh, size);
-        free(fresh);
-        printf("read.%s %.3f %.3f\n", i == 0 ? "populate-read" : i == 1 ? "fault" : "populate-buffer-populate-read", lap.wall, lap.cpu);
+        finish_read(reads[i].way, t, buffer, size);
     }
-    unsigned char *touched = malloc(size);
-    if (!touched) die("malloc");
-    memset(touched, 1, size);
-    double t = start();
-    unsigned char *at = shmat(id, NULL, SHM_RDONLY);
-    if (at == (void *)-1) die("shmat");
-    madvise(at, size, MADV_POPULATE_READ);
-    memcpy(touched, at, size);
-    shmdt(at);
-    report("read.touched-populate-read", t, now_ms());
-    use(touched, size);
-    free(touched);
 }
 
 int main(int argc, char **argv)
