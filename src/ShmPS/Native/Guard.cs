@@ -37,6 +37,9 @@ internal static unsafe partial class Guard
     // The same function, called with a GC transition, for copies larger than ChunkSize.
     private static readonly delegate* unmanaged<void*, void*, nuint, int> s_copyLarge;
 
+    /// <summary>The loaded library (for its other exports, see Guard.Atomics.cs), or zero.</summary>
+    private static IntPtr s_library;
+
     /// <summary>True when the library loaded and its handlers are installed.</summary>
     public static bool IsAvailable => s_copy != null;
 
@@ -130,6 +133,7 @@ internal static unsafe partial class Guard
             return $"no guarded copy: shmps_guard_init failed: {Marshal.GetPInvokeErrorMessage(error)} ({error})";
         }
         copy = (delegate* unmanaged[SuppressGCTransition]<void*, void*, nuint, int>)guardedCopy;
+        s_library = handle;
         return $"guarded copy ({LibraryName}, {rid})";
     }
 }
