@@ -90,6 +90,12 @@ try {
     . Step 'Lock an object across processes and run a block under the lock (flock(2); the kernel frees it if we die)' `
         "Lock-SharedMemory -Name $name -ScriptBlock { `$n = `$_.ReadInt64(64); `$_.WriteInt64(64, `$n + 1); `$_.ReadInt64(64) }"
 
+    . Step 'Publish a whole document and wake who follows it: a waiting job gets the new version at once (futex), never half of one' `
+        "`$job = Start-ThreadJob -ArgumentList (Get-Module ShmPS).Path { Import-Module `$args[0]; Wait-SharedMemory -Name $name -Offset 4096 -Document -Changed -Timeout 30 }; Start-Sleep 1; Write-SharedMemory -Name $name -Offset 4096 -Document '{`"level`":`"debug`"}' -Wake; `$job | Receive-Job -Wait -AutoRemoveJob"
+
+    . Step 'Atomics that agree with C (__atomic_add_fetch): parallel runspaces bump a counter without a lock' `
+        "1..4 | ForEach-Object -Parallel { `$o = `$using:shm; 1..1000 | ForEach-Object { `$null = `$o.AddInt64(256, 1) } }; `$shm.ReadInt64(256)"
+
     . Step 'Methods keep a mapping, copied with a fault guard: another process truncating the object is an error, not a SIGBUS' `
         "[ShmPS.SharedMemory]::DataPath; `$shm.ReadInt64(64); truncate -s 0 /dev/shm$name; try { `$shm.ReadInt64(64) } catch { `$_.Exception.InnerException.ErrorId }; `$shm.Close()"
 

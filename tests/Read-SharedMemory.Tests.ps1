@@ -150,10 +150,17 @@ Describe 'Read-SharedMemory' -Tag Posix {
             Read-SharedMemory -Name $name -Encoding utf8 -Offset 1 | Should -BeExactly 'ello'
         }
 
-        It 'decodes exactly -Count bytes, NULs included' {
+        It 'decodes at most -Count bytes, and with -Count too the text ends at the first NUL' {
             & $posix write $name 0 ([Convert]::ToHexString([Text.Encoding]::UTF8.GetBytes("hello`0zz")))
             Read-SharedMemory -Name $name -Encoding utf8 -Count 3 | Should -BeExactly 'hel'
-            Read-SharedMemory -Name $name -Encoding utf8 -Count 8 | Should -BeExactly "hello`0zz"
+            Read-SharedMemory -Name $name -Encoding utf8 -Count 8 | Should -BeExactly 'hello'
+            Read-SharedMemory -Name $name -Encoding utf8 -Count 32 | Should -BeExactly 'hello' -Because 'a C string field of 32 bytes reads without its padding'
+            Read-SharedMemory -Name $name -Encoding utf8 -Offset 6 -Count 2 | Should -BeExactly 'zz'
+        }
+
+        It 'ends UTF-16 text at the first NUL character, not at a zero byte inside a character' {
+            & $posix write $name 0 ([Convert]::ToHexString([Text.Encoding]::Unicode.GetBytes("ab`0c")))
+            Read-SharedMemory -Name $name -Encoding unicode -Count 8 | Should -BeExactly 'ab'
         }
 
         It 'decodes to the end when there is no NUL' {

@@ -142,6 +142,12 @@ internal static class ErrorHelper
             $"{Subject(shm)}{ByteSize.Describe(count)} do not fit in one array (or in memory).", shm,
             "Read in parts with -Offset and -Count, into an existing buffer, or into a file with -OutFile.", inner);
 
+    /// <summary>C declarations that New-SharedMemoryLayout or -Layout cannot lay out exactly; the message names the line and the token.</summary>
+    public static SharedMemoryException InvalidLayout(string message, string? token) =>
+        new(ErrorIds.InvalidLayout, ErrorCategory.InvalidArgument,
+            $"The C declarations cannot be laid out: {message}.", token,
+            "Give structs, unions, enums and typedefs of fixed size, without bit-fields (about_ShmPS, Structured data, lists what is accepted).");
+
     public static SharedMemoryException InvalidPath(string path, string reason) =>
         new(ErrorIds.InvalidPath, ErrorCategory.InvalidArgument,
             $"'{Printable(path)}' is not a valid path: {reason}", path, PathAction);
@@ -236,6 +242,36 @@ internal static class ErrorHelper
             $"{Subject(shm)}other processes map it up to byte {needed}, so shrinking it to {ByteSize.Describe(size)} would make them fault (SIGBUS) when they touch the memory past the new end: {SharedMemory.Describe(users)}.",
             shm, $"Stop those processes or let them unmap it first, shrink to at least {needed} bytes, or add -Force to shrink anyway.");
     }
+
+    /// <summary>A wait (Wait-SharedMemory) that did not end within its -Timeout.</summary>
+    public static SharedMemoryException WaitTimeout(object target, string what, TimeSpan timeout) =>
+        new(ErrorIds.WaitTimeout, ErrorCategory.OperationTimeout,
+            $"{Subject(target)}gave up waiting for {what} after {timeout.TotalSeconds:0.###} s.", target,
+            "Wait longer (-Timeout), or check that the process that should act is running.");
+
+    /// <summary>A document that does not fit after its header: refused before anything is written, so the last one stays whole.</summary>
+    public static SharedMemoryException DocumentTooLarge(SharedMemory shm, long length, long room) =>
+        new(ErrorIds.DocumentTooLarge, ErrorCategory.LimitsExceeded,
+            $"{Subject(shm)}a document of {length} bytes does not fit: {Math.Max(0, room)} bytes are left after its 16-byte header. The document already there was left whole.",
+            shm, "Make the object larger (Resize-SharedMemory, or a new System V segment) or the document smaller.");
+
+    /// <summary>A document whose sequence stayed odd (a write in progress) for too long.</summary>
+    public static SharedMemoryException DocumentBusy(SharedMemory shm, long offset, string detail) =>
+        new(ErrorIds.DocumentBusy, ErrorCategory.ResourceBusy,
+            $"{Subject(shm)}the document at offset {offset} {detail}", shm,
+            "Try again; if a writer died in the middle of a write, the next Write-SharedMemory -Document repairs it.");
+
+    /// <summary>Bytes at an offset that are not a ShmPS document header.</summary>
+    public static SharedMemoryException InvalidDocument(SharedMemory shm, long offset, string detail) =>
+        new(ErrorIds.InvalidDocument, ErrorCategory.InvalidData,
+            $"{Subject(shm)}there is no document at offset {offset}: {detail}", shm,
+            "Check -Offset; write a document there first with Write-SharedMemory -Document (about_ShmPS describes the format).");
+
+    /// <summary>Something that needs the guarded native routine, where it could not be loaded.</summary>
+    public static SharedMemoryException GuardUnavailable(object target, string what) =>
+        new(ErrorIds.GuardUnavailable, ErrorCategory.NotEnabled,
+            $"{Subject(target)}{what} need the guarded native routine (libshmps_guard.so), which is not available: {Native.Guard.Status}.", target,
+            "Use the module as built by build.ps1 with gcc installed, without SHMPS_DATA_PATH=syscall; or take the object's lock (Lock-SharedMemory) around Read and Write instead.");
 
     /// <summary>The text with control characters shown as escapes, so that a message cannot hide what was given.</summary>
     internal static string Printable(string s)
