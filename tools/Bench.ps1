@@ -14,7 +14,8 @@
     ShmPS throughput / baseline throughput (higher is better).
 
     Placement: POSIX objects and their baselines in /dev/shm (tmpfs); File objects and their baselines
-    in /tmp (the root file system, on disk, data in the page cache); the 1 GiB input file in /tmp.
+    in /tmp (the root file system, on disk, data in the page cache), except the one-shot 256 MiB rows of
+    Bulk, whose File object is in /dev/shm; the 1 GiB input file in /tmp.
     The listing measures run in a fresh IPC and mount namespace (unshare -im, an empty tmpfs on
     /dev/shm) when running as root, so that objects of other processes do not count and thousands of
     benchmark objects never show up elsewhere. The 1 GiB -InputFile measure runs in a child pwsh of its
@@ -118,8 +119,12 @@ function Measure-Interleaved {
     $result = @{}
     foreach ($name in $Blocks.Keys) {
         $lapMedians = [ordered]@{}
-        foreach ($lap in $laps[$name].Keys) { $lapMedians[$lap] = [math]::Round((Get-Median $laps[$name][$lap]), 3) }
-        $result[$name] = @{ Median = Get-Median $samples[$name]; Samples = @($samples[$name]); CpuMedian = Get-Median $cpu[$name]; Laps = $lapMedians }
+        $lapSamples = @{}
+        foreach ($lap in $laps[$name].Keys) {
+            $lapMedians[$lap] = [math]::Round((Get-Median $laps[$name][$lap]), 3)
+            $lapSamples[$lap] = @($laps[$name][$lap])
+        }
+        $result[$name] = @{ Median = Get-Median $samples[$name]; Samples = @($samples[$name]); CpuMedian = Get-Median $cpu[$name]; Laps = $lapMedians; LapSamples = $lapSamples }
     }
     $result
 }
@@ -380,7 +385,7 @@ function Invoke-ChildBench {
 #region Sections
 
 function Invoke-BulkSection {
-    Write-Host 'Bulk: 64 MiB per kind; methods against Buffer.BlockCopy, cmdlets against File.WriteAllBytes/ReadAllBytes, streams against FileStream.CopyTo on /dev/shm' -ForegroundColor Cyan
+    Write-Host 'Bulk: 64 MiB per kind, objects kept; methods against Buffer.BlockCopy, cmdlets against File.WriteAllBytes and a new array filled by read(2), streams against FileStream.CopyTo on /dev/shm' -ForegroundColor Cyan
     $size = 64MB
     $src = [byte[]]::new($size)
     $dst = [byte[]]::new($size)
@@ -397,7 +402,14 @@ function Invoke-BulkSection {
     $blocks = [ordered]@{
         'BlockCopy' = { [Buffer]::BlockCopy($src, 0, $dst, 0, $src.Length) }.GetNewClosure()
         'WriteAllBytes' = { [System.IO.File]::WriteAllBytes($file, $src) }.GetNewClosure()
-        'ReadAllBytes' = { $null = [System.IO.File]::ReadAllBytes($file) }.GetNewClosure()
+        # The same work as Read-SharedMemory: a new uninitialized array, filled by one read. (File.ReadAllBytes
+        # zeroes its array first, so the garbage collector's state decided more of the figure than the copy.)
+        'ReadAllBytes' = {
+            $a = [GC]::AllocateUninitializedArray[byte]($size)
+            $fs = [System.IO.FileStream]::new($file, 'Open', 'Read', 'ReadWrite', 1) # unbuffered: read(2) into the array
+            try { for ($at = 0; $at -lt $size; $at += $n) { $n = $fs.Read($a, $at, $size - $at); if (-not $n) { throw 'short read' } } }
+            finally { $fs.Dispose() }
+        }.GetNewClosure()
         # Streams copy into a MemoryStream whose 64 MiB are allocated and touched already.
         'FileStream CopyTo' = { $sink.Position = 0; $fs = [System.IO.File]::OpenRead($file); $fs.CopyTo($sink); $fs.Dispose() }.GetNewClosure()
     }
@@ -418,11 +430,86 @@ function Invoke-BulkSection {
         Add-Row -Section Bulk -Measure "$kind Write-SharedMemory 64 MiB" -ShmPS $m["$kind Write-SharedMemory"] -Baseline $m['WriteAllBytes'] `
             -BaselineName 'File.WriteAllBytes /dev/shm 64 MiB' -Compare Time -Target 1.0 -Operations 1
         Add-Row -Section Bulk -Measure "$kind Read-SharedMemory 64 MiB" -ShmPS $m["$kind Read-SharedMemory"] -Baseline $m['ReadAllBytes'] `
-            -BaselineName 'File.ReadAllBytes /dev/shm 64 MiB' -Compare Time -Target 1.0 -Operations 1
+            -BaselineName 'new uninitialized array + RandomAccess.Read /dev/shm 64 MiB' -Compare Time -Target 1.0 -Operations 1 `
+            -Details (Get-Spread $m["$kind Read-SharedMemory"] $m['ReadAllBytes'])
         Add-Row -Section Bulk -Measure "$kind `$obj.OpenStream().CopyTo(MemoryStream) 64 MiB" -ShmPS $m["$kind OpenStream CopyTo"] `
             -Baseline $m['FileStream CopyTo'] -BaselineName 'FileStream.CopyTo /dev/shm 64 MiB' -Compare Throughput -Target 1.0 -Bytes $size
     }
     foreach ($o in $objects.Values) { $o.Dispose() }
+    Invoke-Cleanup
+    Invoke-BulkOneShot
+}
+
+function Get-Spread($ShmPS, $Baseline) {
+    <# Min-max of the timed samples of both sides (ms), for the row's details. #>
+    $range = { param($v) $sorted = @($v | Sort-Object); '{0:N1}-{1:N1}' -f $sorted[0], $sorted[-1] }
+    @{ ShmPSSpreadMs = & $range $ShmPS.Samples; BaselineSpreadMs = & $range $Baseline.Samples }
+}
+
+function Invoke-BulkOneShot {
+    <#
+    256 MiB written and read by name, the object kept by nobody, against a C program (tools/native/oneshot.c,
+    built now) doing the same one-shot transfer to the same object every way the kernel offers; the
+    baseline is its fastest way (lowest median). Reads go into a fresh buffer on both sides, as
+    Read-SharedMemory returns a new array; the C figures into a buffer already touched are in the row's
+    details (CTouchedBuffer), for comparison.
+    #>
+    $size = 256MB
+    Write-Host 'Bulk one-shot: 256 MiB Write-/Read-SharedMemory by name against C (pwrite / MAP_POPULATE + memcpy, shmat + MADV_POPULATE); File on /dev/shm (tmpfs)' -ForegroundColor Cyan
+    $exe = "/tmp/$Prefix-oneshot"
+    Register-Cleanup ({ Remove-Item -LiteralPath $exe -Force -ErrorAction SilentlyContinue }.GetNewClosure())
+    & gcc -O2 -o $exe (Join-Path $PSScriptRoot 'native/oneshot.c') -lrt
+    if ($LASTEXITCODE) { Add-SkippedRow -Section Bulk -Measure 'one-shot 256 MiB by name' -Reason 'gcc is not available'; return }
+    $src = [byte[]]::new($size)
+    [Random]::new(2).NextBytes($src)
+    $objects = [ordered]@{
+        Posix   = New-BenchObject -Kind Posix -Tag 'oneshot' -Size $size
+        SystemV = New-BenchObject -Kind SystemV -Tag 'oneshot' -Size $size -KeyIndex 0x110
+    }
+    $filePath = "/dev/shm/$Prefix-oneshot-file"
+    Register-Cleanup ({ if (Test-Path -LiteralPath $filePath) { Remove-Item -LiteralPath $filePath -Force } }.GetNewClosure())
+    $objects['File'] = New-SharedMemory -Path $filePath -Size $size
+    $blocks = [ordered]@{}
+    foreach ($kind in $objects.Keys) {
+        $o = $objects[$kind]
+        $o.Write(0, $src) # every page allocated: the measure is the transfer, not the first touch
+        $o.Dispose() # nothing kept: each cmdlet opens, maps and unmaps for itself
+        $id = Get-Identity $o
+        $argv = switch ($kind) { 'Posix' { 'posix', $o.Name } 'SystemV' { 'sysv', ('0x{0:x8}' -f $o.Key) } 'File' { 'file', $o.Path } }
+        $blocks["$kind C"] = {
+            $laps = @{}
+            foreach ($line in & $exe $argv[0] $argv[1] $size) {
+                $way, $ms, $cpuMs = $line -split ' '
+                $laps[$way] = [double]$ms
+                $laps["cpu $way"] = [double]$cpuMs
+            }
+            if ($LASTEXITCODE) { throw "oneshot failed ($LASTEXITCODE)" }
+            $laps
+        }.GetNewClosure()
+        $blocks["$kind Write-SharedMemory"] = { Write-SharedMemory @id -Value $src }.GetNewClosure()
+        $blocks["$kind Read-SharedMemory"] = { $null = Read-SharedMemory @id }.GetNewClosure()
+    }
+    $m = Measure-Interleaved $blocks
+    foreach ($kind in $objects.Keys) {
+        $c = $m["$kind C"]
+        foreach ($op in 'Write', 'Read') {
+            $ways = @($c.Laps.Keys | Where-Object { $_ -like "$($op.ToLower()).*" -and $_ -notlike '*.touched-*' })
+            $best = $ways | Sort-Object { $c.Laps[$_] } | Select-Object -First 1
+            $baseline = @{ Median = $c.Laps[$best]; Samples = $c.LapSamples[$best]; CpuMedian = $c.Laps["cpu $best"] }
+            $shm = $m["$kind $op-SharedMemory"]
+            $details = Get-Spread $shm $baseline
+            $details.CpuRatio = [math]::Round($shm.CpuMedian / $baseline.CpuMedian, 3)
+            $details.CWays = ($ways | Sort-Object | ForEach-Object { '{0} {1:N1} ms (CPU {2:N1} ms)' -f $_, $c.Laps[$_], $c.Laps["cpu $_"] }) -join '; '
+            if ($op -eq 'Read') {
+                # Not the baseline: the same copy without the new buffer's page faults, for comparison.
+                $details.CTouchedBuffer = (@($c.Laps.Keys | Where-Object { $_ -like 'read.touched-*' }) | Sort-Object |
+                    ForEach-Object { '{0} {1:N1} ms (CPU {2:N1} ms)' -f $_, $c.Laps[$_], $c.Laps["cpu $_"] }) -join '; '
+            }
+            $how = if ($op -eq 'Read') { 'into a fresh buffer' } else { '' }
+            Add-Row -Section Bulk -Measure "$kind $op-SharedMemory by name 256 MiB" -ShmPS $shm -Baseline $baseline `
+                -BaselineName ("C one-shot, fastest way ($best) $how".TrimEnd()) -Compare Time -Target 1.25 -Operations 1 -Details $details
+        }
+    }
     Invoke-Cleanup
 }
 
@@ -1119,7 +1206,7 @@ $report = [ordered]@{
     Placement   = [ordered]@{
         Posix     = '/dev/shm (tmpfs)'
         SystemV   = 'System V segments (shmem)'
-        File      = '/tmp (root file system on disk; data in the page cache)'
+        File      = '/tmp (root file system on disk; data in the page cache); the one-shot 256 MiB rows: /dev/shm (tmpfs)'
         InputFile = '/tmp; cp destination /dev/shm'
         Listing   = 'fresh IPC + mount namespace (unshare -im, empty tmpfs on /dev/shm) when root; 10,000 objects = 3,334 SysV + 6,666 POSIX, within kernel.shmmni 4096'
         Processes = 'as Listing; every process of the machine in /proc, plus 200 that each map 4 POSIX objects and attach 2 segments'

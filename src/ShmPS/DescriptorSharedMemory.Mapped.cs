@@ -12,7 +12,13 @@ public abstract partial class DescriptorSharedMemory
     // With the guarded copy (Native.Guard), data moves through a MAP_SHARED mapping that the object keeps
     // until Close(): memory speed, and a page that another process truncated away comes back from the
     // copy as SIGBUS, which becomes OffsetOutOfRange, never a dead PowerShell. A cmdlet maps only for
-    // large transfers (a mapping made for one small copy costs more than pread) and unmaps when done.
+    // large transfers and unmaps when done; it populates the range it copies in one call first
+    // (Libc.Populate), since faulting the pages in one at a time doubles the time of a one-shot write.
+    // Below MapFromBytes a cmdlet uses pread/pwrite: cheaper than mapping, populating and unmapping for
+    // one copy (for 64 KiB: 6 µs pwrite against 19 µs, 26 µs pread against 38 µs, on tmpfs). From about
+    // 512 KiB on, pread is the slower (a 1 MiB read: 460 µs against 180 µs); pwrite stays up to 1.25×
+    // faster than the populated mapping up to 16 MiB and even at 256 MiB, but past a shrunk end pwrite
+    // would grow the object again, where a mapping cannot: large writes take the mapping for that.
     private const int MapFromBytes = 256 << 10;
 
     private bool UsesMapping(int count) => Guard.IsAvailable && (!InCommand || count >= MapFromBytes || _map is not null);
@@ -56,6 +62,10 @@ public abstract partial class DescriptorSharedMemory
             {
                 map.DangerousAddRef(ref added);
                 byte* at = (byte*)map.DangerousGetHandle() + offset;
+                if (map.ForOneCommand && InCommand && count >= MapFromBytes)
+                {
+                    Libc.Populate(at, (nuint)count);
+                }
                 int signal = writing ? Guard.Copy(at, buffer, (nuint)count) : Guard.Copy(buffer, at, (nuint)count);
                 if (signal == 0)
                 {
@@ -97,7 +107,7 @@ public abstract partial class DescriptorSharedMemory
             {
                 return null;
             }
-            map = Libc.MapShared(fd, size, writable: _writable);
+            map = Libc.MapShared(fd, size, writable: _writable, forOneCommand: InCommand);
             _map?.Dispose();
             _map = map;
             return map;

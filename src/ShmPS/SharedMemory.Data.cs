@@ -45,6 +45,16 @@ public abstract partial class SharedMemory
         }
         // Every byte is overwritten by the read, so zeroing the array first would only cost time.
         byte[] data = GC.AllocateUninitializedArray<byte>(count);
+        if (count >= 256 << 10)
+        {
+            unsafe
+            {
+                fixed (byte* at = data)
+                {
+                    Native.Libc.PopulateBuffer(at, (nuint)count); // a new array's pages may not be there yet
+                }
+            }
+        }
         ReadExact(offset, data);
         return data;
     }

@@ -25,11 +25,17 @@ internal static unsafe partial class Guard
 {
     public const string LibraryName = "libshmps_guard.so";
 
-    // SuppressGCTransition holds off a GC suspension for the length of one call: copy at most this much per call.
+    // SuppressGCTransition holds off a GC suspension for the length of one call: only copies up to this
+    // size are made that way. Larger ones are one call with a GC transition (the callers pin their
+    // buffers, so a collection may run meanwhile): one memcpy of the whole range lets the C library use
+    // non-temporal stores for it, about a quarter less CPU for 256 MiB than 1 MiB at a time.
     private const nuint ChunkSize = 1024 * 1024;
 
     // int shmps_guarded_copy(void *dst, const void *src, size_t n); short and never blocks, so no GC transition.
     private static readonly delegate* unmanaged[SuppressGCTransition]<void*, void*, nuint, int> s_copy;
+
+    // The same function, called with a GC transition, for copies larger than ChunkSize.
+    private static readonly delegate* unmanaged<void*, void*, nuint, int> s_copyLarge;
 
     /// <summary>The loaded library (for its other exports, see Guard.Atomics.cs), or zero.</summary>
     private static IntPtr s_library;
@@ -45,10 +51,12 @@ internal static unsafe partial class Guard
         try
         {
             Status = Load(out s_copy);
+            s_copyLarge = (delegate* unmanaged<void*, void*, nuint, int>)s_copy;
         }
         catch (Exception e)
         {
             s_copy = null;
+            s_copyLarge = null;
             Status = $"no guarded copy: {e.Message}";
         }
     }
@@ -57,7 +65,8 @@ internal static unsafe partial class Guard
     /// Copies <paramref name="count"/> bytes from <paramref name="source"/> to <paramref name="destination"/>,
     /// one of them usually a managed buffer pinned with <c>fixed</c> and the other an address in a mapping.
     /// Returns 0, or the signal (7 SIGBUS, 11 SIGSEGV) that hit either range; the destination may then be
-    /// partly written. Throws <see cref="InvalidOperationException"/> when <see cref="IsAvailable"/> is false.
+    /// partly written. A managed buffer must be pinned (fixed), not merely reachable: during a copy of more
+    /// than 1 MiB a collection may run. Throws <see cref="InvalidOperationException"/> when <see cref="IsAvailable"/> is false.
     /// </summary>
     public static int Copy(void* destination, void* source, nuint count)
     {
@@ -66,19 +75,7 @@ internal static unsafe partial class Guard
         {
             throw new InvalidOperationException(Status);
         }
-        byte* to = (byte*)destination, from = (byte*)source;
-        while (count > ChunkSize)
-        {
-            int signal = copy(to, from, ChunkSize);
-            if (signal != 0)
-            {
-                return signal;
-            }
-            to += ChunkSize;
-            from += ChunkSize;
-            count -= ChunkSize;
-        }
-        return copy(to, from, count);
+        return count > ChunkSize ? s_copyLarge(destination, source, count) : copy(destination, source, count);
     }
 
     private static string Load(out delegate* unmanaged[SuppressGCTransition]<void*, void*, nuint, int> copy)

@@ -17,7 +17,7 @@ internal static unsafe partial class Libc
     private static partial int munmap(nint address, nuint length);
 
     /// <summary>A shared mapping of the first <paramref name="length"/> bytes of a file; mmap fails with MAP_FAILED ((void*)-1), not NULL.</summary>
-    public static SafeMappingHandle MapShared(SafeFdHandle fd, long length, bool writable)
+    public static SafeMappingHandle MapShared(SafeFdHandle fd, long length, bool writable, bool forOneCommand = false)
     {
         nint address = mmap(0, (nuint)length, writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, fd, 0);
         int errno = Marshal.GetLastPInvokeError();
@@ -25,10 +25,50 @@ internal static unsafe partial class Libc
         {
             throw new NativeException("mmap", errno);
         }
-        return new SafeMappingHandle(address, length, writable);
+        return new SafeMappingHandle(address, length, writable) { ForOneCommand = forOneCommand };
     }
 
     public static bool Unmap(nint address, nuint length) => munmap(address, length) == 0;
+
+    private const int MADV_POPULATE_READ = 22;
+    private const int MADV_POPULATE_WRITE = 23;
+
+    [LibraryImport(Lib, EntryPoint = "madvise", SetLastError = true)]
+    private static partial int madvise(byte* address, nuint length, int advice);
+
+    /// <summary>
+    /// Faults in the pages of a range of a shared mapping in one call (madvise MADV_POPULATE_READ, Linux
+    /// 5.14+), for reads and writes alike: a read fault of a shared tmpfs or System V mapping maps the
+    /// page writable, and on a POSIX object's mapping it maps 16 pages at a time (fault-around), where
+    /// MADV_POPULATE_WRITE takes one fault per page (about 1.7× slower for 256 MiB; System V attachments
+    /// have no fault-around, so there both take one fault per page). Only a hint: EINVAL (an older kernel) changes
+    /// nothing, and a page the kernel cannot give (past a shrunk end: EFAULT, where a touch would raise
+    /// SIGBUS; a full tmpfs) is left for the guarded copy to meet. <paramref name="address"/> need not be
+    /// page-aligned.
+    /// </summary>
+    public static void Populate(byte* address, nuint length)
+    {
+        nuint page = (nuint)Environment.SystemPageSize;
+        nuint skew = (nuint)address % page;
+        madvise(address - skew, length + skew, MADV_POPULATE_READ);
+    }
+
+    /// <summary>
+    /// Gives the whole pages within a new buffer of this process their memory in one call (madvise
+    /// MADV_POPULATE_WRITE, Linux 5.14+), before a large copy fills it: a fault per page during the copy
+    /// costs about a third more, and a copy into pages already there can use non-temporal stores. Only
+    /// a hint, as Populate; pages that are there already stay as they are.
+    /// </summary>
+    public static void PopulateBuffer(byte* address, nuint length)
+    {
+        nuint page = (nuint)Environment.SystemPageSize;
+        nuint start = ((nuint)address + page - 1) / page * page;
+        nuint end = ((nuint)address + length) / page * page;
+        if (end > start)
+        {
+            madvise((byte*)start, end - start, MADV_POPULATE_WRITE);
+        }
+    }
 
     [LibraryImport(Lib, EntryPoint = "mincore", SetLastError = true)]
     private static partial int mincore(nint address, nuint length, byte* vector);

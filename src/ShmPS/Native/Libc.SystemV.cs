@@ -79,16 +79,6 @@ internal static unsafe partial class Libc
         return attachment;
     }
 
-    private const int MADV_POPULATE_READ = 22;
-    private const int MADV_POPULATE_WRITE = 23;
-
-    [LibraryImport(Lib, EntryPoint = "madvise", SetLastError = true)]
-    private static partial int madvise(byte* address, nuint length, int advice);
-
-    /// <summary>madvise(MADV_POPULATE_*): a hint whose failure (EINVAL before Linux 5.14) changes nothing.</summary>
-    public static void MAdvisePopulate(byte* address, nuint length, bool readOnly) =>
-        madvise(address, length, readOnly ? MADV_POPULATE_READ : MADV_POPULATE_WRITE);
-
     public static bool ShmDetach(nint address) => shmdt(address) == 0;
 
     /// <summary>struct iovec, 16 bytes.</summary>

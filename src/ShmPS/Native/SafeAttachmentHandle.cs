@@ -72,20 +72,15 @@ internal sealed class SafeAttachmentHandle : SafeBuffer
         }
     }
 
-    /// <summary>
-    /// Faults in the pages of a range at once (MADV_POPULATE_READ/WRITE, Linux 5.14+), which is much
-    /// cheaper than one page fault per page during the copy. Only a hint: older kernels are ignored.
-    /// </summary>
+    /// <summary>Faults in the pages of a range in one call (Libc.Populate), which is much cheaper than a fault per page during the copy.</summary>
     public unsafe void Prefault(long offset, int count)
     {
         CheckBounds(offset, count);
-        long page = Environment.SystemPageSize;
-        long start = offset / page * page;
         byte* pointer = null;
         AcquirePointer(ref pointer);
         try
         {
-            Libc.MAdvisePopulate(pointer + start, (nuint)(offset + count - start), IsReadOnly);
+            Libc.Populate(pointer + offset, (nuint)count);
         }
         finally
         {

@@ -20,5 +20,8 @@ internal sealed class SafeMappingHandle : SafeBuffer
 
     public long Length => (long)ByteLength;
 
+    /// <summary>Made by a cmdlet for its transfer (unmapped when it ends): a large copy populates its range first.</summary>
+    public bool ForOneCommand { get; init; }
+
     protected override bool ReleaseHandle() => Libc.Unmap(handle, (nuint)ByteLength);
 }
