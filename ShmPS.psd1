@@ -21,6 +21,7 @@
         'Lock-SharedMemory'
         'Unlock-SharedMemory'
         'Get-SharedMemoryLimit'
+        'New-SharedMemoryLayout'
         'Wait-SharedMemory'
     )
     FunctionsToExport    = @()

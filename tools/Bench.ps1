@@ -42,8 +42,8 @@ param(
     [int] $Repetitions = 5,
 
     # Sections to run (all by default).
-    [ValidateSet('Bulk', 'SmallCmdlet', 'SmallMethod', 'Stress', 'CreateRemove', 'Listing', 'Processes', 'InputFile', 'Lock', 'Coordination')]
-    [string[]] $Section = @('Bulk', 'SmallCmdlet', 'SmallMethod', 'Stress', 'CreateRemove', 'Listing', 'Processes', 'InputFile', 'Lock', 'Coordination'),
+    [ValidateSet('Bulk', 'SmallCmdlet', 'SmallMethod', 'Stress', 'CreateRemove', 'Listing', 'Processes', 'InputFile', 'Lock', 'Layout', 'Coordination')]
+    [string[]] $Section = @('Bulk', 'SmallCmdlet', 'SmallMethod', 'Stress', 'CreateRemove', 'Listing', 'Processes', 'InputFile', 'Lock', 'Layout', 'Coordination'),
 
     # Internal: this process is a child that runs one part and writes its rows to -ResultPath.
     [ValidateSet('Listing', 'Processes', 'InputFile')]
@@ -946,6 +946,49 @@ function Invoke-LockSection {
     }
     Add-Row -Section Lock -Measure 'Posix 2,000 x Lock-SharedMemory -InputObject -ScriptBlock {}' -ShmPS $m['Posix scriptblock'] `
         -Baseline $m['flock'] -BaselineName $flock -Compare Time -Target 3 -Operations $n
+    foreach ($o in $objects.Values) { $o.Dispose() }
+    Invoke-Cleanup
+}
+
+function Invoke-LayoutSection {
+    Write-Host 'Structured records: 10,000 records read with Read-SharedMemory -Layout -Count, against a PowerShell loop of ReadInt64/ReadString/ReadDouble/ReadInt32' -ForegroundColor Cyan
+    $n = 10000
+    $layout = New-SharedMemoryLayout 'struct stats { int64_t counter; char name[32]; double value; int32_t id; };'
+    $stride = $layout.Size
+    $objects = [ordered]@{}
+    $i = 0
+    foreach ($kind in 'Posix', 'SystemV', 'File') {
+        $o = New-BenchObject -Kind $kind -Tag 'layout' -Size ($n * $stride) -KeyIndex (0x700 + $i++)
+        Write-SharedMemory -InputObject $o -Layout $layout -Value @(for ($r = 0; $r -lt $n; $r++) { @{ counter = $r; name = "sensor-$r"; value = $r / 2; id = -$r } })
+        $objects[$kind] = $o
+    }
+    foreach ($kind in $objects.Keys) {
+        $o = $objects[$kind]
+        $blocks = [ordered]@{
+            # The same records a script would build itself: the fields read one call each, text cut at its first NUL.
+            'Loop' = {
+                $records = for ($r = 0; $r -lt $n; $r++) {
+                    $at = $r * $stride
+                    $name = $o.ReadString($at + 8, 32)
+                    $end = $name.IndexOf([char]0)
+                    [pscustomobject]@{
+                        counter = $o.ReadInt64($at)
+                        name    = if ($end -ge 0) { $name.Substring(0, $end) } else { $name }
+                        value   = $o.ReadDouble($at + 40)
+                        id      = $o.ReadInt32($at + 48)
+                    }
+                }
+                if ($records.Count -ne $n -or $records[$n - 1].name -ne "sensor-$($n - 1)") { throw 'the loop read wrong records' }
+            }.GetNewClosure()
+            'Layout' = {
+                $records = Read-SharedMemory -InputObject $o -Layout $layout -Count $n
+                if ($records.Count -ne $n -or $records[$n - 1].name -ne "sensor-$($n - 1)") { throw '-Layout read wrong records' }
+            }.GetNewClosure()
+        }
+        $m = Measure-Interleaved $blocks
+        Add-Row -Section Layout -Measure "$kind Read-SharedMemory -Layout -Count 10,000 (4 fields, $stride B)" -ShmPS $m['Layout'] -Baseline $m['Loop'] `
+            -BaselineName 'PowerShell loop of ReadInt64/ReadString/ReadDouble/ReadInt32 into [pscustomobject]' -Compare Time -Target 0.25 -Operations $n
+    }
     foreach ($o in $objects.Values) { $o.Dispose() }
     Invoke-Cleanup
 }

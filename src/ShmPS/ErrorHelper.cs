@@ -139,8 +139,14 @@ internal static class ErrorHelper
 
     public static SharedMemoryException ReadTooLarge(SharedMemory shm, long count, Exception? inner) =>
         new(ErrorIds.ReadTooLarge, ErrorCategory.LimitsExceeded,
-            $"{Subject(shm)}{count} bytes do not fit in one array (or in memory).", shm,
+            $"{Subject(shm)}{ByteSize.Describe(count)} do not fit in one array (or in memory).", shm,
             "Read in parts with -Offset and -Count, into an existing buffer, or into a file with -OutFile.", inner);
+
+    /// <summary>C declarations that New-SharedMemoryLayout or -Layout cannot lay out exactly; the message names the line and the token.</summary>
+    public static SharedMemoryException InvalidLayout(string message, string? token) =>
+        new(ErrorIds.InvalidLayout, ErrorCategory.InvalidArgument,
+            $"The C declarations cannot be laid out: {message}.", token,
+            "Give structs, unions, enums and typedefs of fixed size, without bit-fields (about_ShmPS, Structured data, lists what is accepted).");
 
     public static SharedMemoryException InvalidPath(string path, string reason) =>
         new(ErrorIds.InvalidPath, ErrorCategory.InvalidArgument,
@@ -148,7 +154,7 @@ internal static class ErrorHelper
 
     public static SharedMemoryException FileSizeLimitExceeded(string what, long end, long limit) =>
         new(ErrorIds.FileSizeLimitExceeded, ErrorCategory.LimitsExceeded,
-            $"{what}: the file size limit (RLIMIT_FSIZE, ulimit -f) is {limit} bytes, and this would reach byte {end}.", what,
+            $"{what}: the file size limit (RLIMIT_FSIZE, ulimit -f) is {ByteSize.Describe(limit)}, and this would reach byte {end}.", what,
             "Stay below the limit, or raise it (ulimit -f) before starting PowerShell.");
 
     /// <summary>A row that another computer described (PSComputerName): its name would find this computer's object of that name.</summary>
@@ -189,7 +195,7 @@ internal static class ErrorHelper
 
     public static SharedMemoryException InsufficientSpace(string what, long size, string limitName, long limit) =>
         new(ErrorIds.InsufficientSpace, ErrorCategory.LimitsExceeded,
-            $"Cannot reserve {size} bytes for {what}: {limitName} is {limit} bytes.", what,
+            $"Cannot reserve {ByteSize.Describe(size)} for {what}: {limitName} is {ByteSize.Describe(limit)}.", what,
             "Free space, raise the limit, or choose a smaller size (-Sparse skips the reservation, at the risk of write errors later). Get-SharedMemoryLimit shows the limits and what is in use.");
 
     public static SharedMemoryException SymbolicLinkRefused(string kind, string path) =>
@@ -233,7 +239,7 @@ internal static class ErrorHelper
             needed = Math.Max(needed, Math.Min(p.MappedEnd, shm.Size));
         }
         return new(ErrorIds.SharedMemoryInUse, ErrorCategory.ResourceBusy,
-            $"{Subject(shm)}other processes map it up to byte {needed}, so shrinking it to {size} bytes would make them fault (SIGBUS) when they touch the memory past the new end: {SharedMemory.Describe(users)}.",
+            $"{Subject(shm)}other processes map it up to byte {needed}, so shrinking it to {ByteSize.Describe(size)} would make them fault (SIGBUS) when they touch the memory past the new end: {SharedMemory.Describe(users)}.",
             shm, $"Stop those processes or let them unmap it first, shrink to at least {needed} bytes, or add -Force to shrink anyway.");
     }
 

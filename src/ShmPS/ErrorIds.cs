@@ -41,6 +41,9 @@ public static class ErrorIds
     public const string OutFileNotWritable = nameof(OutFileNotWritable);
     public const string OutFileIsSource = nameof(OutFileIsSource);
     public const string EncodingAndAsConflict = nameof(EncodingAndAsConflict);
+    public const string InvalidLayout = nameof(InvalidLayout);
+    public const string LayoutConflict = nameof(LayoutConflict);
+    public const string InvalidShareableList = nameof(InvalidShareableList);
     public const string ConfirmationRequired = nameof(ConfirmationRequired);
     public const string RemoteObject = nameof(RemoteObject);
 

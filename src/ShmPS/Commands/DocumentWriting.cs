@@ -14,11 +14,11 @@ internal static class DocumentWriting
     public static byte[] Encode(PSCmdlet cmdlet, object document, Encoding? encoding)
     {
         object value = document is PSObject pso ? pso.BaseObject : document;
-        bool other = new[] { "Value", "InputFile", "As" }.Any(cmdlet.MyInvocation.BoundParameters.ContainsKey);
+        bool other = new[] { "Value", "InputFile", "As", "Layout", "Count" }.Any(cmdlet.MyInvocation.BoundParameters.ContainsKey);
         if (other)
         {
             cmdlet.ThrowTerminatingError(new ErrorRecord(new ArgumentException(
-                "-Document writes one whole document: it takes no -Value, -InputFile or -As."),
+                "-Document writes one whole document: it takes no -Value, -InputFile, -As, -Layout or -Count."),
                 ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, null));
         }
         return value switch
@@ -58,7 +58,7 @@ internal static class DocumentWriting
         if (conflicting || (type is not null && type != SharedMemoryNumberType.Byte))
         {
             cmdlet.ThrowTerminatingError(new ErrorRecord(new ArgumentException(
-                "-Document reads one whole document, as text (-Encoding) or with -As Byte as bytes: it takes no -Count or -OutFile."),
+                "-Document reads one whole document, as text (-Encoding) or with -As Byte as bytes: it takes no -Count, -OutFile, -Layout or -As ShareableList."),
                 ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, null));
         }
     }
