@@ -48,7 +48,9 @@ BeforeDiscovery {
             'AT_FDCWD', 'AT_SYMLINK_NOFOLLOW', 'AT_EMPTY_PATH', 'STATX_BASIC_STATS',
             'LOCK_SH', 'LOCK_EX', 'LOCK_NB', 'LOCK_UN', 'RLIMIT_FSIZE',
             'IPC_PRIVATE', 'IPC_CREAT', 'IPC_EXCL', 'SHM_HUGETLB', 'SHM_RDONLY', 'IPC_RMID', 'IPC_SET', 'IPC_STAT', 'IPC_INFO', 'SHM_INFO',
-            'SHM_DEST', 'SHM_LOCKED', 'SEM_UNDO', 'IPC_NOWAIT', 'MADV_POPULATE_READ', 'MADV_POPULATE_WRITE', 'CLONE_NEWIPC', 'PasswdSize', 'GroupSize', 'IdOffset', 'DirentNameOffset')
+            'SHM_DEST', 'SHM_LOCKED', 'SEM_UNDO', 'IPC_NOWAIT', 'MADV_POPULATE_READ', 'MADV_POPULATE_WRITE', 'CLONE_NEWIPC', 'PasswdSize', 'GroupSize', 'IdOffset', 'DirentNameOffset',
+            'FUTEX_WAIT', 'FUTEX_WAKE', 'ETIMEDOUT', 'IN_ATTRIB', 'IN_MOVED_FROM', 'IN_MOVED_TO', 'IN_CREATE', 'IN_DELETE', 'IN_DELETE_SELF',
+            'IN_MOVE_SELF', 'IN_ONLYDIR', 'IN_DONT_FOLLOW', 'SYS_futex')
         'ShmPS.Native.Statx' = @('S_IFMT', 'S_IFREG', 'S_IFDIR', 'S_IFLNK')
         'ShmPS.Native.Errno' = @(
             'EPERM', 'ENOENT', 'EINTR', 'EBADF', 'EAGAIN', 'EWOULDBLOCK', 'ENOMEM', 'EACCES', 'EEXIST', 'ENOTDIR',

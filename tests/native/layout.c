@@ -11,12 +11,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/futex.h>
 #include <poll.h>
 #include <sched.h>
 #include <pwd.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -24,6 +26,7 @@
 #include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -144,6 +147,19 @@ int main(void)
     CONST(LOCK_EX);
     CONST(LOCK_NB);
     CONST(LOCK_UN);
+    CONST(FUTEX_WAIT);
+    CONST(FUTEX_WAKE);
+    CONST(ETIMEDOUT);
+    CONST(IN_ATTRIB);
+    CONST(IN_MOVED_FROM);
+    CONST(IN_MOVED_TO);
+    CONST(IN_CREATE);
+    CONST(IN_DELETE);
+    CONST(IN_DELETE_SELF);
+    CONST(IN_MOVE_SELF);
+    CONST(IN_ONLYDIR);
+    CONST(IN_DONT_FOLLOW);
+    CONST(SYS_futex);
     CONST(RLIMIT_FSIZE);
     CONST(IPC_PRIVATE);
     CONST(IPC_CREAT);
