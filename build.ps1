@@ -183,6 +183,10 @@ function Invoke-Test {
         @{ Passed = $r.PassedCount; Failed = $r.FailedCount + $r.FailedBlocksCount + $r.FailedContainersCount; Skipped = $r.SkippedCount } |
             ConvertTo-Json | Set-Content $c.Result
     }
+    # No update check or telemetry in the test processes: they open sockets and pipes in the background at
+    # a time of their own, which the descriptor-leak tests would count.
+    $env:POWERSHELL_UPDATECHECK = 'Off'
+    $env:POWERSHELL_TELEMETRY_OPTOUT = '1'
     # The C helpers the tests build go to a world-readable folder, so that uid 65534 can run them too.
     $env:SHMPS_TESTBIN = Join-Path ([IO.Path]::GetTempPath()) "shmps-testbin-$PID"
     try {
