@@ -328,7 +328,7 @@ Get-Id { Write-SharedMemory -InputObject `$old -Value 1uy -ErrorAction Stop }
         { Remove-SharedMemory -InputObject $o -ErrorAction Stop } | Should -Throw -ErrorId 'SharedMemoryNotFound,*'
         Test-Path "/dev/shm$n" | Should -BeTrue
         { $o | Get-SharedMemory -ErrorAction Stop } | Should -Throw -ErrorId 'SharedMemoryNotFound,*' -Because 'the object piped is gone; the name holds another'
-        { $o.Refresh() } | Should -Throw -ExceptionType ([System.Management.Automation.MethodInvocationException])
+        { $o.Refresh() } | Should -Throw -ErrorId SharedMemoryNotFound -ExceptionType ([ShmPS.SharedMemoryException])
         Test-Path "/dev/shm$n" | Should -BeTrue
         Get-SharedMemory -Name $n | Remove-SharedMemory # asked for by name: the object that has it now
         Test-Path "/dev/shm$n" | Should -BeFalse

@@ -61,6 +61,7 @@ internal static class ErrorHelper
     public static bool IsTranslatable(Exception e) => e switch
     {
         OperationCanceledException => false,
+        SharedMemoryException => true, // a MethodException (see there), so before RuntimeException
         ProviderInvocationException or System.Management.Automation.DriveNotFoundException or ProviderNotFoundException or ItemNotFoundException
             or WildcardPatternException or PSInvalidCastException => true,
         RuntimeException => false,
