@@ -133,12 +133,42 @@ public abstract partial class DescriptorSharedMemory : SharedMemory
             {
                 throw Replaced();
             }
+            if ((flags & (Libc.O_WRONLY | Libc.O_RDWR)) != 0)
+            {
+                RefuseHardLinks(st); // opened to be written or resized
+            }
             return fd;
         }
         catch
         {
             fd.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>A second hard link in a directory other users can write to: refused for modification unless -Force (SafeOpen).</summary>
+    private void RefuseHardLinks(in Statx st)
+    {
+        if (!HardLinksAllowed)
+        {
+            SafeOpen.RefuseHardLinks(KindDescription, Path, st);
+        }
+    }
+
+    /// <summary>Whether a modification would be refused for hard links now (so that Attach() maps read-only instead).</summary>
+    private bool HardLinksRefused()
+    {
+        try
+        {
+            if (Libc.TryStatx(Path, out Statx st))
+            {
+                RefuseHardLinks(st);
+            }
+            return false;
+        }
+        catch (SharedMemoryException)
+        {
+            return true;
         }
     }
 
@@ -188,7 +218,8 @@ public abstract partial class DescriptorSharedMemory : SharedMemory
             SafeFdHandle fd;
             try
             {
-                fd = Descriptor(writable: View is null); // another namespace's objects are only read
+                // Another namespace's objects are only read; a hard-linked file another user may have planted too.
+                fd = Descriptor(writable: View is null && !HardLinksRefused());
             }
             catch (NativeException e) when (e.Errno is Errno.EACCES or Errno.EPERM or Errno.EROFS)
             {
@@ -359,6 +390,7 @@ public abstract partial class DescriptorSharedMemory : SharedMemory
         }
         OnDescriptor(writable: false, fd =>
         {
+            RefuseHardLinks(Libc.FStatx(fd));
             if (ownerId is not null || groupId is not null)
             {
                 Libc.FChown(fd, ownerId ?? uint.MaxValue, groupId ?? uint.MaxValue);

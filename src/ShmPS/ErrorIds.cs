@@ -12,6 +12,7 @@ public static class ErrorIds
     public const string SharedMemoryClosed = nameof(SharedMemoryClosed);
     public const string NotARegularFile = nameof(NotARegularFile);
     public const string SymbolicLinkRefused = nameof(SymbolicLinkRefused);
+    public const string HardLinkRefused = nameof(HardLinkRefused);
     public const string DirectoryNotFound = nameof(DirectoryNotFound);
     public const string SystemVResizeNotSupported = nameof(SystemVResizeNotSupported);
     public const string HugePagesUnavailable = nameof(HugePagesUnavailable);
@@ -48,6 +49,7 @@ public static class ErrorIds
     public const string PermissionDenied = nameof(PermissionDenied);
     public const string InsufficientSpace = nameof(InsufficientSpace);
     public const string FileSizeLimitExceeded = nameof(FileSizeLimitExceeded);
+    public const string FileTooLarge = nameof(FileTooLarge);
     public const string TooManyOpenFiles = nameof(TooManyOpenFiles);
     public const string ReadOnlyFileSystem = nameof(ReadOnlyFileSystem);
     public const string MemoryFault = nameof(MemoryFault);

@@ -192,6 +192,30 @@ public abstract partial class SharedMemory : IDisposable
 
     private protected static bool InCommand => t_commandDepth > 0;
 
+    // Set on the thread of a cmdlet given -Force while it works on an object: a file with several hard
+    // links in a directory others can write to is modified anyway (SafeOpen.RefuseHardLinks). Methods never set it.
+    [ThreadStatic]
+    private static bool t_hardLinksAllowed;
+
+    private protected static bool HardLinksAllowed => t_hardLinksAllowed;
+
+    /// <summary>Lets this thread modify files with several hard links until disposed (-Force).</summary>
+    internal static HardLinkScope AllowHardLinks(bool allow)
+    {
+        bool before = t_hardLinksAllowed;
+        t_hardLinksAllowed = allow;
+        return new(before);
+    }
+
+    internal readonly struct HardLinkScope : IDisposable
+    {
+        private readonly bool _before;
+
+        public HardLinkScope(bool before) => _before = before;
+
+        public void Dispose() => t_hardLinksAllowed = _before;
+    }
+
     internal readonly struct CommandUse : IDisposable
     {
         private readonly SharedMemory _shm;

@@ -56,6 +56,12 @@ public sealed class WriteSharedMemoryCommand : SharedMemoryCommandBase, IDisposa
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Write a file with several hard links in a directory other users can write to (refused otherwise: HardLinkRefused).</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    private protected override bool ForceHardLinks => Force;
+
     private byte[]? _data;
     private string? _inputPath;
     private readonly CancellationTokenSource _stopping = new();
@@ -87,7 +93,7 @@ public sealed class WriteSharedMemoryCommand : SharedMemoryCommandBase, IDisposa
                 ThrowTerminatingError(ErrorHelper.ToErrorRecord(ErrorHelper.InvalidPath(InputFile, reason), InputFile));
             }
             _inputPath = SessionState.Path.GetUnresolvedProviderPathFromPSPath(InputFile);
-            if (!File.Exists(_inputPath) && !Native.Libc.TryStatxFollow(_inputPath, out _))
+            if (!Native.Libc.TryStatxFollow(_inputPath, out _))
             {
                 ThrowTerminatingError(new ErrorRecord(new FileNotFoundException($"The input file '{_inputPath}' does not exist.", _inputPath),
                     ErrorIds.InputFileNotFound, ErrorCategory.ObjectNotFound, InputFile));
