@@ -339,7 +339,7 @@ Describe 'Failures that are error records with ShmPS ids' -Tag Robustness {
     It 'reports <Case> as <Id>, non-terminating' -TestCases @(
         @{ Case = 'a path the caller may not look into'; Id = 'PermissionDenied'; Nobody = $true; Call = "Get-SharedMemory -LiteralPath '__PRIVATE__/y'" }
         @{ Case = 'a path through a symbolic link loop'; Id = 'SymbolicLinkRefused'; Nobody = $false; Call = "Get-SharedMemory -LiteralPath '__LOOP__/x'" }
-        @{ Case = '-OutFile /dev/full'; Id = 'InsufficientSpace'; Nobody = $false; Call = "Read-SharedMemory -Name '__NAME__' -OutFile /dev/full" }
+        @{ Case = '-OutFile /dev/full (a device, not a regular file)'; Id = 'NotARegularFile'; Nobody = $false; Call = "Read-SharedMemory -Name '__NAME__' -OutFile /dev/full" }
         @{ Case = 'a wildcard pattern that does not parse'; Id = 'InvalidSharedMemoryName'; Nobody = $false; Call = "Get-SharedMemory -Name '/x['" }
         @{ Case = 'an unknown drive'; Id = 'InvalidPath'; Nobody = $false; Call = "Get-SharedMemory -LiteralPath 'nosuchdrive:/x'" }
     ) {
@@ -367,10 +367,11 @@ Describe 'Failures that are error records with ShmPS ids' -Tag Robustness {
         $lines | Should -Be 'continued', $Id
     }
 
-    It 'refuses -OutFile that is the object''s own file (<Case>) with OutFileIsSource, leaving it intact' -TestCases @(
-        @{ Case = 'the same path' }, @{ Case = 'a POSIX object''s /dev/shm file' }, @{ Case = 'a link to it' }
+    It 'refuses -OutFile that is the object''s own file (<Case>) with <Id>, leaving it intact' -TestCases @(
+        @{ Case = 'the same path'; Id = 'OutFileIsSource' }, @{ Case = 'a POSIX object''s /dev/shm file'; Id = 'OutFileIsSource' }
+        @{ Case = 'a link to it'; Id = 'SymbolicLinkRefused' }
     ) {
-        param($Case)
+        param($Case, $Id)
         $data = New-RandomBytes 100
         if ($Case -like 'a POSIX*') {
             $n = New-TestName
@@ -382,7 +383,7 @@ Describe 'Failures that are error records with ShmPS ids' -Tag Robustness {
         $f = Join-Path $Root "src-$(Get-Random).bin"
         [IO.File]::WriteAllBytes($f, $data)
         $out = if ($Case -eq 'a link to it') { $l = "$f.lnk"; ln -s $f $l; $l } else { $f }
-        { Read-SharedMemory -LiteralPath $f -OutFile $out -ErrorAction Stop } | Should -Throw -ErrorId 'OutFileIsSource,*'
+        { Read-SharedMemory -LiteralPath $f -OutFile $out -ErrorAction Stop } | Should -Throw -ErrorId "$Id,*"
         ConvertTo-Hex ([IO.File]::ReadAllBytes($f)) | Should -Be (ConvertTo-Hex $data)
     }
 

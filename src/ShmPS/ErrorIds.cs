@@ -39,7 +39,6 @@ public static class ErrorIds
     public const string ValueOrInputFileRequired = nameof(ValueOrInputFileRequired);
     public const string InputFileNotFound = nameof(InputFileNotFound);
     public const string OutFileConflict = nameof(OutFileConflict);
-    public const string OutFileNotWritable = nameof(OutFileNotWritable);
     public const string OutFileIsSource = nameof(OutFileIsSource);
     public const string EncodingAndAsConflict = nameof(EncodingAndAsConflict);
     public const string ConfirmationRequired = nameof(ConfirmationRequired);
