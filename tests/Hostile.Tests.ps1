@@ -14,13 +14,15 @@ BeforeAll {
     chmod 755 $Root
 
     # Prepended to every child script: the ShmPS error id of whatever a block threw, 'ok' if nothing;
-    # and the descriptors the child holds on shared memory or test files (the runtime opens others of
-    # its own, such as assemblies it loads, which say nothing about ShmPS).
+    # and the descriptors the child holds on what ShmPS could have opened: shared memory and the test
+    # files (under the temporary directory's shmps-test-* roots). The runtime and pwsh open others of
+    # their own (assemblies, the history and module cache under HOME, which may itself be under /tmp).
     $script:Prelude = @'
 function Get-HeldDescriptor {
+    $testFiles = Join-Path ([IO.Path]::GetTempPath()) 'shmps-test-*'
     @([IO.Directory]::GetFiles("/proc/$PID/fd") | ForEach-Object {
         try { [IO.File]::ResolveLinkTarget($_, $false).FullName } catch { }
-    } | Where-Object { $_ -like '/dev/shm/*' -or $_ -like '/tmp/*' -or $_ -like '*SYSV*' }).Count
+    } | Where-Object { $_ -like '/dev/shm/*' -or $_ -like $testFiles -or $_ -like '*SYSV*' }).Count
 }
 function Get-Id([scriptblock] $Block) {
     try { $null = & $Block; 'ok' }

@@ -75,6 +75,9 @@ public abstract partial class DescriptorSharedMemory : SharedMemory
 
     private protected override ProcessIndex ScanForThis() => ProcessIndex.Scan(Key);
 
+    /// <summary>Where /proc/locks could not be read a lock on the file is unknown: not left over (Get-SharedMemory warns).</summary>
+    private protected override bool IsLeftOver(ProcessIndex index) => index.LocksUnknown is null;
+
     /// <summary>Device and inode: what makes two paths, or two moments of one path, the same file.</summary>
     private readonly record struct FileIdentity(uint DevMajor, uint DevMinor, ulong Inode)
     {
@@ -187,7 +190,7 @@ public abstract partial class DescriptorSharedMemory : SharedMemory
             {
                 return call(fd);
             }
-            catch (ObjectDisposedException) when (attempt == 0)
+            catch (ObjectDisposedException) when (RetryAfterRelease(attempt))
             {
                 // Released by Close() or a cmdlet on another thread between Descriptor() and the call.
             }
@@ -326,7 +329,7 @@ public abstract partial class DescriptorSharedMemory : SharedMemory
             {
                 return Libc.PRead(fd, buffer, offset);
             }
-            catch (ObjectDisposedException) when (attempt == 0)
+            catch (ObjectDisposedException) when (RetryAfterRelease(attempt))
             {
             }
         }
@@ -342,7 +345,7 @@ public abstract partial class DescriptorSharedMemory : SharedMemory
                 Libc.PWrite(fd, data, offset);
                 return;
             }
-            catch (ObjectDisposedException) when (attempt == 0)
+            catch (ObjectDisposedException) when (RetryAfterRelease(attempt))
             {
             }
         }

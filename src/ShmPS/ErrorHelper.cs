@@ -189,7 +189,7 @@ internal static class ErrorHelper
                 offset < 0 ? $"offset {offset} is negative."
                 : offset > size ? $"offset {offset} is past its end."
                 : count < 0 ? $"count {count} is negative."
-                : $"{count} bytes from offset {offset} would end at byte {offset + count}, past its end."),
+                : $"{count} bytes from offset {offset} would end at byte {(Int128)offset + count}, past its end."), // Int128: no overflow to a negative end
             shm, $"Use an offset from 0 to {size} and a count of at most {size} minus the offset.");
 
     public static SharedMemoryException InsufficientSpace(string what, long size, string limitName, long limit) =>

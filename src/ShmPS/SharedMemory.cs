@@ -123,6 +123,14 @@ public abstract partial class SharedMemory : IDisposable
     /// <summary>True after Close() or Dispose(): the methods refuse to work, cmdlets still take the object as an identity.</summary>
     internal bool IsClosed => Volatile.Read(ref _closed) != 0;
 
+    /// <summary>
+    /// Whether a call that found its descriptor or mapping released by another thread (Detach(), a cmdlet's
+    /// end, Close()) should take a new one and try again: until it gets one that stays long enough, unless
+    /// the object was closed (then SharedMemoryClosed). A thread that detaches in a loop cannot make another's
+    /// call fail: each retry takes the handle at once, and a handle taken is kept until the call returns.
+    /// </summary>
+    private protected bool RetryAfterRelease(int attempt) => attempt == 0 || (!IsClosed && attempt < 100_000);
+
     private protected void ThrowIfClosed()
     {
         if (IsClosed)
@@ -294,6 +302,9 @@ public abstract partial class SharedMemory : IDisposable
     private protected abstract void WriteCore(long offset, ReadOnlySpan<byte> data);
 
     internal abstract void Remove();
+
+    /// <summary>What the last Remove() could not do or find out beside the removal itself (a lock left behind), for a warning; null if nothing.</summary>
+    internal string? RemovalWarning { get; private protected set; }
 
     /// <summary>Removal loses data that would otherwise survive (a file): confirmed as ConfirmImpact High.</summary>
     internal virtual bool RemovalIsHighImpact => false;

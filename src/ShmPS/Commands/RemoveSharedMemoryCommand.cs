@@ -28,6 +28,10 @@ public sealed class RemoveSharedMemoryCommand : SharedMemoryCommandBase
             // Named as before the removal: a removed segment's key reads 0x00000000 afterwards.
             string subject = $"{shm.KindDescription} '{shm.Name}'" + (shm is SystemVSharedMemory segment ? $" (id {segment.Id})" : "");
             shm.Remove();
+            if (shm.RemovalWarning is string unknown)
+            {
+                WriteWarning(unknown);
+            }
             WarnIfStillUsed(shm, subject);
         }
     });

@@ -147,13 +147,6 @@ internal static unsafe partial class Libc
         return ds;
     }
 
-    /// <summary>IPC_STAT, or an all-zero description where the segment cannot be read (gone or no permission).</summary>
-    public static ShmidDs ShmStatOrDefault(int id)
-    {
-        ShmidDs ds;
-        return shmctl(id, IPC_STAT, &ds) == -1 ? default : ds;
-    }
-
     /// <summary>shmctl(IPC_INFO): the limits of the caller's IPC namespace (shmmax, shmmin, shmmni, shmall).</summary>
     public static ShmLimitInfo ShmLimits()
     {
