@@ -37,7 +37,9 @@ public abstract partial class DescriptorSharedMemory : SharedMemory
     /// <summary>
     /// Bytes of the object in memory (resident pages × page size, as fincore reports them), measured
     /// with mincore(2) when first read and kept until Refresh(): a listing costs nothing until this is
-    /// read, each reading maps the file once. Null where the caller may not open the file, or it is gone.
+    /// read, each reading maps the file once. Null where the caller may not open the file, or it is gone;
+    /// any other failure (no descriptor left, no memory) is an error, not a null that would read as "unknown
+    /// because not allowed", and is tried again at the next reading.
     /// </summary>
     public override long? ResidentBytes
     {
@@ -45,7 +47,7 @@ public abstract partial class DescriptorSharedMemory : SharedMemory
         {
             if (!_residentMeasured)
             {
-                _residentBytes = MeasureResidentBytes();
+                _residentBytes = MeasureResidentBytes(); // throws, unmeasured, where the failure is not "may not"
                 _residentMeasured = true;
             }
             return _residentBytes;
@@ -60,9 +62,17 @@ public abstract partial class DescriptorSharedMemory : SharedMemory
             using SafeFdHandle fd = OpenVerified(Libc.O_RDONLY | Libc.O_NONBLOCK);
             return Libc.ResidentPages(fd, Libc.GetSize(fd)) * Environment.SystemPageSize;
         }
-        catch (Exception e) when (e is NativeException or SharedMemoryException)
+        catch (NativeException e) when (e.Errno is Errno.EACCES or Errno.EPERM or Errno.ENOENT)
         {
-            return null; // not readable by the caller, removed, or another file stands at the path now
+            return null; // not readable by the caller, or removed
+        }
+        catch (SharedMemoryException)
+        {
+            return null; // another file (or a link, a FIFO) stands at the path now
+        }
+        catch (NativeException e)
+        {
+            throw ErrorHelper.FromNative(e, this);
         }
     }
 

@@ -62,8 +62,10 @@ public sealed class GetSharedMemoryCommand : SharedMemoryIdentityCommandBase
         if (index.UninspectedCount > 0)
         {
             IReadOnlyList<int> ids = index.UninspectedIds;
-            const int Shown = 20;
-            string list = string.Join(", ", ids.Take(Shown)) + (ids.Count > Shown ? $" and {ids.Count - Shown} more" : "");
+            // Root sees every process but in some sandboxes: each one it cannot inspect is named (PID 1 of a
+            // sandbox, say). Another user cannot inspect any other user's process: a few ids then say enough.
+            int shown = Native.Libc.geteuid() == 0 ? ids.Count : 20;
+            string list = string.Join(", ", ids.Take(shown)) + (ids.Count > shown ? $" and {ids.Count - shown} more" : "");
             WriteWarning((ids.Count == 1 ? $"Process {list} could not be inspected" : $"{ids.Count} processes could not be inspected ({list})")
                 + " (their mappings and descriptors show only to root or their own user, and to root not inside some sandboxes): "
                 + "they appear in Processes only where the kernel shows everyone (a lock they hold, a System V segment they last used), marked IsPartial"
