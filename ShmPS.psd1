@@ -21,6 +21,8 @@
         'Lock-SharedMemory'
         'Unlock-SharedMemory'
         'Get-SharedMemoryLimit'
+        'New-SharedMemoryLayout'
+        'Wait-SharedMemory'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

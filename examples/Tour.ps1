@@ -25,8 +25,8 @@ function Step {
 $name = '/shmps-tour-' + [Guid]::NewGuid().ToString('N').Substring(0, 8)
 $file = Join-Path ([IO.Path]::GetTempPath()) "shmps-tour-$PID.bin"
 try {
-    . Step 'Create a 4 KiB POSIX shared memory object (exclusive create, mode 0640 exactly)' `
-        "`$shm = New-SharedMemory -Name $name -Size 4KB -Mode 0640; `$shm"
+    . Step 'Create a 4 KiB POSIX shared memory object (exclusive create, mode 0640 exactly); the view shows 4K, the Size property the exact bytes' `
+        "`$shm = New-SharedMemory -Name $name -Size 4KB -Mode 0640; `$shm; `$shm.Size"
 
     . Step 'Write text and a 64-bit number into it' `
         "Write-SharedMemory -Name $name -Value 'Hello from PowerShell'; Write-SharedMemory -Name $name -Offset 64 -Value 1234567890123L"
@@ -60,6 +60,9 @@ try {
         . Step 'Shrinking below what another process maps is refused: that process would die with SIGBUS' `
             "try { Resize-SharedMemory -Name $name -Size 4KB -Confirm:`$false -ErrorAction Stop } catch { `$_.FullyQualifiedErrorId; `$_.Exception.Message }"
 
+        . Step 'Before removing, -WhatIf (and -Confirm) name who still uses it' `
+            "Remove-SharedMemory -Name $name -WhatIf"
+
         $mapper | Stop-Process
         $mapper.WaitForExit()
 
@@ -71,11 +74,12 @@ try {
         "`$seg = New-SharedMemory -Key 0x5eed0001 -Size 3333 -Force; `$seg | Write-SharedMemory -Value 'SysV'; `$seg | Select-Object Name, Id, Size, Permissions, AttachCount"
 
     if (Get-Command ipcs -ErrorAction SilentlyContinue) {
-        . Step 'ipcs agrees' 'ipcs -m'
+        . Step 'ipcs agrees: Format-Table -View Ipcs shows the columns of ipcs -m' `
+            'Get-SharedMemory -Kind SystemV | Format-Table -View Ipcs; ipcs -m'
     }
 
-    . Step 'Limits and what is in use, in one object (what ipcs -l, ipcs -u and df /dev/shm show)' `
-        'Get-SharedMemoryLimit | Format-List MaxSegmentSize, MaxSegments, Segments, TotalBytes, DevShmSize, DevShmUsed, IpcNamespace'
+    . Step 'Limits and what is in use, in one object (what ipcs -l, ipcs -u and df /dev/shm show): sizes as lsipc shows them, properties exact' `
+        "`$limit = Get-SharedMemoryLimit; `$limit | Out-String -Stream | Select-String '^(MaxSegmentSize|MaxSegments|Segments|TotalBytes|DevShmSize|DevShmUsed|IpcNamespace) '; `$limit.MaxSegmentSize"
 
     . Step 'Fixed size by design: System V segments cannot be resized' `
         "try { `$seg | Resize-SharedMemory -Size 8KB -ErrorAction Stop } catch { `$_.FullyQualifiedErrorId }"
@@ -85,6 +89,12 @@ try {
 
     . Step 'Lock an object across processes and run a block under the lock (flock(2); the kernel frees it if we die)' `
         "Lock-SharedMemory -Name $name -ScriptBlock { `$n = `$_.ReadInt64(64); `$_.WriteInt64(64, `$n + 1); `$_.ReadInt64(64) }"
+
+    . Step 'Publish a whole document and wake who follows it: a waiting job gets the new version at once (futex), never half of one' `
+        "`$job = Start-ThreadJob -ArgumentList (Get-Module ShmPS).Path { Import-Module `$args[0]; Wait-SharedMemory -Name $name -Offset 4096 -Document -Changed -Timeout 30 }; Start-Sleep 1; Write-SharedMemory -Name $name -Offset 4096 -Document '{`"level`":`"debug`"}' -Wake; `$job | Receive-Job -Wait -AutoRemoveJob"
+
+    . Step 'Atomics that agree with C (__atomic_add_fetch): parallel runspaces bump a counter without a lock' `
+        "1..4 | ForEach-Object -Parallel { `$o = `$using:shm; 1..1000 | ForEach-Object { `$null = `$o.AddInt64(256, 1) } }; `$shm.ReadInt64(256)"
 
     . Step 'Methods keep a mapping, copied with a fault guard: another process truncating the object is an error, not a SIGBUS' `
         "[ShmPS.SharedMemory]::DataPath; `$shm.ReadInt64(64); truncate -s 0 /dev/shm$name; try { `$shm.ReadInt64(64) } catch { `$_.Exception.InnerException.ErrorId }; `$shm.Close()"

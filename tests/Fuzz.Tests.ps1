@@ -12,7 +12,7 @@ BeforeAll {
         'ConfirmationRequired', 'KindConflict', 'KeyConflict', 'PathRequired', 'IdentityRequired',
         'NothingToChange', 'ValueOrInputFileRequired', 'InputFileNotFound', 'OutFileConflict',
         'EncodingAndAsConflict', 'HardLinkRefused', 'FileTooLarge', 'OutFileIsSource', 'ReadTooLarge', 'UnknownUser',
-        'UnknownGroup', 'SharedMemoryInUse')
+        'UnknownGroup', 'SharedMemoryInUse', 'InvalidLayout', 'LayoutConflict', 'InvalidShareableList')
     # A method may also refuse its arguments the .NET way, and a stream as every .NET stream does (about_ShmPS,
     # "A Stream over an object": a seek before the start, a write to a stream opened for reading).
     $script:MethodArgumentIds = @('ArgumentNullException', 'ArgumentOutOfRangeException', 'ArgumentException', 'IOException', 'NotSupportedException')
@@ -179,7 +179,11 @@ BeforeAll {
         function GMode { , (Pick @('0600', '0644', '0000', '0777', '4755', '2755', '1777', '6777', '07777', 'rw-r-----', 'rwsr-xr-x', 'rwxrwxrwt', 'junk', '', $null, -1, 0, 384, 4095, 65535, 99999, 'u=rw', [IO.UnixFileMode]'UserRead,UserWrite', [IO.UnixFileMode]::SetUser, '0o600', '600', '0x180', 'rw-')) }
         function GUser { , (Pick @('root', '0', 'nobody', '65534', "nosuchuser$Prefix", '', $null, '-1', '4294967295', "ro`0ot", 'root:root', '99999999999', '4294967294', 'daemon')) }
         function GEncoding { , (Pick @('utf8', 'ascii', 'unicode', 'utf32', 'bigendianunicode', 'bigendianutf32', 'latin1', 'utf7', 'utf8BOM', 'utf8NoBOM', 'oem', 'default', 'ansi', 'foo', 65001, 1252, 437, 0, -1, $null, '', [Text.Encoding]::UTF8)) }
-        function GAs { , (Pick @('Byte', 'SByte', 'Int16', 'UInt16', 'Int32', 'UInt32', 'Int64', 'UInt64', 'Single', 'Double', 'Int128', 'Char', 'foo', 0, 9, 10, -1, $null, '')) }
+        function GAs { , (Pick @('Byte', 'SByte', 'Int16', 'UInt16', 'Int32', 'UInt32', 'Int64', 'UInt64', 'Single', 'Double', 'ShareableList', 'Int128', 'Char', 'foo', 0, 9, 10, -1, $null, '')) }
+        # -Layout: declarations that lay out and some that do not, of sizes that fit an object or not.
+        function GLayout { , (Pick @('struct s { int64_t a; char t[8]; };', 'struct p { char c; double d[3]; } __attribute__((packed));',
+                    'struct big { char b[100000]; };', 'union u { int i; float f; };', "struct x {`n int a : 1; };", 'struct', '', $null, 42)) }
+        function GRecord { , (Pick @(@{ a = 1; t = 'x' }, @{ a = [long]::MaxValue }, @{ c = 'c' }, @{ i = -1 }, @{ t = 'x' * 9 }, @{ nope = 1 }, @(@{ a = 2 }, @{ a = 3 }), $null)) }
         function GTimeout { , (Pick @(0, 0.01, '0.02', '00:00:00.010', [timespan]::Zero, [timespan]::FromMilliseconds(30), -1, 'abc', $null, 1e308, 'NaN', -0.5)) }
         function GKind { , (Pick @('Posix', 'SystemV', 'File', 'posix', 'Junk', '', $null, 3, -1, '*')) }
         function GValue {
@@ -277,6 +281,7 @@ BeforeAll {
                 if ((Rnd 3) -ne 0) { $h.Count = GCount }
                 switch (Rnd 4) { 0 { $h.Encoding = GEncoding } 1 { $h.As = GAs } }
                 if ((Rnd 10) -eq 0) { $h.Encoding = GEncoding; $h.As = GAs }
+                if ((Rnd 6) -eq 0) { $h.Layout = GLayout }
                 if ((Rnd 6) -eq 0) { $h.OutFile = Pick @("$Dir/out$(Rnd 3)", "$Dir/f$(Rnd 6)", "$Dir/sub", "$Dir/nodir/out", "$Dir/out`0x", '', "$Dir/link0"); $h.Count = Pick @(0, 1, 100, 4096, -1, 65536) }
                 if (-not (Go ((ShowSplat Read-SharedMemory $h)))) { return 'excluded' }
                 $null = Read-SharedMemory @h
@@ -291,6 +296,7 @@ BeforeAll {
                 }
                 if ((Rnd 2) -eq 0) { $h.Offset = GOffset }
                 switch (Rnd 4) { 0 { $h.Encoding = GEncoding } 1 { $h.As = GAs } }
+                if ((Rnd 6) -eq 0) { $h.Layout = GLayout; $h.Value = GRecord; if ((Rnd 3) -eq 0) { $h.Count = Pick @(0, 1, 3, -1) } }
                 if ((Rnd 8) -eq 0) { $h.Flush = $true }
                 if ((Rnd 8) -eq 0) { $h.PassThru = $true }
                 if (-not (Go ((ShowSplat Write-SharedMemory $h)))) { return 'excluded' }

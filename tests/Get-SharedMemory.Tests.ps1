@@ -190,7 +190,8 @@ Describe 'Get-SharedMemory' -Tag Posix {
             New-SharedMemory -Name $name -Size 4321 -Mode 0640 | Out-Null
             $lines = (Get-SharedMemory -Name $name | Format-Table | Out-String -Width 200) -split '\r?\n' | Where-Object { $_.Trim() }
             $lines[0] -split '\s+' -ne '' | Should -Be 'Kind', 'Id', 'Size', 'Permissions', 'Owner', 'AttachCount', 'Name'
-            $lines[2] -split '\s+' -ne '' | Should -Be 'Posix', '4321', 'rw-r-----', (id -un), '0', $name
+            $lines[2] -split '\s+' -ne '' | Should -Be 'Posix', '4.2K', 'rw-r-----', (id -un), '0', $name -Because 'sizes show as lsipc and df -h show them'
+            (Get-SharedMemory -Name $name).Size | Should -BeExactly 4321 -Because 'the property stays the exact number'
         }
 
         It 'shows long names in full in the default table, wrapped rather than cut, and the Id of a segment' {
@@ -555,6 +556,106 @@ Describe 'Get-SharedMemory -Kind SystemV' -Tag SystemV {
         $completions = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
         $completions | Should -Contain "$($shm.Id)"
         $completions | ForEach-Object { $_ | Should -BeLike "$($shm.Id)*" }
+    }
+}
+
+Describe 'Sizes as people read them, exact numbers in the properties' -Tag SystemV {
+    BeforeAll {
+        $script:Sizes = 100, 1997, 3333, 1048575, 33554432, 123456789
+        $script:Segments = @(foreach ($size in $Sizes) { New-TestSharedMemory SystemV -Size $size })
+        # lsipc's own human form of each segment's size, by shmid.
+        $script:Lsipc = @{}
+        foreach ($line in lsipc -m --noheadings --raw -o ID,SIZE) {
+            $id, $human = $line -split ' '
+            $Lsipc[[int]$id] = $human
+        }
+    }
+    AfterAll { Remove-TestSharedMemory }
+
+    It 'shows every size in the default table as lsipc shows it' {
+        $text = $Segments | Format-Table | Out-String -Width 200
+        $rows = @($text -split '\r?\n' | Where-Object { $_ -match '^SystemV' })
+        $rows.Count | Should -Be $Sizes.Count
+        foreach ($row in $rows) {
+            $fields = $row -split '\s+' -ne ''
+            $id, $size = $fields[1], $fields[2]
+            $size | Should -BeExactly $Lsipc[[int]$id] -Because "lsipc shows segment $id as $($Lsipc[[int]$id])"
+        }
+        $Lsipc[$Segments[4].Id] | Should -BeExactly '32M' -Because 'lsipc was read'
+    }
+
+    It 'shows the size and the exact bytes in the list view' {
+        $text = $Segments[2] | Format-List | Out-String -Width 200
+        $text | Should -Match "(?m)^Size\s+: $([regex]::Escape($Lsipc[$Segments[2].Id])) \(3333 bytes\)\s*$"
+    }
+
+    It 'keeps Size an exact number: sorting and Measure-Object -Sum work on it' {
+        $found = @(Get-SharedMemory -Id $Segments.Id)
+        $found[0].Size | Should -BeOfType [long]
+        ($found | Sort-Object Size).Size | Should -Be ($Sizes | Sort-Object)
+        ($found | Sort-Object Size -Descending)[0].Size | Should -Be 123456789
+        ($found | Measure-Object -Property Size -Sum).Sum | Should -Be ($Sizes | Measure-Object -Sum).Sum
+    }
+
+    It 'shows the sizes of the processes that map an object in their table as lsipc would' {
+        $holder = Start-TestProcess (Get-NativeTool sysv) 'hold', $Segments[5].Id -Ready
+        try {
+            $text = (Get-SharedMemory -Id $Segments[5].Id).Processes | Out-String -Width 200
+            $text | Should -Match "(?m)^\s*$($holder.Id)\s+sysv\s.*\s117\.7M\s"
+        }
+        finally { Stop-TestProcess $holder }
+    }
+}
+
+Describe 'Format-Table -View Ipcs' -Tag SystemV {
+    BeforeAll {
+        $script:Sysv = Get-NativeTool sysv
+        # The rows of ipcs -m, as fields: key shmid owner perms bytes nattch [status].
+        function Get-IpcsRowFields {
+            ipcs -m | Where-Object { $_ -match '^0x' } | ForEach-Object { , @($_ -split '\s+' -ne '') }
+        }
+        function Get-ViewRowFields([object[]] $Objects) {
+            $Objects | Format-Table -View Ipcs | Out-String -Width 250 -Stream | Where-Object { $_ -match '^0x' } |
+                ForEach-Object { , @($_ -split '\s+' -ne '') }
+        }
+    }
+    AfterEach { Stop-TestProcess; Remove-TestSharedMemory }
+
+    It 'has the columns of ipcs -m, in its order, and the same rows with the same values' {
+        $plain = New-TestSharedMemory SystemV -Size 3333 -Mode 0640
+        $attached = New-TestSharedMemory SystemV -Size 1MB
+        $holder = Start-TestProcess $Sysv 'hold', $attached.Id -Ready
+        $removed = New-TestSharedMemory SystemV -Size 100
+        $removedHolder = Start-TestProcess $Sysv 'hold', $removed.Id -Ready
+        Remove-SharedMemory -Id $removed.Id -WarningAction SilentlyContinue # marked: key 0, status dest
+        $private = New-SharedMemory -Private -Size 10
+        Register-TestSharedMemory -InputObject $private
+
+        $header = (Get-SharedMemory -Kind SystemV | Format-Table -View Ipcs | Out-String -Width 250 -Stream | Where-Object { $_.Trim() } | Select-Object -First 1) -split '\s+' -ne ''
+        $header | Should -Be 'key', 'shmid', 'owner', 'perms', 'bytes', 'nattch', 'status', 'name'
+
+        $expected = @(Get-IpcsRowFields | ForEach-Object { $_ -join ' ' } | Sort-Object)
+        $shown = @(Get-ViewRowFields (Get-SharedMemory -Kind SystemV) | ForEach-Object { $_ -join ' ' } | Sort-Object)
+        $expected.Count | Should -BeGreaterOrEqual 4
+        $shown | Should -Be $expected
+        $shown | Should -Contain ("{0} {1} {2} 640 3333 0" -f $plain.Name, $plain.Id, (id -un))
+        $shown | Should -Contain ("0x00000000 {0} {1} 600 100 1 dest" -f $removed.Id, (id -un))
+        $shown | Should -Contain ("{0} {1} {2} 600 1048576 1" -f $attached.Name, $attached.Id, (id -un))
+    }
+
+    It 'lines a segment up with ipcs -m, column for column' {
+        $segment = New-TestSharedMemory SystemV -Size 4096
+        $ipcs = ipcs -m | Where-Object { $_ -match "^0x\S+\s+$($segment.Id)\s" }
+        $view = $segment | Format-Table -View Ipcs | Out-String -Width 250 -Stream | Where-Object { $_ -match '^0x' }
+        $view.TrimEnd() | Should -BeExactly $ipcs.TrimEnd()
+    }
+
+    It 'shows POSIX objects and file mappings with no key or shmid, and their name last' {
+        $posix = New-TestSharedMemory Posix -Size 4096 -Mode 0640
+        $file = New-TestSharedMemory File -Size 100
+        $rows = @($posix, $file | Format-Table -View Ipcs | Out-String -Width 250 -Stream | Where-Object { $_ -match '^- ' } | ForEach-Object { , @($_ -split '\s+' -ne '') })
+        $rows[0] -join ' ' | Should -BeExactly ('- - {0} 640 4096 0 {1}' -f (id -un), $posix.Name)
+        $rows[1] -join ' ' | Should -BeExactly ('- - {0} 600 100 0 {1}' -f (id -un), $file.Name)
     }
 }
 

@@ -130,6 +130,17 @@ Describe 'Get-SharedMemoryLimit' -Tag Limits {
             [ulong]$bytes | Should -Be $expected
         }
 
+        It 'shows sizes in the list as lsipc shows them, with the exact bytes, and keeps the properties exact' {
+            $lsipc = @{}
+            foreach ($line in lsipc --global --noheadings --raw -o RESOURCE,LIMIT) { $r, $v = $line -split ' '; $lsipc[$r] = $v }
+            $text = $Limit | Format-List | Out-String -Width 200
+            $text | Should -Match "(?m)^MaxSegmentSize\s+: $([regex]::Escape($lsipc.SHMMAX)) \($($Limit.MaxSegmentSize) bytes\)\s*$"
+            $text | Should -Match "(?m)^MinSegmentSize\s+: $($Limit.MinSegmentSize) bytes\s*$" -Because "lsipc shows it as $($lsipc.SHMMIN)"
+            $text | Should -Match "(?m)^DevShmSize\s+: $([regex]::Escape([ShmPS.ByteSize]::Format($Limit.DevShmSize))) \($($Limit.DevShmSize) bytes\)"
+            $Limit.MaxSegmentSize | Should -BeOfType [ulong]
+            $Limit.DevShmSize | Should -Be ([ulong](df --output=size -B1 /dev/shm | Select-Object -Last 1).Trim())
+        }
+
         It 'shows the object in a list, an unlimited file size as "unlimited"' {
             $text = $Limit | Out-String
             $text | Should -Match 'MaxSegments\s+:\s+\d+'

@@ -67,6 +67,31 @@ Describe 'help page of <_>' -ForEach $commands {
         $page.Syntax | ForEach-Object { $_.Name + $(if ($_.IsDefault) { ' (Default)' }) } | Should -Be $expected
     }
 
+    It 'shows in each SYNTAX block the parameters Get-Command shows, and none that is hidden (DontShow)' {
+        $problems = foreach ($set in $command.ParameterSets) {
+            $code = ($page.Syntax | Where-Object Name -EQ $set.Name).Code
+            foreach ($parameter in $set.Parameters | Where-Object Name -NotIn $CommonParameters) {
+                $hidden = [bool]($parameter.Attributes | Where-Object {
+                    $_ -is [Parameter] -and $_.DontShow -and $_.ParameterSetName -in $set.Name, '__AllParameterSets' })
+                $shown = $code -match "(^|[\s\[])-$([regex]::Escape($parameter.Name))(\]|\s|$)"
+                if ($hidden -and $shown) { "set $($set.Name) shows the hidden -$($parameter.Name)" }
+                if (-not $hidden -and -not $shown) { "set $($set.Name) does not show -$($parameter.Name)" }
+            }
+        }
+        $problems | Should -BeNullOrEmpty
+    }
+
+    It 'gives Get-Help a syntax without the hidden parameters' {
+        $hidden = @($command.Parameters.Values | Where-Object {
+            $_.Attributes | Where-Object { $_ -is [Parameter] -and $_.DontShow -and $_.ParameterSetName -eq '__AllParameterSets' } } | ForEach-Object Name)
+        $syntax = (Get-Help $name).syntax | Out-String -Width 1000
+        foreach ($parameter in $hidden) { $syntax | Should -Not -Match "-$parameter\b" }
+        if ($command.Parameters.ContainsKey('PSComputerName')) {
+            $hidden | Should -Contain 'PSComputerName'
+            Get-Help $name -Parameter PSComputerName | Should -Not -BeNullOrEmpty -Because 'it is still documented, as bound from the pipeline'
+        }
+    }
+
     It 'documents every parameter and nothing else, alphabetically with -Confirm and -WhatIf last' {
         $names = @($command.Parameters.Keys | Where-Object { $_ -notin $CommonParameters })
         $expected = @($names | Where-Object { $_ -notin 'Confirm', 'WhatIf' } | Sort-Object) + @('Confirm', 'WhatIf' | Where-Object { $_ -in $names })
@@ -271,6 +296,8 @@ Describe 'HelpCompiler' {
         $items | Should -HaveCount 2
         $items[0].SelectNodes('command:parameter/maml:name', $ns).InnerText | Should -Be 'Path', 'Mode', 'Quiet'
         $items[1].SelectNodes('command:parameter/maml:name', $ns).InnerText | Should -Be 'Id', 'Mode', 'Quiet'
+        Select-Maml "//command:syntaxItem/command:parameter[maml:name='Hidden']" | Should -HaveCount 0 -Because 'no SYNTAX block shows -Hidden'
+        Get-MamlText "$parameters[maml:name='Hidden']/maml:description/maml:para" | Should -BeLike 'Bound only from the pipeline*'
         $values = $items[0].SelectNodes("command:parameter[maml:name='Mode']/command:parameterValueGroup/command:parameterValue", $ns)
         $values.InnerText | Should -Be 'Fast', 'Safe'
     }

@@ -311,7 +311,7 @@ Get-Id { Write-SharedMemory -InputObject `$old -Value 1uy -ErrorAction Stop }
         $o = Get-SharedMemory -LiteralPath (Join-Path $user 'nb/data.bin')
         $swap = Invoke-AsNobody bash -c "mv '$user/nb' '$user/nb.old' && ln -s '$secret' '$user/nb'"
         $swap.ExitCode | Should -Be 0 -Because $swap.Output
-        try { $o.WriteString(0, 'X') | Out-Null; $wrote = 'ok' } catch { $wrote = $_.Exception.InnerException.ErrorId }
+        try { $o.WriteString(0, 'X'); $wrote = 'ok' } catch { $wrote = $_.Exception.InnerException.ErrorId }
         $wrote | Should -Be 'SharedMemoryNotFound'
         { Write-SharedMemory -InputObject $o -Value 9uy -ErrorAction Stop } | Should -Throw -ErrorId 'SharedMemoryNotFound,*'
         { Set-SharedMemoryPermission -InputObject $o -Mode 0666 -ErrorAction Stop } | Should -Throw -ErrorId 'SharedMemoryNotFound,*'

@@ -59,7 +59,7 @@ Describe 'Get-SharedMemory -ProcessId' -Tag Namespace {
         $script:Key = New-TestKey
         # The host has an object of the same name and a segment with the same key, with other sizes and data.
         $script:HostPosix = New-TestSharedMemory Posix -Name $Name -Size 4096
-        $HostPosix.WriteString(0, 'host') | Out-Null
+        $HostPosix.WriteString(0, 'host')
         $script:HostSegment = New-TestSharedMemory SystemV -Key $Key -Size 4096
         $script:InitialThreads = @{ ipc = Get-Namespace $PID ipc; mnt = Get-Namespace $PID mnt }
 

@@ -265,6 +265,17 @@ Describe 'New-SharedMemory' -Tag Posix {
             Test-Path "/dev/shm$name" | Should -BeFalse
         }
 
+        It 'names the sizes in a refusal as people read them, with the exact bytes beside them' {
+            $name = New-TestName
+            $free = [long](df --output=avail -B1 /dev/shm | Select-Object -Last 1).Trim()
+            $err = { New-SharedMemory -Name $name -Size 1PB } | Should -Throw -ErrorId 'InsufficientSpace,*' -PassThru
+            $m = [regex]::Match($err.Exception.Message, '^Cannot reserve 1P \(1125899906842624 bytes\) for .*: the free space on /dev/shm is (\d+(\.\d)?[KMGTPE]) \((\d+) bytes\)\.$')
+            $m.Success | Should -BeTrue -Because $err.Exception.Message
+            [long]$m.Groups[3].Value | Should -BeGreaterThan ($free - 64MB) -Because 'the free space is the exact figure df shows'
+            [long]$m.Groups[3].Value | Should -BeLessThan ($free + 64MB)
+            $m.Groups[1].Value | Should -BeExactly ([ShmPS.ByteSize]::Format([long]$m.Groups[3].Value))
+        }
+
         It 'creates a sparse object beyond the free space, because nothing is reserved' {
             $name = New-TestName
             $free = [long](df --output=avail -B1 /dev/shm | Select-Object -Last 1).Trim()
@@ -588,4 +599,76 @@ Describe 'New-SharedMemory -Path' -Tag File {
         Test-Path -LiteralPath (Split-Path $path) | Should -BeFalse
     }
 
+}
+
+Describe 'Modes and keys as users type them' -Tag Posix, SystemV {
+    AfterEach { Remove-TestSharedMemory }
+
+    It 'says what was wrong with -Mode 0999 as it was typed, and names the forms -Mode takes' {
+        $name = New-TestName
+        # 0999 typed bare is a number to PowerShell; the message keeps the text as typed.
+        $err = { New-SharedMemory -Name $name -Size 10 -Mode 0999 } | Should -Throw -ErrorId 'ParameterArgumentTransformationError,*' -PassThru
+        $err.Exception.Message | Should -BeLike "*'0999' is not a valid mode*"
+        $err.Exception.Message | Should -BeLike '*0640*rw-r-----*u=rw,g=r*'
+        $err = { Set-SharedMemoryPermission -Name $name -Mode 'rwx' } | Should -Throw -ErrorId 'ParameterArgumentTransformationError,*' -PassThru
+        $err.Exception.Message | Should -BeLike "*'rwx' is not a valid mode*u=rw,g=r*"
+        Test-Path "/dev/shm$name" | Should -BeFalse
+    }
+
+    It 'takes chmod''s assignments (u=rw,g=r), typed bare or quoted, as the exact mode' {
+        $shm = New-TestSharedMemory Posix -Mode u=rw,g=r
+        stat -c '%a' $shm.Path | Should -Be '640'
+        Set-SharedMemoryPermission -Name $shm.Name -Mode 'u=rw,go=r'
+        stat -c '%a' $shm.Path | Should -Be '644'
+    }
+
+    It 'creates a segment with the decimal key <Key>, which ipcs shows as <Hex>' -TestCases @(
+        @{ Key = '4294967295'; Hex = '0xffffffff' }
+        @{ Key = '3000000000'; Hex = '0xb2d05e00' }
+        @{ Key = '2147483648'; Hex = '0x80000000' }
+    ) {
+        if (Get-SysvIpcTable shm -Key ([Convert]::ToInt32($Hex, 16))) { Set-ItResult -Skipped -Because "a segment with key $Hex exists" }
+        # As typed at the prompt: a number above [int]::MaxValue, which PowerShell reads as a long.
+        $shm = Invoke-Expression "New-SharedMemory -Key $Key -Size 64"
+        Register-TestSharedMemory -InputObject $shm
+        $shm.Name | Should -BeExactly $Hex
+        (Get-IpcsRow -Id $shm.Id).Key | Should -BeExactly $Hex
+        $shm.Key | Should -Be ([int][Convert]::ToInt32($Hex, 16)) -Because 'the key is the 32 bits of C''s key_t'
+        (Invoke-Expression "Get-SharedMemory -Key $Key").Id | Should -Be $shm.Id
+        (Get-SharedMemory -Key $Hex).Id | Should -Be $shm.Id
+        (Get-SharedMemory -Key $shm.Key).Id | Should -Be $shm.Id
+        (Get-SharedMemory -Key "$Key").Id | Should -Be $shm.Id -Because 'text, as Import-Csv gives it, is read the same way'
+    }
+
+    It 'takes a decimal key above [int]::MaxValue on every cmdlet that takes -Key (a segment made by ipcmk)' {
+        # ipcmk draws a random key: make segments until one has the high bit set.
+        $segment = $null
+        for ($i = 0; $i -lt 64 -and -not $segment; $i++) {
+            $id = [int]((ipcmk -M 4096 -p 0600) -replace '\D', '')
+            $row = Get-IpcsRow -Id $id
+            $shm = Get-SharedMemory -Id $id
+            Register-TestSharedMemory -InputObject $shm
+            if ([Convert]::ToUInt32($row.Key.Substring(2), 16) -gt [int]::MaxValue) { $segment = $row }
+        }
+        $segment | Should -Not -BeNullOrEmpty
+        $decimal = [Convert]::ToUInt32($segment.Key.Substring(2), 16)
+        $decimal | Should -BeGreaterThan ([int]::MaxValue)
+        $key = Invoke-Expression "$decimal" # the number as PowerShell reads it when typed
+        $key | Should -BeOfType [long]
+
+        (Get-SharedMemory -Key $key).Id | Should -Be $segment.Id
+        Write-SharedMemory -Key $key -Value 'hi'
+        Read-SharedMemory -Key $key -Count 2 -Encoding ascii | Should -BeExactly 'hi'
+        Set-SharedMemoryPermission -Key $key -Mode 0640
+        (Get-IpcsRow -Id $segment.Id).Perms | Should -Be '640'
+        Lock-SharedMemory -Key $key -ScriptBlock { $_.Name } | Should -BeExactly $segment.Key
+        { Resize-SharedMemory -Key $key -Size 8192 -ErrorAction Stop } | Should -Throw -ErrorId 'SystemVResizeNotSupported,*'
+        Remove-SharedMemory -Key $key
+        Get-IpcsRow -Id $segment.Id | Should -BeNullOrEmpty
+    }
+
+    It 'refuses a key beyond 32 bits, naming it' -TestCases @(@{ Key = '4294967296' }, @{ Key = '-2147483649' }, @{ Key = '0x100000000' }) {
+        $err = { Invoke-Expression "Get-SharedMemory -Key $Key" } | Should -Throw -ErrorId 'ParameterArgumentTransformationError,*' -PassThru
+        $err.Exception.Message | Should -BeLike "*'$Key' is not a System V key*"
+    }
 }

@@ -274,6 +274,41 @@ Describe 'Remove-SharedMemory and other processes' -Tag Processes {
         $shm.Name | Should -Not -Be '0x00000000' -Because 'the fixture has a key'
     }
 
+    It '-WhatIf names the <Who> that still uses a <Kind> object, before anything is removed' -TestCases @(
+        @{ Kind = 'Posix'; Who = 'Python process (mmap)' }, @{ Kind = 'SystemV'; Who = 'C process (shmat)' }, @{ Kind = 'File'; Who = 'Python process (mmap)' }
+    ) {
+        $shm = New-TestSharedMemory $Kind
+        $user = if ($Kind -eq 'SystemV') { Start-TestProcess $Sysv 'hold', $shm.Id -Ready } else { Start-Mapper $shm.Path 4096 }
+        $userId = if ($Kind -eq 'SystemV') { $user.Id } else { $user.MapperId }
+        $identity = (Get-TestIdentity $shm).GetEnumerator() | ForEach-Object { "-$($_.Key) '$($_.Value)'" }
+        $r = Invoke-ChildPwsh "Remove-SharedMemory $identity -WhatIf"
+        $r.ExitCode | Should -Be 0 -Because $r.Error
+        ($r.Output -replace '\s+', ' ') | Should -Match "What if: .*Remove .* while $userId \((python3|sysv)\) still maps or holds it" -Because 'the process is named in the -WhatIf line'
+        $r.Output | Should -Not -Match 'WARNING' -Because 'nothing was removed, so there is nothing to warn of afterwards'
+        Get-SharedMemory -InputObject $shm | Should -Not -BeNullOrEmpty
+    }
+
+    It '-Confirm names the <Who> in its prompt; answered No, nothing is removed (<Kind>)' -TestCases @(
+        @{ Kind = 'Posix'; Who = 'Python process' }, @{ Kind = 'SystemV'; Who = 'C process' }
+    ) {
+        $shm = New-TestSharedMemory $Kind
+        $user = if ($Kind -eq 'SystemV') { Start-TestProcess $Sysv 'hold', $shm.Id -Ready } else { Start-Mapper $shm.Path 4096 }
+        $userId = if ($Kind -eq 'SystemV') { $user.Id } else { $user.MapperId }
+        $identity = (Get-TestIdentity $shm).GetEnumerator() | ForEach-Object { "-$($_.Key) '$($_.Value)'" }
+        $r = Invoke-ChildPwsh "Remove-SharedMemory $identity -Confirm" -InputText "N`n"
+        $r.ExitCode | Should -Be 0 -Because $r.Error
+        $prompt = $r.Output -replace '\s+', ' ' # the console wraps the prompt at its width
+        $prompt | Should -Match "Are you sure"
+        $prompt | Should -Match "Performing the operation .*while $userId \((python3|sysv)\) still maps or holds it"
+        Get-SharedMemory -InputObject $shm | Should -Not -BeNullOrEmpty
+    }
+
+    It '-WhatIf names no process where nobody uses the object' {
+        $shm = New-TestSharedMemory Posix
+        $r = Invoke-ChildPwsh "Remove-SharedMemory -Name '$($shm.Name)' -WhatIf"
+        $r.Output | Should -Match "What if: Performing the operation ""Remove POSIX shared memory object"" on target"
+    }
+
     It 'removes an object nobody uses without a warning (<Kind>)' -TestCases @(
         @{ Kind = 'Posix' }, @{ Kind = 'SystemV' }, @{ Kind = 'File' }
     ) {

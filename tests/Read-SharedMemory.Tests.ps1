@@ -150,10 +150,17 @@ Describe 'Read-SharedMemory' -Tag Posix {
             Read-SharedMemory -Name $name -Encoding utf8 -Offset 1 | Should -BeExactly 'ello'
         }
 
-        It 'decodes exactly -Count bytes, NULs included' {
+        It 'decodes at most -Count bytes, and with -Count too the text ends at the first NUL' {
             & $posix write $name 0 ([Convert]::ToHexString([Text.Encoding]::UTF8.GetBytes("hello`0zz")))
             Read-SharedMemory -Name $name -Encoding utf8 -Count 3 | Should -BeExactly 'hel'
-            Read-SharedMemory -Name $name -Encoding utf8 -Count 8 | Should -BeExactly "hello`0zz"
+            Read-SharedMemory -Name $name -Encoding utf8 -Count 8 | Should -BeExactly 'hello'
+            Read-SharedMemory -Name $name -Encoding utf8 -Count 32 | Should -BeExactly 'hello' -Because 'a C string field of 32 bytes reads without its padding'
+            Read-SharedMemory -Name $name -Encoding utf8 -Offset 6 -Count 2 | Should -BeExactly 'zz'
+        }
+
+        It 'ends UTF-16 text at the first NUL character, not at a zero byte inside a character' {
+            & $posix write $name 0 ([Convert]::ToHexString([Text.Encoding]::Unicode.GetBytes("ab`0c")))
+            Read-SharedMemory -Name $name -Encoding unicode -Count 8 | Should -BeExactly 'ab'
         }
 
         It 'decodes to the end when there is no NUL' {
@@ -269,11 +276,13 @@ Describe 'Read-SharedMemory' -Tag Posix {
             $shm.ReadByte(16) | Should -Be 0x7f
         }
 
-        It 'WriteString writes UTF-8 without a terminator and returns the byte count; ReadString decodes' {
-            $shm.WriteString(1, 'héllo') | Should -Be 6
+        It 'WriteString writes UTF-8 without a terminator and puts nothing in the pipeline; ReadString decodes' {
+            $out = @($shm.WriteString(1, 'héllo'))
+            $out.Count | Should -Be 0
             & $posix read $name 0 8 | Should -Be '0068c3a96c6c6f00'
             $shm.ReadString(1, 6) | Should -BeExactly 'héllo'
-            $shm.WriteString(10, 'ab', [Text.Encoding]::Unicode) | Should -Be 4
+            $out = @($shm.WriteString(10, 'ab', [Text.Encoding]::Unicode))
+            $out.Count | Should -Be 0
             & $posix read $name 10 4 | Should -Be '61006200'
             $shm.ReadString(10, 4, [Text.Encoding]::Unicode) | Should -BeExactly 'ab'
         }

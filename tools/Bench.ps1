@@ -42,8 +42,8 @@ param(
     [int] $Repetitions = 5,
 
     # Sections to run (all by default).
-    [ValidateSet('Bulk', 'SmallCmdlet', 'SmallMethod', 'Stress', 'CreateRemove', 'Listing', 'Processes', 'InputFile', 'Lock')]
-    [string[]] $Section = @('Bulk', 'SmallCmdlet', 'SmallMethod', 'Stress', 'CreateRemove', 'Listing', 'Processes', 'InputFile', 'Lock'),
+    [ValidateSet('Bulk', 'SmallCmdlet', 'SmallMethod', 'Stress', 'CreateRemove', 'Listing', 'Processes', 'InputFile', 'Lock', 'Layout', 'Coordination')]
+    [string[]] $Section = @('Bulk', 'SmallCmdlet', 'SmallMethod', 'Stress', 'CreateRemove', 'Listing', 'Processes', 'InputFile', 'Lock', 'Layout', 'Coordination'),
 
     # Internal: this process is a child that runs one part and writes its rows to -ResultPath.
     [ValidateSet('Listing', 'Processes', 'InputFile')]
@@ -946,6 +946,125 @@ function Invoke-LockSection {
     }
     Add-Row -Section Lock -Measure 'Posix 2,000 x Lock-SharedMemory -InputObject -ScriptBlock {}' -ShmPS $m['Posix scriptblock'] `
         -Baseline $m['flock'] -BaselineName $flock -Compare Time -Target 3 -Operations $n
+    foreach ($o in $objects.Values) { $o.Dispose() }
+    Invoke-Cleanup
+}
+
+function Invoke-LayoutSection {
+    Write-Host 'Structured records: 10,000 records read with Read-SharedMemory -Layout -Count, against a PowerShell loop of ReadInt64/ReadString/ReadDouble/ReadInt32' -ForegroundColor Cyan
+    $n = 10000
+    $layout = New-SharedMemoryLayout 'struct stats { int64_t counter; char name[32]; double value; int32_t id; };'
+    $stride = $layout.Size
+    $objects = [ordered]@{}
+    $i = 0
+    foreach ($kind in 'Posix', 'SystemV', 'File') {
+        $o = New-BenchObject -Kind $kind -Tag 'layout' -Size ($n * $stride) -KeyIndex (0x700 + $i++)
+        Write-SharedMemory -InputObject $o -Layout $layout -Value @(for ($r = 0; $r -lt $n; $r++) { @{ counter = $r; name = "sensor-$r"; value = $r / 2; id = -$r } })
+        $objects[$kind] = $o
+    }
+    foreach ($kind in $objects.Keys) {
+        $o = $objects[$kind]
+        $blocks = [ordered]@{
+            # The same records a script would build itself: the fields read one call each, text cut at its first NUL.
+            'Loop' = {
+                $records = for ($r = 0; $r -lt $n; $r++) {
+                    $at = $r * $stride
+                    $name = $o.ReadString($at + 8, 32)
+                    $end = $name.IndexOf([char]0)
+                    [pscustomobject]@{
+                        counter = $o.ReadInt64($at)
+                        name    = if ($end -ge 0) { $name.Substring(0, $end) } else { $name }
+                        value   = $o.ReadDouble($at + 40)
+                        id      = $o.ReadInt32($at + 48)
+                    }
+                }
+                if ($records.Count -ne $n -or $records[$n - 1].name -ne "sensor-$($n - 1)") { throw 'the loop read wrong records' }
+            }.GetNewClosure()
+            'Layout' = {
+                $records = Read-SharedMemory -InputObject $o -Layout $layout -Count $n
+                if ($records.Count -ne $n -or $records[$n - 1].name -ne "sensor-$($n - 1)") { throw '-Layout read wrong records' }
+            }.GetNewClosure()
+        }
+        $m = Measure-Interleaved $blocks
+        Add-Row -Section Layout -Measure "$kind Read-SharedMemory -Layout -Count 10,000 (4 fields, $stride B)" -ShmPS $m['Layout'] -Baseline $m['Loop'] `
+            -BaselineName 'PowerShell loop of ReadInt64/ReadString/ReadDouble/ReadInt32 into [pscustomobject]' -Compare Time -Target 0.25 -Operations $n
+    }
+    foreach ($o in $objects.Values) { $o.Dispose() }
+    Invoke-Cleanup
+}
+
+function Invoke-CoordinationSection {
+    Write-Host 'Coordination: futex wake-up latency (C waker), AddInt64 against WriteInt64(ReadInt64 + 1), and a 4 KiB document' -ForegroundColor Cyan
+    $exe = "/tmp/$Prefix-futex"
+    & gcc -O2 -o $exe (Join-Path $PSScriptRoot '../tests/native/futex.c')
+    if ($LASTEXITCODE) { Add-SkippedRow -Section Coordination -Measure 'wake-up latency' -Reason 'gcc is not available' }
+    else {
+        Register-Cleanup ({ Remove-Item -LiteralPath $exe -Force -ErrorAction SilentlyContinue }.GetNewClosure())
+        # A C program stamps CLOCK_MONOTONIC at offset 8, bumps the word at 0 and FUTEX_WAKEs it, every 30 ms;
+        # the waiter's latency is the time from the stamp to its return. The baseline waiter is C (FUTEX_WAIT),
+        # the measured one Wait-SharedMemory -Changed; rounds alternate between them. 20 wakes per round.
+        $o = New-BenchObject -Kind Posix -Tag 'wake' -Size 4096 -KeyIndex 0x800
+        $count = 20
+        $cLatency = [System.Collections.Generic.List[double]]::new()
+        $pwshLatency = [System.Collections.Generic.List[double]]::new()
+        $ticksPerUs = [System.Diagnostics.Stopwatch]::Frequency / 1e6 # the Stopwatch reads CLOCK_MONOTONIC on Linux
+        for ($round = 0; $round -le $Repetitions; $round++) {
+            $waiter = [System.Diagnostics.Process]::Start([System.Diagnostics.ProcessStartInfo]@{
+                FileName = $exe; Arguments = "file $($o.Path) waitloop 0 $count"; RedirectStandardOutput = $true; UseShellExecute = $false })
+            $null = $waiter.StandardOutput.ReadLine() # ready
+            $waker = Start-Process $exe -ArgumentList 'file', $o.Path, 'wakeloop', 0, $count, 30 -PassThru -RedirectStandardOutput "/tmp/$Prefix-waker.out"
+            $median = [double]$waiter.StandardOutput.ReadLine()
+            $waiter.WaitForExit(); $waker.WaitForExit()
+            if ($round -gt 0) { $cLatency.Add($median) }
+
+            $last = $o.ReadInt32(0)
+            $end = $last + $count + 1
+            $waker = Start-Process $exe -ArgumentList 'file', $o.Path, 'wakeloop', 0, ($count + 1), 30 -PassThru -RedirectStandardOutput "/tmp/$Prefix-waker.out"
+            $laps = while ($last -lt $end) {
+                $seen = $last
+                $last = Wait-SharedMemory -InputObject $o -Offset 0 -Condition { $_ -gt $seen } -Timeout 5
+                $now = [System.Diagnostics.Stopwatch]::GetTimestamp()
+                # The first wake is not timed; nor is one that came while the previous lap was still being
+                # counted (two wakes in one lap), whose stamp is of the later one.
+                if ($last -eq $seen + 1 -and $last -gt $end - $count) { ($now / $ticksPerUs) - ($o.ReadInt64(8) / 1000) }
+            }
+            $waker.WaitForExit()
+            if ($round -gt 0) { $pwshLatency.Add((Get-Median $laps)) }
+        }
+        Remove-Item "/tmp/$Prefix-waker.out" -ErrorAction SilentlyContinue
+        $c = Get-Median $cLatency
+        $p = Get-Median $pwshLatency
+        Add-SpecialRow -Section Coordination -Measure "Posix wake-up latency: C writes and FUTEX_WAKEs, Wait-SharedMemory -Changed returns (median of $count per round)" `
+            -BaselineName 'the same C waker and a C waiter (FUTEX_WAIT)' -ShmPSText ('{0:N0} µs' -f $p) -BaselineText ('{0:N0} µs' -f $c) `
+            -Ratio ($p / $c) -Target '<= C + 2 ms, median < 5 ms' -Pass (($p - $c) -le 2000 -and $p -lt 5000) `
+            -Details @{ ShmPSMicroseconds = [math]::Round($p, 1); BaselineMicroseconds = [math]::Round($c, 1); ShmPSRoundsUs = @($pwshLatency); BaselineRoundsUs = @($cLatency) }
+        $o.Dispose()
+    }
+
+    $n = 100000
+    $objects = [ordered]@{}
+    $i = 0
+    foreach ($kind in 'Posix', 'SystemV', 'File') {
+        $objects[$kind] = New-BenchObject -Kind $kind -Tag 'coord' -Size 8192 -KeyIndex (0x810 + $i++)
+    }
+    $text = 'x' * 4096
+    $docs = 200
+    $blocks = [ordered]@{}
+    foreach ($kind in $objects.Keys) {
+        $o = $objects[$kind]
+        $id = Get-Identity $o
+        $blocks["$kind read+write"] = { for ($i = 0; $i -lt $n; $i++) { $o.WriteInt64(64, $o.ReadInt64(64) + 1) } }.GetNewClosure()
+        $blocks["$kind AddInt64"] = { for ($i = 0; $i -lt $n; $i++) { $null = $o.AddInt64(64, 1) } }.GetNewClosure()
+        $blocks["$kind -Value"] = { for ($i = 0; $i -lt $docs; $i++) { Write-SharedMemory @id -Value $text; $null = Read-SharedMemory @id -Encoding utf8 } }.GetNewClosure()
+        $blocks["$kind -Document"] = { for ($i = 0; $i -lt $docs; $i++) { Write-SharedMemory @id -Document $text; $null = Read-SharedMemory @id -Document } }.GetNewClosure()
+    }
+    $m = Measure-Interleaved $blocks
+    foreach ($kind in $objects.Keys) {
+        Add-Row -Section Coordination -Measure "$kind 100,000 x `$obj.AddInt64(64, 1)" -ShmPS $m["$kind AddInt64"] -Baseline $m["$kind read+write"] `
+            -BaselineName '$obj.WriteInt64(64, $obj.ReadInt64(64) + 1), no lock (wrong, but the floor)' -Compare Time -Target 1.3 -Operations $n
+        Add-Row -Section Coordination -Measure "$kind 200 x 4 KiB Write-SharedMemory -Document + Read-SharedMemory -Document" -ShmPS $m["$kind -Document"] -Baseline $m["$kind -Value"] `
+            -BaselineName 'Write-SharedMemory -Value + Read-SharedMemory -Encoding utf8 of the same text' -Compare Time -Target 1.5 -Operations $docs
+    }
     foreach ($o in $objects.Values) { $o.Dispose() }
     Invoke-Cleanup
 }

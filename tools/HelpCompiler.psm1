@@ -469,9 +469,14 @@ function Get-SyntaxParameter {
     positional ones by position, then mandatory ones, then the rest in the page's order.
     #>
     param($Page, [string] $SetName)
+    # A parameter the set's SYNTAX block does not show (DontShow: bound only from the pipeline) is left out
+    # of the syntax item too, so that Get-Help's syntax is the page's; it keeps its entry under PARAMETERS.
+    $shown = ($Page.Syntax | Where-Object Name -EQ $SetName | Select-Object -First 1).Code
     $entries = foreach ($parameter in $Page.Parameters) {
         $yaml = $parameter.Yaml | Where-Object { $SetName -in $_.Sets } | Select-Object -First 1
-        if ($yaml) { [pscustomobject]@{ Parameter = $parameter; Yaml = $yaml } }
+        if ($yaml -and $shown -match "(^|[\s\[])-$([regex]::Escape($parameter.Name))(\]|\s|$)") {
+            [pscustomobject]@{ Parameter = $parameter; Yaml = $yaml }
+        }
     }
     $entries | Sort-Object -Stable {
         if ($_.Yaml.Position -ne 'Named') { [int]$_.Yaml.Position } elseif ($_.Yaml.Required -eq 'True') { [int]::MaxValue - 1 } else { [int]::MaxValue }
@@ -778,6 +783,25 @@ function Get-DocumentedParameter {
     foreach ($name in $names) { $Command.Parameters[$name] }
 }
 
+function Test-DontShow {
+    <# Whether a parameter is hidden (DontShow) in a parameter set: PlatyPS leaves such parameters out of SYNTAX. #>
+    param([System.Management.Automation.CommandParameterInfo] $Parameter, [string] $SetName)
+    [bool]($Parameter.Attributes | Where-Object {
+        $_ -is [System.Management.Automation.ParameterAttribute] -and $_.DontShow -and
+            $_.ParameterSetName -in $SetName, [System.Management.Automation.ParameterAttribute]::AllParameterSets })
+}
+
+function Format-SetSyntax {
+    <# Get-Command's syntax of a parameter set without its hidden parameters (Get-Command -Syntax shows them). #>
+    param([System.Management.Automation.CommandParameterSetInfo] $Set)
+    $text = "$Set"
+    foreach ($parameter in $Set.Parameters | Where-Object { Test-DontShow $_ $Set.Name }) {
+        $name = [regex]::Escape($parameter.Name)
+        $text = $text -replace "\s\[\[?-$name\]?( <[^>]*>)?\]", '' -replace "\s\[?-$name\]?( <[^>]*>)?(?=\s)", ''
+    }
+    $text
+}
+
 function Format-CommandPage {
     <# A cmdlet page with SYNTAX and PARAMETERS regenerated from the command, and the written text kept. #>
     param([System.Management.Automation.CommandInfo] $Command, $Page)
@@ -803,7 +827,7 @@ function Format-CommandPage {
     $out.AddRange([string[]]('---', '', "# $($Command.Name)", '', '## SYNOPSIS', (& $kept 'SYNOPSIS' '{{ Fill in the Synopsis }}'), '', '## SYNTAX', ''))
     foreach ($set in $Command.ParameterSets) {
         $out.Add("### $($set.Name)$(if ($set.IsDefault -and $set.Name -ne '__AllParameterSets') { ' (Default)' })")
-        $out.AddRange([string[]]('```', "$($Command.Name) $set", '```', ''))
+        $out.AddRange([string[]]('```', "$($Command.Name) $(Format-SetSyntax $set)", '```', ''))
     }
     $example = "### Example 1`n``````powershell`n{{ Add example code here }}`n```````n`n{{ Add example description here }}"
     $out.AddRange([string[]]('## DESCRIPTION', (& $kept 'DESCRIPTION' '{{ Fill in the Description }}'), '', '## EXAMPLES', '', (& $kept 'EXAMPLES' $example), '', '## PARAMETERS', ''))
@@ -913,4 +937,4 @@ function Update-MarkdownHelp {
 
 #endregion
 
-Export-ModuleMember -Function ConvertTo-MamlHelp, Update-MarkdownHelp, Read-MarkdownHelp
+Export-ModuleMember -Function ConvertTo-MamlHelp, Update-MarkdownHelp, Read-MarkdownHelp, Format-SetSyntax

@@ -144,8 +144,14 @@ internal static class ErrorHelper
 
     public static SharedMemoryException ReadTooLarge(SharedMemory shm, long count, Exception? inner) =>
         new(ErrorIds.ReadTooLarge, ErrorCategory.LimitsExceeded,
-            $"{Subject(shm)}{count} bytes do not fit in one array (or in memory).", shm,
+            $"{Subject(shm)}{ByteSize.Describe(count)} do not fit in one array (or in memory).", shm,
             "Read in parts with -Offset and -Count, into an existing buffer, or into a file with -OutFile.", inner);
+
+    /// <summary>C declarations that New-SharedMemoryLayout or -Layout cannot lay out exactly; the message names the line and the token.</summary>
+    public static SharedMemoryException InvalidLayout(string message, string? token) =>
+        new(ErrorIds.InvalidLayout, ErrorCategory.InvalidArgument,
+            $"The C declarations cannot be laid out: {message}.", token,
+            "Give structs, unions, enums and typedefs of fixed size, without bit-fields (about_ShmPS, Structured data, lists what is accepted).");
 
     public static SharedMemoryException InvalidPath(string path, string reason) =>
         new(ErrorIds.InvalidPath, ErrorCategory.InvalidArgument,
@@ -153,7 +159,7 @@ internal static class ErrorHelper
 
     public static SharedMemoryException FileSizeLimitExceeded(string what, long end, long limit) =>
         new(ErrorIds.FileSizeLimitExceeded, ErrorCategory.LimitsExceeded,
-            $"{what}: the file size limit (RLIMIT_FSIZE, ulimit -f) is {limit} bytes, and this would reach byte {end}.", what,
+            $"{what}: the file size limit (RLIMIT_FSIZE, ulimit -f) is {ByteSize.Describe(limit)}, and this would reach byte {end}.", what,
             "Stay below the limit, or raise it (ulimit -f) before starting PowerShell.");
 
     /// <summary>A row that another computer described (PSComputerName): its name would find this computer's object of that name.</summary>
@@ -194,7 +200,7 @@ internal static class ErrorHelper
 
     public static SharedMemoryException InsufficientSpace(string what, long size, string limitName, long limit) =>
         new(ErrorIds.InsufficientSpace, ErrorCategory.LimitsExceeded,
-            $"Cannot reserve {size} bytes for {what}: {limitName} is {limit} bytes.", what,
+            $"Cannot reserve {ByteSize.Describe(size)} for {what}: {limitName} is {ByteSize.Describe(limit)}.", what,
             "Free space, raise the limit, or choose a smaller size (-Sparse skips the reservation, at the risk of write errors later). Get-SharedMemoryLimit shows the limits and what is in use.");
 
     public static SharedMemoryException SymbolicLinkRefused(string kind, string path) =>
@@ -243,9 +249,39 @@ internal static class ErrorHelper
             needed = Math.Max(needed, Math.Min(p.MappedEnd, shm.Size));
         }
         return new(ErrorIds.SharedMemoryInUse, ErrorCategory.ResourceBusy,
-            $"{Subject(shm)}other processes map it up to byte {needed}, so shrinking it to {size} bytes would make them fault (SIGBUS) when they touch the memory past the new end: {SharedMemory.Describe(users)}.",
+            $"{Subject(shm)}other processes map it up to byte {needed}, so shrinking it to {ByteSize.Describe(size)} would make them fault (SIGBUS) when they touch the memory past the new end: {SharedMemory.Describe(users)}.",
             shm, $"Stop those processes or let them unmap it first, shrink to at least {needed} bytes, or add -Force to shrink anyway.");
     }
+
+    /// <summary>A wait (Wait-SharedMemory) that did not end within its -Timeout.</summary>
+    public static SharedMemoryException WaitTimeout(object target, string what, TimeSpan timeout) =>
+        new(ErrorIds.WaitTimeout, ErrorCategory.OperationTimeout,
+            $"{Subject(target)}gave up waiting for {what} after {timeout.TotalSeconds:0.###} s.", target,
+            "Wait longer (-Timeout), or check that the process that should act is running.");
+
+    /// <summary>A document that does not fit after its header: refused before anything is written, so the last one stays whole.</summary>
+    public static SharedMemoryException DocumentTooLarge(SharedMemory shm, long length, long room) =>
+        new(ErrorIds.DocumentTooLarge, ErrorCategory.LimitsExceeded,
+            $"{Subject(shm)}a document of {length} bytes does not fit: {Math.Max(0, room)} bytes are left after its 16-byte header. The document already there was left whole.",
+            shm, "Make the object larger (Resize-SharedMemory, or a new System V segment) or the document smaller.");
+
+    /// <summary>A document whose sequence stayed odd (a write in progress) for too long.</summary>
+    public static SharedMemoryException DocumentBusy(SharedMemory shm, long offset, string detail) =>
+        new(ErrorIds.DocumentBusy, ErrorCategory.ResourceBusy,
+            $"{Subject(shm)}the document at offset {offset} {detail}", shm,
+            "Try again; if a writer died in the middle of a write, the next Write-SharedMemory -Document repairs it.");
+
+    /// <summary>Bytes at an offset that are not a ShmPS document header.</summary>
+    public static SharedMemoryException InvalidDocument(SharedMemory shm, long offset, string detail) =>
+        new(ErrorIds.InvalidDocument, ErrorCategory.InvalidData,
+            $"{Subject(shm)}there is no document at offset {offset}: {detail}", shm,
+            "Check -Offset; write a document there first with Write-SharedMemory -Document (about_ShmPS describes the format).");
+
+    /// <summary>Something that needs the guarded native routine, where it could not be loaded.</summary>
+    public static SharedMemoryException GuardUnavailable(object target, string what) =>
+        new(ErrorIds.GuardUnavailable, ErrorCategory.NotEnabled,
+            $"{Subject(target)}{what} need the guarded native routine (libshmps_guard.so), which is not available: {Native.Guard.Status}.", target,
+            "Use the module as built by build.ps1 with gcc installed, without SHMPS_DATA_PATH=syscall; or take the object's lock (Lock-SharedMemory) around Read and Write instead.");
 
     /// <summary>The text with control characters shown as escapes, so that a message cannot hide what was given.</summary>
     internal static string Printable(string s)

@@ -41,6 +41,9 @@ public static class ErrorIds
     public const string OutFileConflict = nameof(OutFileConflict);
     public const string OutFileIsSource = nameof(OutFileIsSource);
     public const string EncodingAndAsConflict = nameof(EncodingAndAsConflict);
+    public const string InvalidLayout = nameof(InvalidLayout);
+    public const string LayoutConflict = nameof(LayoutConflict);
+    public const string InvalidShareableList = nameof(InvalidShareableList);
     public const string ConfirmationRequired = nameof(ConfirmationRequired);
     public const string RemoteObject = nameof(RemoteObject);
 
@@ -64,6 +67,13 @@ public static class ErrorIds
     public const string LockNotSupported = nameof(LockNotSupported);
     public const string LockAlreadyHeld = nameof(LockAlreadyHeld);
     public const string LockNotHeld = nameof(LockNotHeld);
+
+    // Waits, atomics and documents
+    public const string WaitTimeout = nameof(WaitTimeout);
+    public const string DocumentTooLarge = nameof(DocumentTooLarge);
+    public const string DocumentBusy = nameof(DocumentBusy);
+    public const string InvalidDocument = nameof(InvalidDocument);
+    public const string GuardUnavailable = nameof(GuardUnavailable);
 
     /// <summary>A failure ShmPS did not foresee: reported rather than lost, and a bug to fix.</summary>
     public const string SharedMemoryError = nameof(SharedMemoryError);

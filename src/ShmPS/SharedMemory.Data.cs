@@ -145,16 +145,17 @@ public abstract partial class SharedMemory
         return encoding.GetString(Read(offset, count));
     }
 
-    /// <summary>Writes the UTF-8 bytes of <paramref name="value"/> (no terminator); returns their count.</summary>
-    public int WriteString(long offset, string value) => WriteString(offset, value, Encoding.UTF8);
+    /// <summary>
+    /// Writes the UTF-8 bytes of <paramref name="value"/> (no terminator). Returns nothing, like the other
+    /// Write methods, so that a script's output is not a byte count; Encoding.GetByteCount gives it.
+    /// </summary>
+    public void WriteString(long offset, string value) => WriteString(offset, value, Encoding.UTF8);
 
-    public int WriteString(long offset, string value, Encoding encoding)
+    public void WriteString(long offset, string value, Encoding encoding)
     {
         ArgumentNullException.ThrowIfNull(value);
         ArgumentNullException.ThrowIfNull(encoding);
-        byte[] bytes = encoding.GetBytes(value);
-        Write(offset, bytes);
-        return bytes.Length;
+        Write(offset, encoding.GetBytes(value));
     }
 
     internal T ReadValue<T>(long offset) where T : unmanaged

@@ -97,7 +97,7 @@ internal static class SizeLimits
     {
         HugePageInfo pages = HugePageInfo.Read();
         return new SharedMemoryException(ErrorIds.HugePagesUnavailable, System.Management.Automation.ErrorCategory.ResourceUnavailable,
-            $"Cannot create a {size}-byte segment in huge pages ({Errno.Describe(e.Errno)}): the system has {pages.Total ?? "?"} huge pages of {pages.PageSize ?? "?"}, {pages.Free ?? "?"} free.",
+            $"Cannot create a segment of {ByteSize.Describe(size)} in huge pages ({Errno.Describe(e.Errno)}): the system has {pages.Total ?? "?"} huge pages of {pages.PageSize ?? "?"}, {pages.Free ?? "?"} free.",
             size, "Reserve huge pages (sysctl vm.nr_hugepages=N), make the size a multiple of the huge page size, and check vm.hugetlb_shm_group; or omit -HugePages. Get-SharedMemoryLimit shows the huge pages.", e);
     }
 

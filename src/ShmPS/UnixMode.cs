@@ -6,13 +6,23 @@ using System.Text;
 
 namespace ShmPS;
 
-/// <summary>Converts between UnixFileMode and the forms users type: '0640', '640', 'rw-r-----'.</summary>
+/// <summary>Converts between UnixFileMode and the forms users type: '0640', '640', 'rw-r-----', 'u=rw,g=r'.</summary>
 public static class UnixMode
 {
-    /// <summary>Parses an octal ('0640', '640', '0o640') or symbolic ('rw-r-----', '-rw-r-----') mode.</summary>
+    /// <summary>The forms -Mode takes, for messages.</summary>
+    internal const string AcceptedForms = "octal such as 0640, as ls shows it such as rw-r-----, or as chmod's assignments such as u=rw,g=r";
+
+    /// <summary>
+    /// Parses an octal ('0640', '640', '0o640'), ls-style ('rw-r-----', '-rw-r-----') or chmod-style
+    /// ('u=rw,g=r', 'a=r,u=rw') mode.
+    /// </summary>
     public static UnixFileMode Parse(string text)
     {
         string s = text.Trim();
+        if (s.Contains('='))
+        {
+            return ParseAssignments(s, text);
+        }
         if (s.Length is 9 or 10 && !char.IsDigit(s[0]))
         {
             return ParseSymbolic(s.Length == 10 ? s[1..] : s, text);
@@ -37,6 +47,40 @@ public static class UnixMode
     /// <summary>A number is read digit by digit as octal, like chmod: 640 means 0640.</summary>
     public static UnixFileMode FromNumber(long number) =>
         number < 0 ? throw Invalid(number.ToString()) : Parse(number.ToString());
+
+    /// <summary>
+    /// chmod's 'who=permissions' clauses, comma-separated, from no permissions at all: the result is exactly
+    /// what the clauses say (a class that no clause names gets nothing, and there is no umask). Only '=':
+    /// '+' and '-' change an existing mode, and -Mode sets the whole mode.
+    /// </summary>
+    private static UnixFileMode ParseAssignments(string s, string original)
+    {
+        int mode = 0;
+        foreach (string clause in s.Split(','))
+        {
+            int eq = clause.IndexOf('=');
+            if (eq < 0) throw Invalid(original);
+            string who = clause[..eq].Length == 0 ? "a" : clause[..eq];
+            int bits = 0;
+            foreach (char c in clause[(eq + 1)..])
+            {
+                bits |= c switch { 'r' => 4, 'w' => 2, 'x' => 1, _ => throw Invalid(original) };
+            }
+            foreach (char c in who)
+            {
+                int shifts = c switch { 'u' => 0b100, 'g' => 0b010, 'o' => 0b001, 'a' => 0b111, _ => throw Invalid(original) };
+                for (int shift = 0; shift < 3; shift++)
+                {
+                    if ((shifts & (1 << shift)) != 0)
+                    {
+                        int place = 3 * shift; // o = bits 0-2, g = 3-5, u = 6-8
+                        mode = (mode & ~(7 << place)) | (bits << place);
+                    }
+                }
+            }
+        }
+        return (UnixFileMode)mode;
+    }
 
     private static UnixFileMode ParseSymbolic(string s, string original)
     {
@@ -103,8 +147,8 @@ public static class UnixMode
 
     private static SharedMemoryException Invalid(string text) =>
         new(ErrorIds.InvalidMode, ErrorCategory.InvalidArgument,
-            $"'{text}' is not a valid mode.", text,
-            "Give an octal mode such as '0640' or a symbolic one such as 'rw-r-----'.");
+            $"'{ErrorHelper.Printable(text)}' is not a valid mode: give it {AcceptedForms}.", text,
+            "Give a mode such as 0640, 'rw-r-----' or 'u=rw,g=r'.");
 }
 
 /// <summary>
@@ -123,6 +167,13 @@ public sealed class UnixModeTransformationAttribute : ArgumentTransformationAttr
             {
                 UnixFileMode mode => mode,
                 string s => UnixMode.Parse(s),
+                // -Mode u=rw,g=r typed bare is an array to PowerShell: its commas were the mode's.
+                object[] parts when Array.TrueForAll(parts, p => (p is PSObject w ? w.BaseObject : p) is string) =>
+                    UnixMode.Parse(string.Join(",", parts)),
+                // -Mode 0640 typed bare reaches here as the number 640 wrapped with the text as typed: read
+                // the text, so that a mistake (-Mode 0999) is named as it was given, leading 0 and all.
+                int or long or short or byte or uint or ulong or ushort when inputData is PSObject typed
+                    && typed.ToString() is { Length: > 0 } token && char.IsDigit(token[0]) => UnixMode.Parse(token),
                 int or long or short or byte or uint or ulong or ushort => UnixMode.FromNumber(Convert.ToInt64(value)),
                 _ => throw new ArgumentTransformationMetadataException($"Cannot convert '{value}' to a mode."),
             });

@@ -115,3 +115,54 @@ int shmps_guarded_copy(void *dst, const void *src, size_t n)
     armed = NULL;
     return 0;
 }
+
+/* Sequentially consistent atomic operations on a word of a mapping, guarded like the copy: a SIGBUS on
+ * the word (the object shrank beneath it) returns the signal instead of killing the process. They are
+ * the __atomic builtins, so C programs using __atomic_* or C11 atomics on the same word agree with them.
+ * A full fence before each one lets a seqlock reader order its preceding copy before the load. */
+int shmps_guarded_atomic(int op, void *address, int64_t operand, int64_t comparand, int64_t *result)
+{
+    if (init_result != 0)
+        return -1;
+    size_t width = (op & 1) ? 8 : 4;
+    struct guard g;
+    g.dst = (uintptr_t)address;
+    g.src = (uintptr_t)address;
+    g.n = width;
+    int sig = sigsetjmp(g.env, 0);
+    if (sig != 0)
+        return sig;
+    armed = &g;
+    atomic_signal_fence(memory_order_seq_cst);
+    int32_t *w32 = address;
+    int64_t *w64 = address;
+    int64_t value = 0;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    switch (op) {
+    case SHMPS_ATOMIC_LOAD32: value = __atomic_load_n(w32, __ATOMIC_SEQ_CST); break;
+    case SHMPS_ATOMIC_LOAD64: value = __atomic_load_n(w64, __ATOMIC_SEQ_CST); break;
+    case SHMPS_ATOMIC_ADD32: value = __atomic_add_fetch(w32, (int32_t)operand, __ATOMIC_SEQ_CST); break;
+    case SHMPS_ATOMIC_ADD64: value = __atomic_add_fetch(w64, operand, __ATOMIC_SEQ_CST); break;
+    case SHMPS_ATOMIC_EXCHANGE32: value = __atomic_exchange_n(w32, (int32_t)operand, __ATOMIC_SEQ_CST); break;
+    case SHMPS_ATOMIC_EXCHANGE64: value = __atomic_exchange_n(w64, operand, __ATOMIC_SEQ_CST); break;
+    case SHMPS_ATOMIC_CAS32: {
+        int32_t expected = (int32_t)comparand;
+        __atomic_compare_exchange_n(w32, &expected, (int32_t)operand, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+        value = expected; /* the value found: equal to comparand when the exchange happened */
+        break;
+    }
+    case SHMPS_ATOMIC_CAS64: {
+        int64_t expected = comparand;
+        __atomic_compare_exchange_n(w64, &expected, operand, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+        value = expected;
+        break;
+    }
+    default:
+        armed = NULL;
+        return -2;
+    }
+    atomic_signal_fence(memory_order_seq_cst);
+    armed = NULL;
+    *result = value;
+    return 0;
+}

@@ -68,9 +68,9 @@ function Get-NativeTool {
 
 function Get-ChildPwshArgument {
     <# The pwsh arguments that run a script with the module imported (and $ErrorActionPreference = 'Stop'). #>
-    param([Parameter(Mandatory)][string] $Script)
+    param([Parameter(Mandatory)][string] $Script, [switch] $Interactive)
     $full = "`$ErrorActionPreference = 'Stop'; `$PSStyle.OutputRendering = 'PlainText'; Import-Module '$ModulePath'`n$Script"
-    '-NoProfile', '-NonInteractive', '-EncodedCommand', [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($full))
+    @('-NoProfile') + @(if (-not $Interactive) { '-NonInteractive' }) + @('-EncodedCommand', [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($full)))
 }
 
 function Get-ChildPwshCommand {
@@ -80,14 +80,14 @@ function Get-ChildPwshCommand {
     can read PowerShell and the module where they are installed; that capability plays no part in IPC
     permission checks, and root would bypass every one of them.
     #>
-    param([Parameter(Mandatory)][string] $Script, [string[]] $Launcher = @(), [Nullable[uint]] $Uid)
+    param([Parameter(Mandatory)][string] $Script, [string[]] $Launcher = @(), [Nullable[uint]] $Uid, [switch] $Interactive)
     if ($null -ne $Uid) {
         $dotnet = (Get-Command dotnet -CommandType Application | Select-Object -First 1).Source
         $Launcher = @('setpriv', "--reuid=$Uid", "--regid=$Uid", '--clear-groups', '--inh-caps=+dac_read_search',
             '--ambient-caps=+dac_read_search') + @($Launcher) + @($dotnet, (Join-Path $PSHOME 'pwsh.dll'))
-        return @($Launcher) + @(Get-ChildPwshArgument $Script)
+        return @($Launcher) + @(Get-ChildPwshArgument $Script -Interactive:$Interactive)
     }
-    @($Launcher) + @($PwshPath) + @(Get-ChildPwshArgument $Script)
+    @($Launcher) + @($PwshPath) + @(Get-ChildPwshArgument $Script -Interactive:$Interactive)
 }
 
 function Get-UserHome {
@@ -208,12 +208,19 @@ function Invoke-ChildPwsh {
     output and error apart). Used wherever a failure could kill the process (SIGBUS): the test survives
     and checks the code. -Launcher starts pwsh through another program: 'setpriv', '--bounding-set=-ipc_owner'
     runs `setpriv --bounding-set=-ipc_owner pwsh ...`; for a shell launcher "$0" "$@" are pwsh and its
-    arguments. -Uid runs it as another user.
+    arguments. -Uid runs it as another user. -InputText answers its prompts (-Confirm): the child then runs
+    interactively, reading the answers from its standard input.
     #>
-    param([Parameter(Mandatory, Position = 0)][string] $Script, [int] $TimeoutSeconds = 120, [string[]] $Launcher = @(), [Nullable[uint]] $Uid)
+    param([Parameter(Mandatory, Position = 0)][string] $Script, [int] $TimeoutSeconds = 120, [string[]] $Launcher = @(), [Nullable[uint]] $Uid,
+        [string] $InputText)
     $environment = if ($null -ne $Uid) { @{ HOME = Get-UserHome $Uid } }
-    $p = [Diagnostics.Process]::Start((New-StartInfo (Get-ChildPwshCommand $Script $Launcher $Uid) $environment))
+    $interactive = $PSBoundParameters.ContainsKey('InputText')
+    $p = [Diagnostics.Process]::Start((New-StartInfo (Get-ChildPwshCommand $Script $Launcher $Uid -Interactive:$interactive) $environment -RedirectInput:$interactive))
     try {
+        if ($interactive) {
+            $p.StandardInput.Write($InputText)
+            $p.StandardInput.Close()
+        }
         $stdout = $p.StandardOutput.ReadToEndAsync()
         $stderr = $p.StandardError.ReadToEndAsync()
         if (-not $p.WaitForExit($TimeoutSeconds * 1000)) {

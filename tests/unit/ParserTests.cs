@@ -19,6 +19,27 @@ public class SystemVKeyTests
     public void ParsesKeysAsUsersAndIpcsWriteThem(string text, int expected) => Assert.Equal(expected, SystemVKey.Parse(text).Value);
 
     [Theory]
+    [InlineData(4294967295L, -1)]
+    [InlineData(3000000000L, unchecked((int)3000000000u))]
+    [InlineData(2147483648L, int.MinValue)]
+    [InlineData(-1L, -1)]
+    [InlineData(43981L, 43981)]
+    public void TakesEveryKeyTValueAsTheSameBits(long number, int expected)
+    {
+        var transform = new SystemVKeyTransformationAttribute();
+        Assert.Equal(expected, transform.Transform(null!, number));
+        Assert.Equal(expected, transform.Transform(null!, (double)number));
+        Assert.Equal(expected, transform.Transform(null!, number.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal(new[] { expected, 7 }, transform.Transform(null!, new object[] { number, "0x7" }));
+    }
+
+    [Theory]
+    [InlineData(4294967296L)]
+    [InlineData(-2147483649L)]
+    public void RefusesNumbersBeyond32Bits(long number) =>
+        Assert.Throws<ArgumentTransformationMetadataException>(() => new SystemVKeyTransformationAttribute().Transform(null!, number));
+
+    [Theory]
     [InlineData("")]
     [InlineData("0x")]
     [InlineData("0x1ffffffff")]
@@ -231,6 +252,11 @@ public class UnixModeTests
     [InlineData("-rw-r-----", 0x1A0)]
     [InlineData("rwsr-x---", 0x9E8)]
     [InlineData("0", 0)]
+    [InlineData("u=rw,g=r", 0x1A0)]
+    [InlineData("u=rw,go=", 0x180)]
+    [InlineData("a=r,u=rw", 0x1A4)]
+    [InlineData("=rw", 0x1B6)]
+    [InlineData("ug=rwx", 0x1F8)]
     public void ParsesOctalAndSymbolicModes(string text, int expected) => Assert.Equal((UnixFileMode)expected, UnixMode.Parse(text));
 
     [Theory]
@@ -238,8 +264,22 @@ public class UnixModeTests
     [InlineData("rw-r--r-x-")]
     [InlineData("12345")]
     [InlineData("")]
+    [InlineData("u+rw")]
+    [InlineData("u=rs")]
+    [InlineData("z=r")]
+    [InlineData("u=rw,g")]
     public void RefusesWhatIsNotAMode(string text) =>
         Assert.Equal(ErrorIds.InvalidMode, Assert.Throws<SharedMemoryException>(() => UnixMode.Parse(text)).ErrorId);
+
+    [Fact]
+    public void NamesTheInvalidTextAsGivenAndTheAcceptedForms()
+    {
+        string message = Assert.Throws<SharedMemoryException>(() => UnixMode.Parse("0999")).Message;
+        Assert.Contains("'0999'", message);
+        Assert.Contains("0640", message);
+        Assert.Contains("rw-r-----", message);
+        Assert.Contains("u=rw,g=r", message);
+    }
 
     [Theory]
     [InlineData(0x9ED)]

@@ -74,6 +74,12 @@ internal abstract class SharedMemoryBackend
     public virtual System.Management.Automation.WildcardOptions PatternOptions =>
         System.Management.Automation.WildcardOptions.CultureInvariant;
 
+    /// <summary>
+    /// The directory whose changes (inotify) may mean an object named <paramref name="name"/> appeared or
+    /// went, for Wait-SharedMemory; null where there is none, and the wait polls (System V keys).
+    /// </summary>
+    public virtual string? WatchDirectory(string name, IPathResolver paths) => null;
+
     /// <summary>A pattern as this kind writes names (POSIX adds the leading slash).</summary>
     public virtual string NormalizePattern(string pattern) => pattern;
 }

@@ -27,8 +27,9 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
     [ValidateNotNullOrEmpty]
     public string? LiteralName { get; set; }
 
-    /// <summary>System V key (hex literals welcome); generated from a CSPRNG when omitted.</summary>
+    /// <summary>System V key, any 32-bit value in hex or decimal (4294967295 is 0xffffffff); generated from a CSPRNG when omitted.</summary>
     [Parameter(ParameterSetName = SystemVSet, ValueFromPipelineByPropertyName = true)]
+    [SystemVKeyTransformation]
     public int? Key { get; set; }
 
     /// <summary>Derive the System V key with ftok(3) from this existing file (and -ProjectId).</summary>
@@ -139,7 +140,7 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
             Size: Size, Mode: UnixMode.Parse(Mode), Sparse: Sparse, HugePages: HugePages, OpenExisting: Force);
         SharedMemoryBackend backend = SharedMemoryBackends.For(kind);
         string target = backend.DescribeNew(request);
-        if (!ShouldProcess(target, $"Create {Size} bytes, mode {Mode}"))
+        if (!ShouldProcess(target, $"Create {ByteSize.Describe(Size)}, mode {Mode}"))
         {
             return;
         }
@@ -171,7 +172,7 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
     {
         if (shm.Size != Size)
         {
-            WriteWarning($"{shm.Name} already existed with {shm.Size} bytes; it was opened as it is, not resized to {Size}.");
+            WriteWarning($"{shm.Name} already existed with {ByteSize.Describe(shm.Size)}; it was opened as it is, not resized to {ByteSize.Describe(Size)}.");
         }
         if (shm.OwnerId != Native.Libc.geteuid())
         {

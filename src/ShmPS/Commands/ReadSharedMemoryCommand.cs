@@ -7,7 +7,7 @@ namespace ShmPS.Commands;
 
 /// <summary>Reads bytes, text or numbers from a shared memory object.</summary>
 [Cmdlet(VerbsCommunications.Read, "SharedMemory", DefaultParameterSetName = NameSet)]
-[OutputType(typeof(byte[]), typeof(string), typeof(long), typeof(double))]
+[OutputType(typeof(byte[]), typeof(string), typeof(long), typeof(double), typeof(PSObject))]
 public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
 {
     /// <summary>Reading works on objects listed from another process's namespaces too.</summary>
@@ -39,12 +39,27 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    /// <summary>Read little-endian numbers of this type; -Count counts numbers.</summary>
+    /// <summary>Read little-endian numbers of this type (-Count counts numbers), or a Python ShareableList (-Count counts items).</summary>
     [Parameter]
-    public SharedMemoryNumberType? As { get; set; }
+    public SharedMemoryValueFormat? As { get; set; }
+
+    /// <summary>Read records of this C layout (a New-SharedMemoryLayout result or C declarations); -Count counts records.</summary>
+    [Parameter]
+    public object? Layout { get; set; }
+
+    private SharedMemoryLayout? _layout;
+
+    /// <summary>Read the whole document at -Offset (written with Write-SharedMemory -Document) as text (UTF-8, or -Encoding), or with -As Byte as bytes.</summary>
+    [Parameter]
+    public SwitchParameter Document { get; set; }
 
     protected override void BeginProcessing()
     {
+        if (Document)
+        {
+            DocumentWriting.CheckRead(this, OutFile is not null || Count is not null || Layout is not null || As == SharedMemoryValueFormat.ShareableList, As.NumberType());
+            return;
+        }
         if (OutFile is not null && (Encoding is not null || As is not null))
         {
             ThrowTerminatingError(new ErrorRecord(
@@ -57,12 +72,21 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
                 new ArgumentException("-Encoding reads text and -As reads numbers: give one of them."),
                 ErrorIds.EncodingAndAsConflict, ErrorCategory.InvalidArgument, null));
         }
+        if (Layout is not null)
+        {
+            _layout = LayoutArgument.Resolve(this, Layout, OutFile is not null || As is not null);
+        }
     }
 
     protected override void ProcessRecord() => ForEachTarget(Read);
 
     private void Read(SharedMemory shm)
     {
+        if (Document)
+        {
+            WriteObject(DocumentWriting.Read(shm, Offset, As.NumberType(), Encoding), enumerateCollection: false);
+            return;
+        }
         long size = shm.LiveSize;
         if (Count < 0)
         {
@@ -77,7 +101,18 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
             ProgressReporter.Copy(this, $"Reading {shm.Name} to {path}", length,
                 report => shm.ReadTo(Offset, destination, length, report));
         }
-        else if (As is SharedMemoryNumberType type)
+        else if (_layout is not null)
+        {
+            LayoutReader.Read(this, shm, _layout, Offset, Count, Encoding ?? System.Text.Encoding.UTF8);
+        }
+        else if (As == SharedMemoryValueFormat.ShareableList)
+        {
+            foreach (object? item in ShareableListCodec.Read(shm, Offset, Count))
+            {
+                WriteObject(item, enumerateCollection: false);
+            }
+        }
+        else if (As.NumberType() is SharedMemoryNumberType type)
         {
             int width = NumberCodec.Width(type);
             long count = Count ?? Math.Max(0, (size - Offset) / width);
@@ -103,10 +138,8 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
         }
         else if (Encoding is not null)
         {
-            string text = Encoding.GetString(ReadBytes(shm, size, Count ?? Math.Max(0, size - Offset)));
-            // Without -Count, text ends at the first NUL character (a C string), whatever its width in bytes.
-            int end = Count is null ? text.IndexOf('\0') : -1;
-            WriteObject(end < 0 ? text : text[..end]);
+            // Text ends at the first NUL character (a C string), whatever its width in bytes, with or without -Count.
+            WriteObject(TextRule.UpToNul(Encoding.GetString(ReadBytes(shm, size, Count ?? Math.Max(0, size - Offset)))));
         }
         else
         {

@@ -19,10 +19,15 @@ public sealed class RemoveSharedMemoryCommand : SharedMemoryCommandBase
 
     protected override void ProcessRecord() => ForEachTarget(shm =>
     {
+        // Who still uses it is said before anything happens: in the -WhatIf line and the -Confirm prompt.
+        List<SharedMemoryProcess> users = OthersUsing(shm);
+        string usedBy = users.Count == 0 ? ""
+            : users.Count == 1 ? $" while {users[0]} still maps or holds it (its memory stays until that process lets go)"
+            : $" while {SharedMemory.Describe(users)} still map or hold it (its memory stays until those processes let go)";
         string action = $"Remove {shm.KindDescription}";
         bool go = shm.RemovalIsHighImpact
-            ? ShouldProcessHighImpact(shm.Name, action + " and delete its file", Force)
-            : ShouldProcess(shm.Name, action);
+            ? ShouldProcessHighImpact(shm.Name, action + " and delete its file" + usedBy, Force)
+            : ShouldProcess(shm.Name, action + usedBy);
         if (go)
         {
             // Named as before the removal: a removed segment's key reads 0x00000000 afterwards.
@@ -32,7 +37,10 @@ public sealed class RemoveSharedMemoryCommand : SharedMemoryCommandBase
             {
                 WriteWarning(unknown);
             }
-            WarnIfStillUsed(shm, subject);
+            if (users.Count > 0 && WarningsAreSeen())
+            {
+                WriteWarning($"{subject} is removed, but these processes still map or hold it and keep its memory until they unmap or close it: {SharedMemory.Describe(users)}.");
+            }
         }
     });
 
@@ -41,23 +49,46 @@ public sealed class RemoveSharedMemoryCommand : SharedMemoryCommandBase
     // accounts for every attachment the kernel counts.
     private static ProcessIndex? s_recent;
 
-    /// <summary>Other processes that still map or hold the object keep its memory until they let go: said, not hidden.</summary>
-    private void WarnIfStillUsed(SharedMemory shm, string subject)
+    /// <summary>
+    /// Other processes that map or hold the object, looked up only where someone will read them: a -WhatIf
+    /// line, a confirmation prompt, or the warning after the removal.
+    /// </summary>
+    private List<SharedMemoryProcess> OthersUsing(SharedMemory shm)
     {
-        if (!shm.MayStillBeUsed || !WarningsAreSeen())
+        if (!shm.MayStillBeUsed || !(WarningsAreSeen() || ShouldProcessMayShow(shm.RemovalIsHighImpact)))
         {
-            return;
+            return new List<SharedMemoryProcess>();
         }
         ProcessIndex? index = s_recent;
         if (index is null || !index.IsRecent(TimeSpan.FromSeconds(1)) || !shm.IsExplainedBy(index))
         {
             s_recent = index = ProcessIndex.Scan();
         }
-        List<SharedMemoryProcess> users = shm.OthersUsing(index);
-        if (users.Count > 0)
+        return shm.OthersUsing(index);
+    }
+
+    /// <summary>Whether ShouldProcess will show its text: -WhatIf, -Confirm, or a preference that asks at this impact.</summary>
+    private bool ShouldProcessMayShow(bool highImpact)
+    {
+        if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? whatIf))
         {
-            WriteWarning($"{subject} is removed, but these processes still map or hold it and keep its memory until they unmap or close it: {SharedMemory.Describe(users)}.");
+            if (whatIf is SwitchParameter { IsPresent: true }) return true;
         }
+        else if (LanguagePrimitives.IsTrue(SessionState.PSVariable.GetValue("WhatIfPreference")))
+        {
+            return true;
+        }
+        if (MyInvocation.BoundParameters.TryGetValue("Confirm", out object? confirm))
+        {
+            return confirm is SwitchParameter { IsPresent: true };
+        }
+        if (highImpact && !Force)
+        {
+            return true;
+        }
+        object? preference = SessionState.PSVariable.GetValue("ConfirmPreference");
+        return LanguagePrimitives.TryConvertTo(preference, out ConfirmImpact impact)
+            && impact != ConfirmImpact.None && impact <= ConfirmImpact.Medium;
     }
 
     /// <summary>False where a warning would go nowhere (-WarningAction Ignore, or SilentlyContinue without -WarningVariable).</summary>

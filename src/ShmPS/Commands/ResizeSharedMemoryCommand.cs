@@ -47,7 +47,7 @@ public sealed class ResizeSharedMemoryCommand : SharedMemoryCommandBase
                 throw ErrorHelper.InUse(shm, Size, users);
             }
         }
-        string action = $"Resize from {shm.Size} to {Size} bytes";
+        string action = $"Resize from {ByteSize.Describe(shm.Size)} to {ByteSize.Describe(Size)}";
         bool go = shrink
             ? ShouldProcessHighImpact(shm.Name, action + ", losing the data past the new end", Force)
             : ShouldProcess(shm.Name, action);

@@ -60,6 +60,52 @@ internal sealed class SharedMemoryFinder : IPathResolver
         return Array.Empty<SharedMemory>();
     }
 
+    /// <summary>
+    /// The objects an identity names now (a wildcard: those it matches), with no error when there are none:
+    /// Wait-SharedMemory looks again until there are. Other failures (a name ShmPS refuses) are thrown.
+    /// </summary>
+    public IReadOnlyList<SharedMemory> FindNow(SharedMemoryIdentity identity)
+    {
+        if (identity.Form == SharedMemoryIdentityForm.Id)
+        {
+            return Present(() => SystemVBackend.FindById(identity.Id!.Value), identity.Text);
+        }
+        string name = identity.Text;
+        IEnumerable<SharedMemoryBackend> backends = identity.Kinds.Select(SharedMemoryBackends.For);
+        if (!identity.IsLiteral && WildcardPattern.ContainsWildcardCharacters(name))
+        {
+            return backends.SelectMany(backend => Match(backend, name)).ToList();
+        }
+        foreach (SharedMemoryBackend backend in backends.Where((b, i) => i == 0 || b.CouldName(name)))
+        {
+            IReadOnlyList<SharedMemory> found = Present(() => backend.Find(name, identity.Id, identity.IsLiteral, this), name);
+            if (found.Count > 0)
+            {
+                return found;
+            }
+        }
+        return Array.Empty<SharedMemory>();
+    }
+
+    /// <summary>The directory to watch (inotify) for the object an identity names to appear; null: poll.</summary>
+    public string? WatchDirectory(SharedMemoryIdentity identity) =>
+        identity.Form == SharedMemoryIdentityForm.Id || identity.Kinds.Count != 1
+            ? null
+            : SharedMemoryBackends.For(identity.Kinds[0]).WatchDirectory(identity.Text, this);
+
+    private static IReadOnlyList<SharedMemory> Present(Func<SharedMemory> find, object target)
+    {
+        try
+        {
+            return new[] { find() };
+        }
+        catch (Exception e) when (ErrorHelper.IsTranslatable(e))
+        {
+            SharedMemoryException translated = ErrorHelper.Translate(e, target);
+            return translated.Category == ErrorCategory.ObjectNotFound ? Array.Empty<SharedMemory>() : throw translated;
+        }
+    }
+
     /// <summary>Every object of the kinds given, as a listing without a name shows them.</summary>
     public IEnumerable<SharedMemory> ListAll(IEnumerable<SharedMemoryKind> kinds) =>
         kinds.Select(SharedMemoryBackends.For).Where(b => b.ListedByDefault).SelectMany(b => Guarded(b.Enumerate(), null));

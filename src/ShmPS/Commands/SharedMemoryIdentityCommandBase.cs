@@ -30,9 +30,10 @@ public abstract class SharedMemoryIdentityCommandBase : PSCmdlet
     [ValidateNotNullOrEmpty]
     public virtual string[] LiteralName { get; set; } = Array.Empty<string>();
 
-    /// <summary>Key of a System V segment; PowerShell hex literals (0x0000abcd, 0xdeadbeef) work.</summary>
+    /// <summary>Key of a System V segment: any 32-bit value, in hex (0x0000abcd, 0xffffffff) or decimal (4294967295 is 0xffffffff).</summary>
     [Parameter(Mandatory = true, ParameterSetName = KeySet, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(SystemVKeyCompleter))]
+    [SystemVKeyTransformation]
     public int[] Key { get; set; } = Array.Empty<int>();
 
     /// <summary>Id (shmid) of a System V segment, as ipcs shows it; also finds private and removed-but-attached segments.</summary>

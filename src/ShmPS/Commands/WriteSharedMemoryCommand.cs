@@ -45,9 +45,21 @@ public sealed class WriteSharedMemoryCommand : SharedMemoryCommandBase, IDisposa
     [ArgumentCompleter(typeof(EncodingCompleter))]
     public Encoding? Encoding { get; set; }
 
-    /// <summary>Write numbers as this little-endian type instead of their own type.</summary>
+    /// <summary>Write numbers as this little-endian type instead of their own type, or the values as a Python ShareableList.</summary>
     [Parameter]
-    public SharedMemoryNumberType? As { get; set; }
+    public SharedMemoryValueFormat? As { get; set; }
+
+    /// <summary>Write the fields that -Value names (a hashtable or an object, or an array of them) as records of this C layout.</summary>
+    [Parameter]
+    public object? Layout { get; set; }
+
+    /// <summary>With -Layout: how many records (one value repeated, or as many values as given).</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public long? Count { get; set; }
+
+    private SharedMemoryLayout? _layout;
+    private LayoutWritePlan? _plan;
 
     /// <summary>Make the data durable (fsync) before returning, where the kind has a backing file.</summary>
     [Parameter]
@@ -62,6 +74,18 @@ public sealed class WriteSharedMemoryCommand : SharedMemoryCommandBase, IDisposa
 
     private protected override bool ForceHardLinks => Force;
 
+    /// <summary>
+    /// Write a whole document (a string, as UTF-8 or -Encoding, or a byte[]) at -Offset, behind a small
+    /// header, so that readers (Read-SharedMemory -Document) never see half of it (see about_ShmPS).
+    /// </summary>
+    [Parameter]
+    [ValidateNotNull]
+    public object? Document { get; set; }
+
+    /// <summary>After writing, wake every waiter on the 4-byte word holding the first byte written (futex FUTEX_WAKE): Wait-SharedMemory, or C programs in FUTEX_WAIT.</summary>
+    [Parameter]
+    public SwitchParameter Wake { get; set; }
+
     private byte[]? _data;
     private string? _inputPath;
     private readonly CancellationTokenSource _stopping = new();
@@ -73,6 +97,20 @@ public sealed class WriteSharedMemoryCommand : SharedMemoryCommandBase, IDisposa
 
     protected override void BeginProcessing()
     {
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(Document)))
+        {
+            _document = DocumentWriting.Encode(this, Document!, Encoding);
+            return;
+        }
+        if (Layout is not null)
+        {
+            _layout = LayoutArgument.Resolve(this, Layout, As is not null || InputFile is not null);
+        }
+        else if (Count is not null)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-Count counts records of -Layout: give -Layout too."),
+                ErrorIds.LayoutConflict, ErrorCategory.InvalidArgument, Count));
+        }
         bool hasValue = MyInvocation.BoundParameters.ContainsKey(nameof(Value));
         bool objectNamed = s_identityParameters.Any(MyInvocation.BoundParameters.ContainsKey);
         if (!hasValue && InputFile is null && objectNamed && MyInvocation.ExpectingInput)
@@ -107,7 +145,16 @@ public sealed class WriteSharedMemoryCommand : SharedMemoryCommandBase, IDisposa
     {
         try
         {
-            return ValueEncoder.ToBytes(value, As, Encoding);
+            if (_layout is not null)
+            {
+                _plan = LayoutCodec.Plan(_layout, value, Count, Encoding ?? System.Text.Encoding.UTF8);
+                return null;
+            }
+            if (As == SharedMemoryValueFormat.ShareableList)
+            {
+                return ShareableListCodec.Encode(value);
+            }
+            return ValueEncoder.ToBytes(value, As.NumberType(), Encoding);
         }
         catch (Exception e) when (e is PSInvalidCastException or InvalidCastException or OverflowException or ArgumentException or SharedMemoryException)
         {
@@ -142,9 +189,33 @@ public sealed class WriteSharedMemoryCommand : SharedMemoryCommandBase, IDisposa
         }
     }
 
+    private byte[]? _document;
+
     private void WriteTo(SharedMemory shm)
     {
-        if (_data is not null)
+        if (_document is not null)
+        {
+            if (ShouldProcess(shm.Name, $"Write a document of {_document.Length} bytes at offset {Offset}"))
+            {
+                DocumentWriting.Write(shm, Offset, _document, Wake, _stopping.Token);
+                Finish(shm);
+            }
+            return;
+        }
+        if (_plan is not null)
+        {
+            if (!ShouldProcess(shm.Name, $"Write {_plan.Records} record(s) of {_layout!.Name} ({_layout.Size} bytes each) at offset {Offset}"))
+            {
+                return;
+            }
+            // All or nothing: the whole range is checked before the first field is written.
+            shm.CheckRange(Offset, _plan.Extent, writing: true);
+            foreach (var (at, data) in _plan.Segments)
+            {
+                shm.Write(Offset + at, (ReadOnlySpan<byte>)data);
+            }
+        }
+        else if (_data is not null)
         {
             if (!ShouldProcess(shm.Name, $"Write {_data.Length} bytes at offset {Offset}"))
             {
@@ -162,6 +233,15 @@ public sealed class WriteSharedMemoryCommand : SharedMemoryCommandBase, IDisposa
             }
             WriteFile(shm, input);
         }
+        if (Wake)
+        {
+            shm.WakeCore(Offset);
+        }
+        Finish(shm);
+    }
+
+    private void Finish(SharedMemory shm)
+    {
         if (Flush)
         {
             shm.FlushCore();

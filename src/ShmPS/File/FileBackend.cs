@@ -13,6 +13,13 @@ internal sealed class FileBackend : SharedMemoryBackend
 
     public override string Description => "shared file mapping";
 
+    /// <summary>The file's directory, when its path names one directory (no wildcard before the last component).</summary>
+    public override string? WatchDirectory(string name, IPathResolver paths)
+    {
+        string? directory = System.IO.Path.GetDirectoryName(paths.Resolve(PathRules.Check(name)));
+        return directory is null || System.Management.Automation.WildcardPattern.ContainsWildcardCharacters(directory) ? null : directory;
+    }
+
     /// <summary>Files are anywhere: a listing names them by path, never lists them all.</summary>
     public override bool ListedByDefault => false;
 

@@ -31,6 +31,9 @@ internal static unsafe partial class Guard
     // int shmps_guarded_copy(void *dst, const void *src, size_t n); short and never blocks, so no GC transition.
     private static readonly delegate* unmanaged[SuppressGCTransition]<void*, void*, nuint, int> s_copy;
 
+    /// <summary>The loaded library (for its other exports, see Guard.Atomics.cs), or zero.</summary>
+    private static IntPtr s_library;
+
     /// <summary>True when the library loaded and its handlers are installed.</summary>
     public static bool IsAvailable => s_copy != null;
 
@@ -133,6 +136,7 @@ internal static unsafe partial class Guard
             return $"no guarded copy: shmps_guard_init failed: {Marshal.GetPInvokeErrorMessage(error)} ({error})";
         }
         copy = (delegate* unmanaged[SuppressGCTransition]<void*, void*, nuint, int>)guardedCopy;
+        s_library = handle;
         return $"guarded copy ({LibraryName}, {rid})";
     }
 }

@@ -16,6 +16,9 @@ internal sealed class PosixBackend : SharedMemoryBackend
 
     public override string Description => "POSIX shared memory object";
 
+    /// <summary>Every POSIX object is a name in /dev/shm.</summary>
+    public override string? WatchDirectory(string name, IPathResolver paths) => PosixSharedMemory.Directory;
+
     public override string DescribeNew(CreateRequest request) => request.Name is null
         ? "a POSIX shared memory object with a generated name"
         : PosixSharedMemory.NormalizeName(request.Name, request.LiteralName);
