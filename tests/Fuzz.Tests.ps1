@@ -11,7 +11,7 @@ BeforeAll {
         'LockTimeout', 'LockConflict', 'LockNotSupported', 'LockAlreadyHeld', 'LockNotHeld',
         'ConfirmationRequired', 'KindConflict', 'KeyConflict', 'PathRequired', 'IdentityRequired',
         'NothingToChange', 'ValueOrInputFileRequired', 'InputFileNotFound', 'OutFileConflict',
-        'EncodingAndAsConflict', 'OutFileNotWritable', 'OutFileIsSource', 'ReadTooLarge', 'UnknownUser',
+        'EncodingAndAsConflict', 'HardLinkRefused', 'FileTooLarge', 'OutFileIsSource', 'ReadTooLarge', 'UnknownUser',
         'UnknownGroup', 'SharedMemoryInUse', 'InvalidLayout', 'LayoutConflict', 'InvalidShareableList')
     # A method may also refuse its arguments the .NET way, and a stream as every .NET stream does (about_ShmPS,
     # "A Stream over an object": a seek before the start, a write to a stream opened for reading).
@@ -515,7 +515,11 @@ BeforeAll {
                 catch {
                     $err = $_
                     $ex = $err.Exception
-                    if ($ex -is [Management.Automation.MethodInvocationException]) {
+                    if ($ex -is [ShmPS.SharedMemoryException]) {
+                        # A method's failure: ShmPS's own exception, not wrapped by PowerShell (a MethodException).
+                        Record $ex.ErrorId ($(if ($isMethod) { 'M' } else { 'C' })) $false $what $i
+                    }
+                    elseif ($ex -is [Management.Automation.MethodInvocationException]) {
                         $e = $ex.InnerException; $id = $null
                         for ($c = $e; $c; $c = $c.InnerException) { if ($c -is [ShmPS.SharedMemoryException]) { $id = $c.ErrorId; break } }
                         if (-not $id) { $id = if ($e) { $e.GetType().Name } else { 'MethodInvocationException' } }

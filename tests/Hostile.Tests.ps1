@@ -14,13 +14,15 @@ BeforeAll {
     chmod 755 $Root
 
     # Prepended to every child script: the ShmPS error id of whatever a block threw, 'ok' if nothing;
-    # and the descriptors the child holds on shared memory or test files (the runtime opens others of
-    # its own, such as assemblies it loads, which say nothing about ShmPS).
+    # and the descriptors the child holds on what ShmPS could have opened: shared memory and the test
+    # files (under the temporary directory's shmps-test-* roots). The runtime and pwsh open others of
+    # their own (assemblies, the history and module cache under HOME, which may itself be under /tmp).
     $script:Prelude = @'
 function Get-HeldDescriptor {
+    $testFiles = Join-Path ([IO.Path]::GetTempPath()) 'shmps-test-*'
     @([IO.Directory]::GetFiles("/proc/$PID/fd") | ForEach-Object {
         try { [IO.File]::ResolveLinkTarget($_, $false).FullName } catch { }
-    } | Where-Object { $_ -like '/dev/shm/*' -or $_ -like '/tmp/*' -or $_ -like '*SYSV*' }).Count
+    } | Where-Object { $_ -like '/dev/shm/*' -or $_ -like $testFiles -or $_ -like '*SYSV*' }).Count
 }
 function Get-Id([scriptblock] $Block) {
     try { $null = & $Block; 'ok' }
@@ -328,7 +330,7 @@ Get-Id { Write-SharedMemory -InputObject `$old -Value 1uy -ErrorAction Stop }
         { Remove-SharedMemory -InputObject $o -ErrorAction Stop } | Should -Throw -ErrorId 'SharedMemoryNotFound,*'
         Test-Path "/dev/shm$n" | Should -BeTrue
         { $o | Get-SharedMemory -ErrorAction Stop } | Should -Throw -ErrorId 'SharedMemoryNotFound,*' -Because 'the object piped is gone; the name holds another'
-        { $o.Refresh() } | Should -Throw -ExceptionType ([System.Management.Automation.MethodInvocationException])
+        { $o.Refresh() } | Should -Throw -ErrorId SharedMemoryNotFound -ExceptionType ([ShmPS.SharedMemoryException])
         Test-Path "/dev/shm$n" | Should -BeTrue
         Get-SharedMemory -Name $n | Remove-SharedMemory # asked for by name: the object that has it now
         Test-Path "/dev/shm$n" | Should -BeFalse
@@ -339,7 +341,7 @@ Describe 'Failures that are error records with ShmPS ids' -Tag Robustness {
     It 'reports <Case> as <Id>, non-terminating' -TestCases @(
         @{ Case = 'a path the caller may not look into'; Id = 'PermissionDenied'; Nobody = $true; Call = "Get-SharedMemory -LiteralPath '__PRIVATE__/y'" }
         @{ Case = 'a path through a symbolic link loop'; Id = 'SymbolicLinkRefused'; Nobody = $false; Call = "Get-SharedMemory -LiteralPath '__LOOP__/x'" }
-        @{ Case = '-OutFile /dev/full'; Id = 'InsufficientSpace'; Nobody = $false; Call = "Read-SharedMemory -Name '__NAME__' -OutFile /dev/full" }
+        @{ Case = '-OutFile /dev/full (a device, not a regular file)'; Id = 'NotARegularFile'; Nobody = $false; Call = "Read-SharedMemory -Name '__NAME__' -OutFile /dev/full" }
         @{ Case = 'a wildcard pattern that does not parse'; Id = 'InvalidSharedMemoryName'; Nobody = $false; Call = "Get-SharedMemory -Name '/x['" }
         @{ Case = 'an unknown drive'; Id = 'InvalidPath'; Nobody = $false; Call = "Get-SharedMemory -LiteralPath 'nosuchdrive:/x'" }
     ) {
@@ -367,10 +369,11 @@ Describe 'Failures that are error records with ShmPS ids' -Tag Robustness {
         $lines | Should -Be 'continued', $Id
     }
 
-    It 'refuses -OutFile that is the object''s own file (<Case>) with OutFileIsSource, leaving it intact' -TestCases @(
-        @{ Case = 'the same path' }, @{ Case = 'a POSIX object''s /dev/shm file' }, @{ Case = 'a link to it' }
+    It 'refuses -OutFile that is the object''s own file (<Case>) with <Id>, leaving it intact' -TestCases @(
+        @{ Case = 'the same path'; Id = 'OutFileIsSource' }, @{ Case = 'a POSIX object''s /dev/shm file'; Id = 'OutFileIsSource' }
+        @{ Case = 'a link to it'; Id = 'SymbolicLinkRefused' }
     ) {
-        param($Case)
+        param($Case, $Id)
         $data = New-RandomBytes 100
         if ($Case -like 'a POSIX*') {
             $n = New-TestName
@@ -382,7 +385,7 @@ Describe 'Failures that are error records with ShmPS ids' -Tag Robustness {
         $f = Join-Path $Root "src-$(Get-Random).bin"
         [IO.File]::WriteAllBytes($f, $data)
         $out = if ($Case -eq 'a link to it') { $l = "$f.lnk"; ln -s $f $l; $l } else { $f }
-        { Read-SharedMemory -LiteralPath $f -OutFile $out -ErrorAction Stop } | Should -Throw -ErrorId 'OutFileIsSource,*'
+        { Read-SharedMemory -LiteralPath $f -OutFile $out -ErrorAction Stop } | Should -Throw -ErrorId "$Id,*"
         ConvertTo-Hex ([IO.File]::ReadAllBytes($f)) | Should -Be (ConvertTo-Hex $data)
     }
 

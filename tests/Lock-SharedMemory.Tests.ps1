@@ -712,7 +712,7 @@ Describe 'Lock-SharedMemory' -Tag 'Lock' {
             $shm = New-LockTarget SystemV
             $null = Start-LockHolder $shm
             $failure = { $shm.Lock($false, [TimeSpan]::FromMilliseconds(300)) } | Should -Throw -PassThru
-            $failure.Exception.InnerException | Should -BeOfType ShmPS.SharedMemoryException
+            $failure.Exception.InnerException | Should -BeOfType TimeoutException
             $failure.Exception.InnerException.ErrorId | Should -Be 'LockTimeout'
         }
 

@@ -183,9 +183,10 @@ Describe 'Get-SharedMemory -ProcessId' -Tag Namespace {
             $stream.Dispose()
             foreach ($call in { $shm.WriteByte(0, 1) }, { $shm.Write(0, [byte[]](1, 2)) }, { $shm.Lock() }, { $shm.OpenStream('ReadWrite') }, { $shm.OpenStream('Write') }) {
                 $thrown = $null
-                try { & $call } catch { $thrown = $_.Exception.InnerException }
+                try { & $call } catch { $thrown = $_.Exception }
                 $thrown | Should -BeOfType ([ShmPS.SharedMemoryException])
                 $thrown.ErrorId | Should -Be 'ForeignNamespace'
+                $thrown.InnerException | Should -BeOfType ([InvalidOperationException])
             }
             $shm.Close()
         }

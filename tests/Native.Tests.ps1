@@ -43,7 +43,7 @@ BeforeDiscovery {
     # Every integer constant of the native layer, by the class that declares it.
     $Constants = [ordered]@{
         'ShmPS.Native.Libc'  = @(
-            'O_RDONLY', 'O_RDWR', 'O_CREAT', 'O_EXCL', 'O_NONBLOCK', 'O_CLOEXEC', 'O_NOFOLLOW', 'O_DIRECTORY', 'O_TMPFILE', 'SEEK_END', 'SEEK_DATA', 'SEEK_HOLE',
+            'O_RDONLY', 'O_WRONLY', 'O_RDWR', 'O_CREAT', 'O_EXCL', 'O_NONBLOCK', 'O_CLOEXEC', 'O_NOFOLLOW', 'O_DIRECTORY', 'O_TMPFILE', 'SEEK_END', 'SEEK_DATA', 'SEEK_HOLE',
             'AT_SYMLINK_FOLLOW', 'POLLIN', 'PROT_READ', 'PROT_WRITE', 'MAP_SHARED',
             'AT_FDCWD', 'AT_SYMLINK_NOFOLLOW', 'AT_EMPTY_PATH', 'STATX_BASIC_STATS',
             'LOCK_SH', 'LOCK_EX', 'LOCK_NB', 'LOCK_UN', 'RLIMIT_FSIZE',
@@ -55,7 +55,7 @@ BeforeDiscovery {
         'ShmPS.Native.Errno' = @(
             'EPERM', 'ENOENT', 'EINTR', 'EBADF', 'EAGAIN', 'EWOULDBLOCK', 'ENOMEM', 'EACCES', 'EEXIST', 'ENOTDIR',
             'EISDIR', 'EINVAL', 'ENFILE', 'EMFILE', 'EFBIG', 'ENOSPC', 'EROFS', 'ERANGE', 'ENAMETOOLONG', 'ELOOP',
-            'EIDRM', 'EOVERFLOW', 'EOPNOTSUPP', 'EDQUOT', 'ESRCH', 'ENXIO', 'EFAULT', 'ENOSYS')
+            'EIDRM', 'EOVERFLOW', 'EOPNOTSUPP', 'EDQUOT', 'ESRCH', 'ENXIO', 'ENODEV', 'ETXTBSY', 'EFAULT', 'ENOSYS')
     }
     $ConstantCases = foreach ($class in $Constants.Keys) {
         foreach ($name in $Constants[$class]) { @{ Class = $class; Name = $name } }

@@ -11,7 +11,7 @@ BeforeAll {
     . $PSScriptRoot/common.ps1
     Add-Type -AssemblyName System.IO.Compression
 
-    # The ShmPS id of what a method call threw (PowerShell wraps it in a MethodInvocationException).
+    # The ShmPS id of what a method call threw (a ShmPS.SharedMemoryException; .NET's own argument errors are wrapped by PowerShell).
     function script:Get-ThrownId([scriptblock] $Call) {
         try { & $Call; 'no error' }
         catch {

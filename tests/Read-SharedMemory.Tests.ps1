@@ -472,7 +472,7 @@ Describe 'Read-SharedMemory: System V attachments kept by Attach()' -Tag SystemV
 
     It 'refuses a range past the end with OffsetOutOfRange while attached' {
         $Segment.Attach()
-        { $Segment.Read(256KB - 2, 4) } | Should -Throw -ExceptionType ([System.Management.Automation.MethodInvocationException])
+        { $Segment.Read(256KB - 2, 4) } | Should -Throw -ErrorId OffsetOutOfRange -ExceptionType ([ShmPS.SharedMemoryException])
         try { $Segment.Read(256KB - 2, 4) } catch { $_.Exception.InnerException.ErrorId | Should -Be 'OffsetOutOfRange' }
     }
 }

@@ -74,7 +74,7 @@ public abstract partial class DescriptorSharedMemory
                 // Past a shrunk end: an error. Within the size: the system-call path.
                 return Fault(offset, count) is SharedMemoryException outOfRange ? throw outOfRange : false;
             }
-            catch (ObjectDisposedException) when (attempt == 0)
+            catch (ObjectDisposedException) when (RetryAfterRelease(attempt))
             {
                 // Unmapped by Close() or a cmdlet on another thread: map again.
             }

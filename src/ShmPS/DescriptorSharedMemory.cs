@@ -37,7 +37,9 @@ public abstract partial class DescriptorSharedMemory : SharedMemory
     /// <summary>
     /// Bytes of the object in memory (resident pages × page size, as fincore reports them), measured
     /// with mincore(2) when first read and kept until Refresh(): a listing costs nothing until this is
-    /// read, each reading maps the file once. Null where the caller may not open the file, or it is gone.
+    /// read, each reading maps the file once. Null where the caller may not open the file, or it is gone;
+    /// any other failure (no descriptor left, no memory) is an error, not a null that would read as "unknown
+    /// because not allowed", and is tried again at the next reading.
     /// </summary>
     public override long? ResidentBytes
     {
@@ -45,7 +47,7 @@ public abstract partial class DescriptorSharedMemory : SharedMemory
         {
             if (!_residentMeasured)
             {
-                _residentBytes = MeasureResidentBytes();
+                _residentBytes = MeasureResidentBytes(); // throws, unmeasured, where the failure is not "may not"
                 _residentMeasured = true;
             }
             return _residentBytes;
@@ -60,9 +62,17 @@ public abstract partial class DescriptorSharedMemory : SharedMemory
             using SafeFdHandle fd = OpenVerified(Libc.O_RDONLY | Libc.O_NONBLOCK);
             return Libc.ResidentPages(fd, Libc.GetSize(fd)) * Environment.SystemPageSize;
         }
-        catch (Exception e) when (e is NativeException or SharedMemoryException)
+        catch (NativeException e) when (e.Errno is Errno.EACCES or Errno.EPERM or Errno.ENOENT)
         {
-            return null; // not readable by the caller, removed, or another file stands at the path now
+            return null; // not readable by the caller, or removed
+        }
+        catch (SharedMemoryException)
+        {
+            return null; // another file (or a link, a FIFO) stands at the path now
+        }
+        catch (NativeException e)
+        {
+            throw ErrorHelper.FromNative(e, this);
         }
     }
 
@@ -76,6 +86,9 @@ public abstract partial class DescriptorSharedMemory : SharedMemory
     internal override List<SharedMemoryProcess> FindProcesses(ProcessIndex index) => index.ForFile(Key);
 
     private protected override ProcessIndex ScanForThis() => ProcessIndex.Scan(Key);
+
+    /// <summary>Where /proc/locks could not be read a lock on the file is unknown: not left over (Get-SharedMemory warns).</summary>
+    private protected override bool IsLeftOver(ProcessIndex index) => index.LocksUnknown is null;
 
     /// <summary>Device and inode: what makes two paths, or two moments of one path, the same file.</summary>
     private readonly record struct FileIdentity(uint DevMajor, uint DevMinor, ulong Inode)
@@ -135,12 +148,42 @@ public abstract partial class DescriptorSharedMemory : SharedMemory
             {
                 throw Replaced();
             }
+            if ((flags & (Libc.O_WRONLY | Libc.O_RDWR)) != 0)
+            {
+                RefuseHardLinks(st); // opened to be written or resized
+            }
             return fd;
         }
         catch
         {
             fd.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>A second hard link in a directory other users can write to: refused for modification unless -Force (SafeOpen).</summary>
+    private void RefuseHardLinks(in Statx st)
+    {
+        if (!HardLinksAllowed)
+        {
+            SafeOpen.RefuseHardLinks(KindDescription, Path, st);
+        }
+    }
+
+    /// <summary>Whether a modification would be refused for hard links now (so that Attach() maps read-only instead).</summary>
+    private bool HardLinksRefused()
+    {
+        try
+        {
+            if (Libc.TryStatx(Path, out Statx st))
+            {
+                RefuseHardLinks(st);
+            }
+            return false;
+        }
+        catch (SharedMemoryException)
+        {
+            return true;
         }
     }
 
@@ -159,7 +202,7 @@ public abstract partial class DescriptorSharedMemory : SharedMemory
             {
                 return call(fd);
             }
-            catch (ObjectDisposedException) when (attempt == 0)
+            catch (ObjectDisposedException) when (RetryAfterRelease(attempt))
             {
                 // Released by Close() or a cmdlet on another thread between Descriptor() and the call.
             }
@@ -190,7 +233,8 @@ public abstract partial class DescriptorSharedMemory : SharedMemory
             SafeFdHandle fd;
             try
             {
-                fd = Descriptor(writable: View is null); // another namespace's objects are only read
+                // Another namespace's objects are only read; a hard-linked file another user may have planted too.
+                fd = Descriptor(writable: View is null && !HardLinksRefused());
             }
             catch (NativeException e) when (e.Errno is Errno.EACCES or Errno.EPERM or Errno.EROFS)
             {
@@ -297,7 +341,7 @@ public abstract partial class DescriptorSharedMemory : SharedMemory
             {
                 return Libc.PRead(fd, buffer, offset);
             }
-            catch (ObjectDisposedException) when (attempt == 0)
+            catch (ObjectDisposedException) when (RetryAfterRelease(attempt))
             {
             }
         }
@@ -313,7 +357,7 @@ public abstract partial class DescriptorSharedMemory : SharedMemory
                 Libc.PWrite(fd, data, offset);
                 return;
             }
-            catch (ObjectDisposedException) when (attempt == 0)
+            catch (ObjectDisposedException) when (RetryAfterRelease(attempt))
             {
             }
         }
@@ -361,6 +405,7 @@ public abstract partial class DescriptorSharedMemory : SharedMemory
         }
         OnDescriptor(writable: false, fd =>
         {
+            RefuseHardLinks(Libc.FStatx(fd));
             if (ownerId is not null || groupId is not null)
             {
                 Libc.FChown(fd, ownerId ?? uint.MaxValue, groupId ?? uint.MaxValue);

@@ -61,6 +61,7 @@ internal static class ErrorHelper
     public static bool IsTranslatable(Exception e) => e switch
     {
         OperationCanceledException => false,
+        SharedMemoryException => true, // a MethodException (see there), so before RuntimeException
         ProviderInvocationException or System.Management.Automation.DriveNotFoundException or ProviderNotFoundException or ItemNotFoundException
             or WildcardPatternException or PSInvalidCastException => true,
         RuntimeException => false,
@@ -84,8 +85,12 @@ internal static class ErrorHelper
                 "Check Mode, Owner and Group with Get-SharedMemory; the owner can grant access with Set-SharedMemoryPermission."),
             Errno.ENOSPC or Errno.ENOMEM or Errno.EDQUOT => (ErrorIds.InsufficientSpace, ErrorCategory.LimitsExceeded,
                 "Free space by removing objects that are no longer needed (Get-SharedMemory | Remove-SharedMemory), or choose a smaller size. Get-SharedMemoryLimit shows the limits and what is in use."),
-            Errno.EFBIG => (ErrorIds.FileSizeLimitExceeded, ErrorCategory.LimitsExceeded,
-                "Stay within the file size limit (ulimit -f, RLIMIT_FSIZE), or raise it."),
+            // EFBIG is RLIMIT_FSIZE (SIGXFSZ ignored) or the file system's own maximum file size (ext4: 16 TiB
+            // with 4 KiB blocks): without a limit set it can only be the latter.
+            Errno.EFBIG when Libc.GetFileSizeLimit() != ulong.MaxValue => (ErrorIds.FileSizeLimitExceeded, ErrorCategory.LimitsExceeded,
+                "Stay within the file size limit (ulimit -f, RLIMIT_FSIZE), or raise it; the file system's own maximum file size may also be the cause."),
+            Errno.EFBIG => (ErrorIds.FileTooLarge, ErrorCategory.LimitsExceeded,
+                "Choose a smaller size: the file system cannot hold a file this large (its maximum file size is not a ulimit and cannot be raised)."),
             Errno.EMFILE or Errno.ENFILE => (ErrorIds.TooManyOpenFiles, ErrorCategory.ResourceUnavailable,
                 "Close objects kept open by methods (Close()), or raise the limit on open files (ulimit -n)."),
             Errno.EFAULT => (ErrorIds.MemoryFault, ErrorCategory.ResourceUnavailable,
@@ -207,7 +212,7 @@ internal static class ErrorHelper
                 offset < 0 ? $"offset {offset} is negative."
                 : offset > size ? $"offset {offset} is past its end."
                 : count < 0 ? $"count {count} is negative."
-                : $"{count} bytes from offset {offset} would end at byte {offset + count}, past its end."),
+                : $"{count} bytes from offset {offset} would end at byte {(Int128)offset + count}, past its end."), // Int128: no overflow to a negative end
             shm, $"Use an offset from 0 to {size} and a count of at most {size} minus the offset.");
 
     public static SharedMemoryException InsufficientSpace(string what, long size, string limitName, long limit) =>
@@ -219,6 +224,11 @@ internal static class ErrorHelper
         new(ErrorIds.SymbolicLinkRefused, ErrorCategory.SecurityError,
             $"A symbolic link stands where the {kind} '{Printable(path)}' would be, and ShmPS never follows one.", path,
             "Remove the link if it was not expected (ls -l shows where it points), or use another name.");
+
+    public static SharedMemoryException HardLinkRefused(string kind, string path, uint links, string directory) =>
+        new(ErrorIds.HardLinkRefused, ErrorCategory.SecurityError,
+            $"'{Printable(path)}' has {links} hard links and its directory '{Printable(directory)}' can be written by other users: it may be another owner's file linked there, so ShmPS does not write it, truncate it or change its mode or owner.", path,
+            "Check the file's other names (find / -samefile PATH -xdev); add -Force if the links are expected, or use another path.");
 
     public static SharedMemoryException NotRegularFile(string kind, string path, string fileType) =>
         new(ErrorIds.NotARegularFile, ErrorCategory.InvalidType,

@@ -12,6 +12,7 @@ public static class ErrorIds
     public const string SharedMemoryClosed = nameof(SharedMemoryClosed);
     public const string NotARegularFile = nameof(NotARegularFile);
     public const string SymbolicLinkRefused = nameof(SymbolicLinkRefused);
+    public const string HardLinkRefused = nameof(HardLinkRefused);
     public const string DirectoryNotFound = nameof(DirectoryNotFound);
     public const string SystemVResizeNotSupported = nameof(SystemVResizeNotSupported);
     public const string HugePagesUnavailable = nameof(HugePagesUnavailable);
@@ -38,7 +39,6 @@ public static class ErrorIds
     public const string ValueOrInputFileRequired = nameof(ValueOrInputFileRequired);
     public const string InputFileNotFound = nameof(InputFileNotFound);
     public const string OutFileConflict = nameof(OutFileConflict);
-    public const string OutFileNotWritable = nameof(OutFileNotWritable);
     public const string OutFileIsSource = nameof(OutFileIsSource);
     public const string EncodingAndAsConflict = nameof(EncodingAndAsConflict);
     public const string InvalidLayout = nameof(InvalidLayout);
@@ -51,6 +51,7 @@ public static class ErrorIds
     public const string PermissionDenied = nameof(PermissionDenied);
     public const string InsufficientSpace = nameof(InsufficientSpace);
     public const string FileSizeLimitExceeded = nameof(FileSizeLimitExceeded);
+    public const string FileTooLarge = nameof(FileTooLarge);
     public const string TooManyOpenFiles = nameof(TooManyOpenFiles);
     public const string ReadOnlyFileSystem = nameof(ReadOnlyFileSystem);
     public const string MemoryFault = nameof(MemoryFault);

@@ -134,6 +134,14 @@ public abstract partial class SharedMemory : IDisposable
     /// <summary>True after Close() or Dispose(): the methods refuse to work, cmdlets still take the object as an identity.</summary>
     internal bool IsClosed => Volatile.Read(ref _closed) != 0;
 
+    /// <summary>
+    /// Whether a call that found its descriptor or mapping released by another thread (Detach(), a cmdlet's
+    /// end, Close()) should take a new one and try again: until it gets one that stays long enough, unless
+    /// the object was closed (then SharedMemoryClosed). A thread that detaches in a loop cannot make another's
+    /// call fail: each retry takes the handle at once, and a handle taken is kept until the call returns.
+    /// </summary>
+    private protected bool RetryAfterRelease(int attempt) => attempt == 0 || (!IsClosed && attempt < 100_000);
+
     private protected void ThrowIfClosed()
     {
         if (IsClosed)
@@ -202,6 +210,30 @@ public abstract partial class SharedMemory : IDisposable
     private static int t_commandDepth;
 
     private protected static bool InCommand => t_commandDepth > 0;
+
+    // Set on the thread of a cmdlet given -Force while it works on an object: a file with several hard
+    // links in a directory others can write to is modified anyway (SafeOpen.RefuseHardLinks). Methods never set it.
+    [ThreadStatic]
+    private static bool t_hardLinksAllowed;
+
+    private protected static bool HardLinksAllowed => t_hardLinksAllowed;
+
+    /// <summary>Lets this thread modify files with several hard links until disposed (-Force).</summary>
+    internal static HardLinkScope AllowHardLinks(bool allow)
+    {
+        bool before = t_hardLinksAllowed;
+        t_hardLinksAllowed = allow;
+        return new(before);
+    }
+
+    internal readonly struct HardLinkScope : IDisposable
+    {
+        private readonly bool _before;
+
+        public HardLinkScope(bool before) => _before = before;
+
+        public void Dispose() => t_hardLinksAllowed = _before;
+    }
 
     internal readonly struct CommandUse : IDisposable
     {
@@ -281,6 +313,9 @@ public abstract partial class SharedMemory : IDisposable
     private protected abstract void WriteCore(long offset, ReadOnlySpan<byte> data);
 
     internal abstract void Remove();
+
+    /// <summary>What the last Remove() could not do or find out beside the removal itself (a lock left behind), for a warning; null if nothing.</summary>
+    internal string? RemovalWarning { get; private protected set; }
 
     /// <summary>Removal loses data that would otherwise survive (a file): confirmed as ConfirmImpact High.</summary>
     internal virtual bool RemovalIsHighImpact => false;

@@ -131,6 +131,7 @@ int main(void)
     CONST(AT_SYMLINK_FOLLOW);
     CONST(POLLIN);
     CONST(O_RDWR);
+    CONST(O_WRONLY);
     CONST(O_CREAT);
     CONST(O_EXCL);
     CONST(O_NONBLOCK);
@@ -219,6 +220,8 @@ int main(void)
     CONST(EDQUOT);
     CONST(ESRCH);
     CONST(ENXIO);
+    CONST(ENODEV);
+    CONST(ETXTBSY);
     CONST(EFAULT);
     CONST(ENOSYS);
     return 0;

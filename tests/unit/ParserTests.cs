@@ -362,7 +362,6 @@ public class ErrorTranslationTests
     [InlineData(2, "SharedMemoryNotFound", ErrorCategory.ObjectNotFound)]
     [InlineData(13, "PermissionDenied", ErrorCategory.PermissionDenied)]
     [InlineData(24, "TooManyOpenFiles", ErrorCategory.ResourceUnavailable)]
-    [InlineData(27, "FileSizeLimitExceeded", ErrorCategory.LimitsExceeded)]
     [InlineData(28, "InsufficientSpace", ErrorCategory.LimitsExceeded)]
     [InlineData(14, "MemoryFault", ErrorCategory.ResourceUnavailable)]
     [InlineData(40, "SymbolicLinkRefused", ErrorCategory.SecurityError)]
@@ -374,6 +373,16 @@ public class ErrorTranslationTests
         Assert.Equal(id, e.ErrorId);
         Assert.Equal(category, e.Category);
         Assert.Contains("'/x'", e.Message);
+    }
+
+    [Fact]
+    public void TellsTheFileSystemsMaximumFromTheFileSizeLimit()
+    {
+        // EFBIG is RLIMIT_FSIZE only where a limit is set; without one it is the file system's maximum file size.
+        string expected = Native.Libc.GetFileSizeLimit() == ulong.MaxValue ? ErrorIds.FileTooLarge : ErrorIds.FileSizeLimitExceeded;
+        SharedMemoryException e = ErrorHelper.Translate(new Native.NativeException("ftruncate", 27), "/x");
+        Assert.Equal(expected, e.ErrorId);
+        Assert.Equal(ErrorCategory.LimitsExceeded, e.Category);
     }
 
     [Fact]

@@ -29,6 +29,19 @@ public class ProcMapsParserTests
     }
 
     [Fact]
+    public void TakesASysvNamedLineOnAnotherDeviceForTheDeletedFileItIs()
+    {
+        // Anyone can map a deleted file named /SYSV0000abcd whose inode equals a segment's id: only the
+        // kernel's shm mount (here 00:01) holds segments.
+        const string fake = "7f00d0000000-7f00d0010000 rw-s 00000000 fe:01 32769                      /SYSV0000abcd (deleted)";
+        Assert.True(ProcParsers.TryParseMapsLine(fake, out MapsEntry e, (0u, 1u)));
+        Assert.False(e.IsSystemV);
+        Assert.Equal(new FileKey(0xfe, 1, 32769), e.File);
+        Assert.True(ProcParsers.TryParseMapsLine(fake.Replace("fe:01", "00:01"), out MapsEntry real, (0u, 1u)));
+        Assert.True(real.IsSystemV);
+    }
+
+    [Fact]
     public void ReadsSystemVSegmentZeroThoughItsInodeIsZero()
     {
         Assert.True(ProcParsers.TryParseMapsLine(

@@ -29,6 +29,13 @@ public sealed class GetSharedMemoryCommand : SharedMemoryIdentityCommandBase
 
     private const string ProcessIdSet = "ProcessId";
 
+    /// <summary>Also with -ProcessId: a container's object named as -Name refuses (a "sem." prefix, '*', '[').</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralNameSet)]
+    [Parameter(ParameterSetName = ProcessIdSet)]
+    [ArgumentCompleter(typeof(SharedMemoryNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public override string[] LiteralName { get => base.LiteralName; set => base.LiteralName = value; }
+
     /// <summary>List what these processes see (a container's objects): their IPC namespace and /dev/shm.</summary>
     [Parameter(Mandatory = true, ParameterSetName = ProcessIdSet)]
     [ArgumentCompleter(typeof(ProcessIdCompleter))]
@@ -48,13 +55,27 @@ public sealed class GetSharedMemoryCommand : SharedMemoryIdentityCommandBase
 
     protected override void BeginProcessing()
     {
-        if ((IncludeProcess || Orphaned) && _processes.Index.UninspectedCount > 0)
+        if (!IncludeProcess && !Orphaned)
         {
-            int count = _processes.Index.UninspectedCount;
-            WriteWarning((count == 1 ? "1 process could not be inspected" : $"{count} processes could not be inspected")
-                + " (their mappings and descriptors show only to root or their own user): "
+            return;
+        }
+        ProcessIndex index = _processes.Index;
+        if (index.UninspectedCount > 0)
+        {
+            IReadOnlyList<int> ids = index.UninspectedIds;
+            // Root sees every process but in some sandboxes: each one it cannot inspect is named (PID 1 of a
+            // sandbox, say). Another user cannot inspect any other user's process: a few ids then say enough.
+            int shown = Native.Libc.geteuid() == 0 ? ids.Count : 20;
+            string list = string.Join(", ", ids.Take(shown)) + (ids.Count > shown ? $" and {ids.Count - shown} more" : "");
+            WriteWarning((ids.Count == 1 ? $"Process {list} could not be inspected" : $"{ids.Count} processes could not be inspected ({list})")
+                + " (their mappings and descriptors show only to root or their own user, and to root not inside some sandboxes): "
                 + "they appear in Processes only where the kernel shows everyone (a lock they hold, a System V segment they last used), marked IsPartial"
                 + (Orphaned ? ", and objects only they use may be listed as orphaned." : "."));
+        }
+        if (index.LocksUnknown is string why)
+        {
+            WriteWarning($"{why}: which POSIX objects and file mappings are locked (flock, fcntl) is unknown"
+                + (Orphaned ? ", so none of them is listed as orphaned." : ", so Processes may lack the processes that lock them."));
         }
     }
 
@@ -67,7 +88,10 @@ public sealed class GetSharedMemoryCommand : SharedMemoryIdentityCommandBase
         var finder = new SharedMemoryFinder(this);
         SharedMemoryKind[] kinds = Kind ?? SharedMemoryBackends.All.Where(b => b.ListedByDefault).Select(b => b.Kind).ToArray();
         IEnumerable<SharedMemory> found = ParameterSetName == InputObjectSet ? Refreshed()
-            : ParameterSetName == ProcessIdSet ? ProcessId.SelectMany(pid => finder.VisibleTo(pid, kinds, Name ?? Array.Empty<string>()))
+            : ParameterSetName == ProcessIdSet ? ProcessId.SelectMany(pid => LiteralName.Length == 0
+                ? finder.VisibleTo(pid, kinds, Name ?? Array.Empty<string>())
+                : (Name is null ? Enumerable.Empty<SharedMemory>() : finder.VisibleTo(pid, kinds, Name))
+                    .Concat(finder.VisibleTo(pid, kinds, LiteralName, literal: true)))
             // Kinds whose objects are anywhere (file mappings) are listed only by name, never by "list everything".
             : ParameterSetName == NameSet && Name is null && Id.Length == 0 && FullName.Length == 0 ? finder.ListAll(kinds)
             : KeepListed(finder.Resolve(Identities(Name ?? Array.Empty<string>(), kinds)));

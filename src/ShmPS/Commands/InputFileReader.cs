@@ -16,15 +16,10 @@ internal sealed class InputFileReader : IDisposable
 
     public InputFileReader(string path, CancellationToken stop)
     {
-        PathRules.Check(path);
-        _fd = Libc.Open(path, Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
+        // The one safe open, taking what an input can be: FIFOs, pipes, devices and /proc files, through a link.
+        _fd = SafeOpen.Open(path, Libc.O_RDONLY, 0, "input file", SafeOpenOptions.FollowLink | SafeOpenOptions.AnyFileType);
         _stop = stop;
         Statx st = Libc.FStatx(_fd);
-        if ((st.Mode & Statx.S_IFMT) == Statx.S_IFDIR)
-        {
-            _fd.Dispose();
-            throw ErrorHelper.NotRegularFile("input file", path, st.FileTypeDescription);
-        }
         // A regular file knows its length; /proc files say 0 and FIFOs and devices say nothing useful.
         KnownLength = st.IsRegularFile && st.Size > 0 ? (long)st.Size : null;
     }

@@ -27,10 +27,17 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
     [ArgumentCompleter(typeof(EncodingCompleter))]
     public Encoding? Encoding { get; set; }
 
-    /// <summary>Write the bytes to this file (created or overwritten) instead of the pipeline, in 1 MiB chunks.</summary>
+    /// <summary>
+    /// Write the bytes to this file (created or overwritten) instead of the pipeline, in 1 MiB chunks. A
+    /// symbolic link, a FIFO or anything else not a regular file at that path is refused.
+    /// </summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? OutFile { get; set; }
+
+    /// <summary>Overwrite an -OutFile with several hard links in a directory other users can write to (refused otherwise: HardLinkRefused).</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
 
     /// <summary>Read little-endian numbers of this type (-Count counts numbers), or a Python ShareableList (-Count counts items).</summary>
     [Parameter]
@@ -90,8 +97,7 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
             long length = Count ?? Math.Max(0, size - Offset);
             shm.CheckRange(Offset, length, size); // before the file is touched
             string path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(PathRules.Check(OutFile));
-            RefuseSource(shm, path);
-            using FileStream destination = OpenOutFile(path);
+            using FileStream destination = OpenOutFile(shm, path, Force);
             ProgressReporter.Copy(this, $"Reading {shm.DisplayName} to {path}", length,
                 report => shm.ReadTo(Offset, destination, length, report));
         }
@@ -141,34 +147,51 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
         }
     }
 
-    /// <summary>Opening -OutFile truncates it: if it is the object's own file, the data would be gone before it is read.</summary>
-    private static void RefuseSource(SharedMemory shm, string path)
+    /// <summary>
+    /// Opens -OutFile through the one safe open (no link followed, nothing but a regular file, no second
+    /// hard link in a directory others can write to unless -Force), and only then empties it: never the
+    /// object's own file, whose data would be gone before it is read.
+    /// </summary>
+    private static FileStream OpenOutFile(SharedMemory shm, string path, bool force)
     {
-        if (shm is DescriptorSharedMemory file && Native.Libc.TryStatxFollow(path, out Native.Statx target)
-            && Native.Libc.TryStatx(file.Path, out Native.Statx source)
-            && (target.DevMajor, target.DevMinor, target.Inode) == (source.DevMajor, source.DevMinor, source.Inode))
-        {
-            throw new SharedMemoryException(ErrorIds.OutFileIsSource, ErrorCategory.InvalidArgument,
-                $"-OutFile '{path}' is the file of {shm.KindDescription} '{shm.DisplayName}' itself: writing it would empty it before it is read.",
-                path, "Give another file for -OutFile.");
-        }
-    }
-
-    private static FileStream OpenOutFile(string path)
-    {
+        Native.SafeFdHandle fd;
         try
         {
-            return new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1, FileOptions.SequentialScan);
+            fd = SafeOpen.Open(path, Native.Libc.O_WRONLY | Native.Libc.O_CREAT, 0x1B6 /* 0666, less the umask */, "output file",
+                SafeOpenOptions.Modify | (force ? SafeOpenOptions.AllowHardLinks : SafeOpenOptions.None));
         }
-        catch (DirectoryNotFoundException)
+        catch (Native.NativeException e) when (e.Errno is Native.Errno.ENOENT or Native.Errno.ENOTDIR)
         {
             throw SizeLimits.DirectoryNotFound(System.IO.Path.GetDirectoryName(path) ?? path);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Native.NativeException e)
         {
-            throw new SharedMemoryException(e is UnauthorizedAccessException ? ErrorIds.PermissionDenied : ErrorIds.OutFileNotWritable,
-                e is UnauthorizedAccessException ? ErrorCategory.PermissionDenied : ErrorCategory.WriteError,
-                $"Cannot write '{path}': {e.Message}", path, "Choose a path you can write to.", e);
+            throw ErrorHelper.FromNative(e, path);
+        }
+        try
+        {
+            Native.Statx target = Native.Libc.FStatx(fd);
+            if (shm is DescriptorSharedMemory file && Native.Libc.TryStatx(file.Path, out Native.Statx source)
+                && (target.DevMajor, target.DevMinor, target.Inode) == (source.DevMajor, source.DevMinor, source.Inode))
+            {
+                throw new SharedMemoryException(ErrorIds.OutFileIsSource, ErrorCategory.InvalidArgument,
+                    $"-OutFile '{path}' is the file of {shm.KindDescription} '{shm.DisplayName}' itself: writing it would empty it before it is read.",
+                    path, "Give another file for -OutFile.");
+            }
+            Native.Libc.FTruncate(fd, 0);
+            var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd.DangerousGetHandle(), ownsHandle: true);
+            fd.SetHandleAsInvalid(); // the stream owns the descriptor now
+            return new FileStream(handle, FileAccess.Write, 1);
+        }
+        catch (Native.NativeException e)
+        {
+            fd.Dispose();
+            throw ErrorHelper.FromNative(e, path);
+        }
+        catch
+        {
+            fd.Dispose();
+            throw;
         }
     }
 

@@ -33,6 +33,10 @@ public sealed class RemoveSharedMemoryCommand : SharedMemoryCommandBase
             // Named as before the removal: a removed segment's key reads 0x00000000 afterwards.
             string subject = $"{shm.KindDescription} '{shm.DisplayName}'" + (shm is SystemVSharedMemory segment ? $" (id {segment.Id})" : "");
             shm.Remove();
+            if (shm.RemovalWarning is string unknown)
+            {
+                WriteWarning(unknown);
+            }
             if (users.Count > 0 && WarningsAreSeen())
             {
                 WriteWarning($"{subject} is removed, but these processes still map or hold it and keep its memory until they unmap or close it: {SharedMemory.Describe(users)}.");

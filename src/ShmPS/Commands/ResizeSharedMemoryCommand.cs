@@ -17,9 +17,14 @@ public sealed class ResizeSharedMemoryCommand : SharedMemoryCommandBase
     [Parameter]
     public SwitchParameter Sparse { get; set; }
 
-    /// <summary>Shrink without asking for confirmation, even below what other processes map.</summary>
+    /// <summary>
+    /// Shrink without asking for confirmation, even below what other processes map; resize a file with
+    /// several hard links in a directory other users can write to.
+    /// </summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
+
+    private protected override bool ForceHardLinks => Force;
 
     [Parameter]
     public SwitchParameter PassThru { get; set; }

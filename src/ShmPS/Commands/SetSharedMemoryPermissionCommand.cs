@@ -31,6 +31,12 @@ public sealed class SetSharedMemoryPermissionCommand : SharedMemoryCommandBase
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Change a file with several hard links in a directory other users can write to (refused otherwise: HardLinkRefused).</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    private protected override bool ForceHardLinks => Force;
+
     private uint? _ownerId;
     private uint? _groupId;
 
@@ -65,11 +71,12 @@ public sealed class SetSharedMemoryPermissionCommand : SharedMemoryCommandBase
             return;
         }
         UnixFileMode? mode = Mode is null ? null : UnixMode.Parse(Mode);
+        shm.SetPermission(mode, _ownerId, _groupId);
         if (mode is not null)
         {
+            // Only once the change is made: a refused change leaves nothing world-writable to warn about.
             UnixMode.WarnIfWorldWritable(this, mode.Value, shm.DisplayName);
         }
-        shm.SetPermission(mode, _ownerId, _groupId);
         if (PassThru)
         {
             WriteObject(shm);

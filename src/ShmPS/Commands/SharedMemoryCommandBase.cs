@@ -65,6 +65,9 @@ public abstract class SharedMemoryCommandBase : SharedMemoryIdentityCommandBase
         }
     }
 
+    /// <summary>-Force of a cmdlet that modifies files: a file with several hard links in a directory others can write to is modified anyway.</summary>
+    private protected virtual bool ForceHardLinks => false;
+
     /// <summary>Whether the cmdlet also works on objects of another process's namespaces (it only reads); others refuse them before asking anything.</summary>
     private protected virtual bool ActsInOtherNamespaces => false;
 
@@ -93,7 +96,10 @@ public abstract class SharedMemoryCommandBase : SharedMemoryIdentityCommandBase
             {
                 shm.RefuseInForeignNamespace(MyInvocation.MyCommand.Name);
             }
-            action(shm);
+            using (SharedMemory.AllowHardLinks(ForceHardLinks))
+            {
+                action(shm);
+            }
         }
         catch (Exception e) when (ErrorHelper.IsTranslatable(e))
         {

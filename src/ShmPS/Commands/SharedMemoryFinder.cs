@@ -115,7 +115,7 @@ internal sealed class SharedMemoryFinder : IPathResolver
     /// whose Name matches one of <paramref name="names"/> if any are given (wildcards allowed; a name
     /// without one that matches nothing is an error, as in the caller's own listing).
     /// </summary>
-    public IEnumerable<SharedMemory> VisibleTo(int pid, IEnumerable<SharedMemoryKind> kinds, IReadOnlyList<string> names)
+    public IEnumerable<SharedMemory> VisibleTo(int pid, IEnumerable<SharedMemoryKind> kinds, IReadOnlyList<string> names, bool literal = false)
     {
         NamespaceView view;
         try
@@ -127,13 +127,16 @@ internal sealed class SharedMemoryFinder : IPathResolver
             _cmdlet.WriteError(ErrorHelper.ToErrorRecord(e, pid));
             yield break;
         }
-        var unmatched = new HashSet<string>(names.Where(n => !WildcardPattern.ContainsWildcardCharacters(n)), StringComparer.Ordinal);
+        var unmatched = new HashSet<string>(names.Where(n => literal || !WildcardPattern.ContainsWildcardCharacters(n)), StringComparer.Ordinal);
         foreach (SharedMemoryBackend backend in kinds.Select(SharedMemoryBackends.For).Where(b => b.ListedByDefault))
         {
-            var patterns = names.Select(n => (Name: n, Pattern: Pattern(backend.NormalizePattern(n), backend.PatternOptions))).ToList();
+            // -LiteralName: the name as typed, a POSIX object's only (its leading '/' optional), no pattern.
+            var patterns = names.Select(n => (Name: n, Pattern: literal
+                ? (backend.Kind == SharedMemoryKind.Posix ? new WildcardPattern(WildcardPattern.Escape(n.StartsWith('/') ? n : "/" + n)) : null)
+                : Pattern(backend.NormalizePattern(n), backend.PatternOptions))).ToList();
             foreach (SharedMemory shm in Guarded(backend.Enumerate(view), pid))
             {
-                var matching = patterns.Where(p => p.Pattern.IsMatch(shm.Name)).Select(p => p.Name).ToList();
+                var matching = patterns.Where(p => p.Pattern?.IsMatch(shm.Name) == true).Select(p => p.Name).ToList();
                 if (patterns.Count == 0 || matching.Count > 0)
                 {
                     unmatched.ExceptWith(matching);

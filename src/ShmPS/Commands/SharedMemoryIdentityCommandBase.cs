@@ -24,11 +24,12 @@ public abstract class SharedMemoryIdentityCommandBase : PSCmdlet
     /// Name of a POSIX object used exactly as given: no wildcards, and only the system's own rules
     /// (so objects other programs named with spaces, '*', '[' or a "sem." prefix can be reached).
     /// </summary>
+    /// <remarks>Virtual so that Get-SharedMemory can also take it with -ProcessId (PowerShell reads the override's attributes).</remarks>
     [Parameter(Mandatory = true, ParameterSetName = LiteralNameSet)]
     [SharedMemoryNameTransformation]
     [ArgumentCompleter(typeof(SharedMemoryNameCompleter))]
     [ValidateNotNullOrEmpty]
-    public string[] LiteralName { get; set; } = Array.Empty<string>();
+    public virtual string[] LiteralName { get; set; } = Array.Empty<string>();
 
     /// <summary>Key of a System V segment: any 32-bit value, in hex (0x0000abcd, 0xffffffff) or decimal (4294967295 is 0xffffffff).</summary>
     [Parameter(Mandatory = true, ParameterSetName = KeySet, ValueFromPipelineByPropertyName = true)]

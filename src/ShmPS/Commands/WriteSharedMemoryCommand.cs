@@ -68,6 +68,12 @@ public sealed class WriteSharedMemoryCommand : SharedMemoryCommandBase, IDisposa
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Write a file with several hard links in a directory other users can write to (refused otherwise: HardLinkRefused).</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    private protected override bool ForceHardLinks => Force;
+
     /// <summary>
     /// Write a whole document (a string, as UTF-8 or -Encoding, or a byte[]) at -Offset, behind a small
     /// header, so that readers (Read-SharedMemory -Document) never see half of it (see about_ShmPS).
@@ -125,7 +131,7 @@ public sealed class WriteSharedMemoryCommand : SharedMemoryCommandBase, IDisposa
                 ThrowTerminatingError(ErrorHelper.ToErrorRecord(ErrorHelper.InvalidPath(InputFile, reason), InputFile));
             }
             _inputPath = SessionState.Path.GetUnresolvedProviderPathFromPSPath(InputFile);
-            if (!File.Exists(_inputPath) && !Native.Libc.TryStatxFollow(_inputPath, out _))
+            if (!Native.Libc.TryStatxFollow(_inputPath, out _))
             {
                 ThrowTerminatingError(new ErrorRecord(new FileNotFoundException($"The input file '{_inputPath}' does not exist.", _inputPath),
                     ErrorIds.InputFileNotFound, ErrorCategory.ObjectNotFound, InputFile));

@@ -15,7 +15,7 @@ public sealed class FileSharedMemory : DescriptorSharedMemory
 
     internal override SharedMemoryKind Kind => SharedMemoryKind.File;
 
-    private protected override SafeFdHandle OpenDescriptor(int flags) => Libc.Open(Path, flags, 0);
+    private protected override SafeFdHandle OpenDescriptor(int flags) => SafeOpen.Open(Path, flags, 0, KindDescription);
 
     private protected override SharedMemoryException NotFound() => ErrorHelper.NotFound(KindDescription, Path);
 

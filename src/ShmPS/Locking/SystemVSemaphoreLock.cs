@@ -195,20 +195,22 @@ internal static class SystemVSemaphoreLock
     /// <summary>
     /// Called before a segment is removed (IPC_RMID), while its key is still known: removes the set
     /// ShmPS made for it (two semaphores, owned like the segment). Never another program's set; a
-    /// missing set is fine, and no failure here stops the removal of the segment.
+    /// missing set is fine, and no failure here stops the removal of the segment: it is returned as a
+    /// warning that says which set may be left, or null.
     /// </summary>
-    public static void RemoveFor(SystemVSharedMemory shm)
+    public static string? RemoveFor(SystemVSharedMemory shm)
     {
         if (shm.Key == Libc.IPC_PRIVATE)
         {
-            return;
+            return null;
         }
+        int semid = -1;
         try
         {
-            int semid = Libc.SemGet(shm.Key, 0, 0);
+            semid = Libc.SemGet(shm.Key, 0, 0);
             if (CountSemaphores(semid, OwnSetCount) != OwnSetCount)
             {
-                return;
+                return null;
             }
             uint owner;
             try
@@ -223,10 +225,16 @@ internal static class SystemVSemaphoreLock
             {
                 Libc.SemRemove(semid);
             }
+            return null;
         }
-        catch (NativeException)
+        catch (NativeException e) when (e.Errno is Errno.ENOENT || IsGone(e))
         {
-            // none, gone, or not ours to remove: the segment goes anyway
+            return null; // no set with the key, or removed meanwhile
+        }
+        catch (NativeException e)
+        {
+            string set = semid == -1 ? $"the semaphore set with key {SystemVSharedMemory.FormatKey(shm.Key)}" : $"the semaphore set {semid} (key {SystemVSharedMemory.FormatKey(shm.Key)})";
+            return $"{shm.KindDescription} '{shm.Name}': whether {set} is its lock is unknown, and it was not removed ({e.Function} failed: {Errno.Describe(e.Errno)}); it may be left behind. ipcs -s -i {(semid == -1 ? "SEMID" : semid)} shows it, ipcrm -s removes it.";
         }
     }
 

@@ -18,10 +18,12 @@ internal static class Errno
     public const int EFAULT = 14;
     public const int EEXIST = 17;
     public const int ENOTDIR = 20;
+    public const int ENODEV = 19;
     public const int EISDIR = 21;
     public const int EINVAL = 22;
     public const int ENFILE = 23;
     public const int EMFILE = 24;
+    public const int ETXTBSY = 26;
     public const int EFBIG = 27;
     public const int ENOSPC = 28;
     public const int EROFS = 30;
@@ -49,7 +51,9 @@ internal static class Errno
         EACCES => "EACCES",
         EEXIST => "EEXIST",
         ENOTDIR => "ENOTDIR",
+        ENODEV => "ENODEV",
         EISDIR => "EISDIR",
+        ETXTBSY => "ETXTBSY",
         EINVAL => "EINVAL",
         ENFILE => "ENFILE",
         EMFILE => "EMFILE",

@@ -34,17 +34,6 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "shmctl", SetLastError = true)]
     private static partial int shmctl(int shmid, int cmd, ShmidDs* buf);
 
-    [LibraryImport(Lib, EntryPoint = "ftok", SetLastError = true)]
-    private static partial int ftok(byte[] pathname, int projectId);
-
-    /// <summary>ftok: a key from a file's inode and device and the low 8 bits of a project id.</summary>
-    public static int FTok(string path, int projectId)
-    {
-        int key = ftok(CString(path, "ftok"), projectId);
-        int errno = Marshal.GetLastPInvokeError();
-        return key == -1 ? throw new NativeException("ftok", errno) : key;
-    }
-
     public static int ShmGet(int key, long size, int flags)
     {
         int id = shmget(key, (nuint)size, flags);
@@ -146,13 +135,6 @@ internal static unsafe partial class Libc
         ShmidDs ds;
         Check(shmctl(id, IPC_STAT, &ds), "shmctl(IPC_STAT)");
         return ds;
-    }
-
-    /// <summary>IPC_STAT, or an all-zero description where the segment cannot be read (gone or no permission).</summary>
-    public static ShmidDs ShmStatOrDefault(int id)
-    {
-        ShmidDs ds;
-        return shmctl(id, IPC_STAT, &ds) == -1 ? default : ds;
     }
 
     /// <summary>shmctl(IPC_INFO): the limits of the caller's IPC namespace (shmmax, shmmin, shmmni, shmall).</summary>

@@ -15,6 +15,7 @@ internal static unsafe partial class Libc
 
     // Open flags that are the same on x86_64 and aarch64 (asm-generic).
     public const int O_RDONLY = 0x0;
+    public const int O_WRONLY = 0x1;
     public const int O_RDWR = 0x2;
     public const int O_CREAT = 0x40;
     public const int O_EXCL = 0x80;

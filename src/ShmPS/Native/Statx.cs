@@ -32,6 +32,8 @@ internal struct Statx
 
     public readonly bool IsRegularFile => (Mode & S_IFMT) == S_IFREG;
 
+    public readonly bool IsDirectory => (Mode & S_IFMT) == S_IFDIR;
+
     public readonly bool IsSymbolicLink => (Mode & S_IFMT) == S_IFLNK;
 
     /// <summary>Permission bits including setuid/setgid/sticky.</summary>

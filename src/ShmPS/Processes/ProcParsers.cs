@@ -38,7 +38,11 @@ internal static class ProcParsers
         }
     }
 
-    public static bool TryParseMapsLine(ReadOnlySpan<char> line, out MapsEntry entry)
+    /// <param name="segmentDevice">
+    /// The device System V segments show (the kernel's shm mount): a "/SYSV... (deleted)" line on another
+    /// device is a deleted file of that name, which anyone can map. Null: by name alone (device unknown).
+    /// </param>
+    public static bool TryParseMapsLine(ReadOnlySpan<char> line, out MapsEntry entry, (uint Major, uint Minor)? segmentDevice = null)
     {
         entry = default;
         // start-end
@@ -50,7 +54,8 @@ internal static class ProcParsers
         if (!NextField(ref line, out ReadOnlySpan<char> device) || !TryParseDevice(device, out uint major, out uint minor)) return false;
         if (!NextField(ref line, out ReadOnlySpan<char> inodeText) || !ulong.TryParse(inodeText, NumberStyles.None, CultureInfo.InvariantCulture, out ulong inode)) return false;
         ReadOnlySpan<char> path = line.TrimStart(' ');
-        bool systemV = path.StartsWith("/SYSV", StringComparison.Ordinal) && path.EndsWith(" (deleted)", StringComparison.Ordinal);
+        bool systemV = path.StartsWith("/SYSV", StringComparison.Ordinal) && path.EndsWith(" (deleted)", StringComparison.Ordinal)
+            && (segmentDevice is not { } shm || (shm.Major, shm.Minor) == (major, minor));
         // Anonymous mappings have inode 0; so has System V segment 0 (the first of an IPC namespace).
         if (inode == 0 && !systemV) return false;
         entry = new MapsEntry(start, end, perms[3] == 's', offset, new FileKey(major, minor, inode), systemV);

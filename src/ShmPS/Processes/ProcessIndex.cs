@@ -50,12 +50,21 @@ internal sealed class ProcessIndex
     public DateTime Taken { get; } = DateTime.UtcNow;
 
     /// <summary>Processes that exist but could not be inspected (their mappings and descriptors are unknown).</summary>
-    public int UninspectedCount { get; private set; }
+    public int UninspectedCount => _uninspected.Count;
+
+    /// <summary>The ids of those processes, in the order /proc lists them.</summary>
+    public IReadOnlyList<int> UninspectedIds => _uninspected;
+
+    private readonly List<int> _uninspected = new();
+
+    /// <summary>Why /proc/locks could not be read, or null: while it is set, which files are locked is unknown.</summary>
+    public string? LocksUnknown { get; private set; }
 
     /// <summary>One scan of every process; <paramref name="only"/> keeps the mappings and descriptors of one file (one object's check).</summary>
     public static ProcessIndex Scan(FileKey? only = null)
     {
         var index = new ProcessIndex(only);
+        _ = SystemVBackend.SegmentDevice; // learnt here, in this process's own IPC namespace
         uint euid = Libc.geteuid();
         char[] buffer = new char[16384];
         foreach (string directory in Directory.EnumerateDirectories(Proc))
@@ -72,7 +81,7 @@ internal sealed class ProcessIndex
             if (euid != 0 && st.Uid != euid || !index.TryReadProcess(pid, directory, buffer))
             {
                 info.Inspected = false;
-                index.UninspectedCount++;
+                index._uninspected.Add(pid);
             }
         }
         index.ReadLocks();
@@ -159,7 +168,9 @@ internal sealed class ProcessIndex
 
     private void AddMapping(int pid, ReadOnlySpan<char> text)
     {
-        if (!ProcParsers.TryParseMapsLine(text, out MapsEntry map))
+        // A "/SYSV... (deleted)" line is a segment only on the kernel's own shm mount: anyone can map a
+        // deleted file of that name (in a namespace of their own) whose inode equals a segment's id.
+        if (!ProcParsers.TryParseMapsLine(text, out MapsEntry map, SystemVBackend.SegmentDevice))
         {
             return;
         }
@@ -191,7 +202,9 @@ internal sealed class ProcessIndex
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return; // no /proc/locks: no lock is known
+            // Unknown, not "none": an object nobody maps may still be locked (see LocksUnknown's readers).
+            LocksUnknown = $"{Proc}/locks could not be read ({e.Message})";
+            return;
         }
         foreach (LockEntry l in ProcParsers.ParseLocks(new StringReader(text)))
         {

@@ -11,6 +11,49 @@ namespace ShmPS;
 /// <summary>System V segments: created with shmget, found by key or id, listed from /proc/sysvipc/shm.</summary>
 internal sealed class SystemVBackend : SharedMemoryBackend
 {
+    /// <summary>
+    /// The device that System V segments show in /proc/PID/maps: the kernel's internal shm mount, the same
+    /// for every IPC namespace. Learnt once, from the maps line of a private segment of this process's own,
+    /// attached and removed at once; null where that cannot be done (then lines are taken by name alone).
+    /// </summary>
+    internal static (uint Major, uint Minor)? SegmentDevice => s_segmentDevice.Value;
+
+    private static readonly Lazy<(uint Major, uint Minor)?> s_segmentDevice = new(LearnSegmentDevice);
+
+    private static (uint Major, uint Minor)? LearnSegmentDevice()
+    {
+        int id;
+        try
+        {
+            id = Libc.ShmGet(Libc.IPC_PRIVATE, Environment.SystemPageSize, Libc.IPC_CREAT | 0x180); // 0600
+        }
+        catch (NativeException)
+        {
+            return null; // no segment may be made here (limits, a sandbox)
+        }
+        try
+        {
+            using SafeAttachmentHandle attached = Libc.ShmAttach(id, readOnly: true, out _);
+            string start = ((ulong)attached.DangerousGetHandle()).ToString("x", CultureInfo.InvariantCulture) + "-";
+            foreach (string line in System.IO.File.ReadLines("/proc/self/maps"))
+            {
+                if (line.StartsWith(start, StringComparison.Ordinal) && ProcParsers.TryParseMapsLine(line, out MapsEntry entry) && entry.IsSystemV)
+                {
+                    return (entry.File.Major, entry.File.Minor);
+                }
+            }
+            return null;
+        }
+        catch (Exception e) when (e is NativeException or System.IO.IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+        finally
+        {
+            try { Libc.ShmRemove(id); } catch (NativeException) { }
+        }
+    }
+
     public static readonly SystemVBackend Instance = new();
 
     private const string Segment = "System V shared memory segment";

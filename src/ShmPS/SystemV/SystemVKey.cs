@@ -67,16 +67,27 @@ internal readonly record struct SystemVKey(int Value)
                 $"Project id {projectId} has 0 in its low 8 bits; ftok uses only those bits and they must not be 0.",
                 projectId, "Give a project id from 1 to 255.");
         }
-        PathRules.Check(path);
+        Statx st;
         try
         {
-            return new(Libc.FTok(path, projectId));
+            // Through the one safe open rather than ftok(3), which follows a link another user may have put
+            // there (steering the key to a segment of theirs). A directory is taken: ftok(".") is common.
+            using SafeFdHandle fd = SafeOpen.Open(path, Libc.O_RDONLY, 0, "key file (-KeyPath)", SafeOpenOptions.Directory);
+            st = Libc.FStatx(fd);
         }
         catch (NativeException e)
         {
             throw ErrorHelper.FromNative(e, path);
         }
+        return FromFile(st.Inode, st.DevMinor, projectId);
     }
+
+    /// <summary>
+    /// What glibc's and musl's ftok compute: the low 16 bits of the inode, the low 8 bits of st_dev (the
+    /// low 8 bits of the minor number, as makedev encodes it) and the low 8 bits of the project id.
+    /// </summary>
+    internal static SystemVKey FromFile(ulong inode, uint devMinor, int projectId) =>
+        new(unchecked((int)((uint)(inode & 0xFFFF) | ((devMinor & 0xFF) << 16) | ((uint)(projectId & 0xFF) << 24))));
 }
 
 /// <summary>

@@ -270,14 +270,17 @@ public sealed partial class SystemVSharedMemory : SharedMemory
                 }
                 catch (NativeException e) when (e.Errno is Errno.EACCES or Errno.EPERM)
                 {
-                    // No read permission (the owner may still remove it): check without attaching.
-                    if (!IsThisSegment(Libc.ShmStatOrDefault(Id)))
+                    // No read permission (the owner may still remove it): check without attaching, from
+                    // /proc/sysvipc/shm where IPC_STAT is refused too, so that the refusal is PermissionDenied.
+                    if (!SystemVBackend.TryDescribe(Id, out SystemVSegmentRow listed)
+                        || !IsThisSegment(listed.CreatorPid, listed.CreatorUid, listed.CreatorGid, listed.Size, listed.Key))
                     {
                         throw Gone();
                     }
                 }
-                SystemVSemaphoreLock.RemoveFor(this);
+                string? lockLeft = SystemVSemaphoreLock.RemoveFor(this);
                 Libc.ShmRemove(Id);
+                RemovalWarning = lockLeft; // only once the segment is gone: a refused removal says it all
             }
             finally
             {
