@@ -11,18 +11,6 @@ BeforeDiscovery {
 BeforeAll {
     . $PSScriptRoot/common.ps1
     $script:Futex = Get-NativeTool futex
-    function script:Get-CTarget($shm) { if ($shm.Kind -eq 'SystemV') { 'sysv', "$($shm.Id)" } else { 'file', $shm.Path } }
-
-    # What a method call threw: the ShmPS id, or the type of the exception inside PowerShell's wrapper.
-    function script:Get-Thrown([scriptblock] $Call) {
-        try { & $Call; 'no error' }
-        catch {
-            for ($e = $_.Exception; $e; $e = $e.InnerException) {
-                if ($e -is [ShmPS.SharedMemoryException]) { return $e.ErrorId }
-            }
-            $_.Exception.InnerException.GetType().Name
-        }
-    }
 }
 
 AfterAll { Remove-TestSharedMemory }
@@ -53,15 +41,15 @@ Describe 'Atomic methods on every kind' -Tag Posix, SystemV, File {
     It '<Kind>: a misaligned offset is an argument error and changes nothing; past the end is OffsetOutOfRange' -TestCases $Kinds {
         $shm = New-TestSharedMemory $Kind -Size 4096
         $shm.WriteInt64(0, 0)
-        Get-Thrown { $shm.AddInt64(4, 1) } | Should -Be 'ArgumentException'
-        Get-Thrown { $shm.AddInt32(2, 1) } | Should -Be 'ArgumentException'
-        Get-Thrown { $shm.CompareExchangeInt64(12, 1, 0) } | Should -Be 'ArgumentException'
-        Get-Thrown { $shm.ExchangeInt32(1, 1) } | Should -Be 'ArgumentException'
+        Get-ThrownId { $shm.AddInt64(4, 1) } | Should -Be 'ArgumentException'
+        Get-ThrownId { $shm.AddInt32(2, 1) } | Should -Be 'ArgumentException'
+        Get-ThrownId { $shm.CompareExchangeInt64(12, 1, 0) } | Should -Be 'ArgumentException'
+        Get-ThrownId { $shm.ExchangeInt32(1, 1) } | Should -Be 'ArgumentException'
         $shm.ReadInt64(0) | Should -Be 0
-        Get-Thrown { $shm.AddInt64(4096, 1) } | Should -Be 'OffsetOutOfRange'
-        Get-Thrown { $shm.AddInt32(-4, 1) } | Should -Be 'OffsetOutOfRange'
+        Get-ThrownId { $shm.AddInt64(4096, 1) } | Should -Be 'OffsetOutOfRange'
+        Get-ThrownId { $shm.AddInt32(-4, 1) } | Should -Be 'OffsetOutOfRange'
         $shm.Close()
-        Get-Thrown { $shm.AddInt32(0, 1) } | Should -Be 'SharedMemoryClosed'
+        Get-ThrownId { $shm.AddInt32(0, 1) } | Should -Be 'SharedMemoryClosed'
     }
 
     It '<Kind>: a C program (__atomic_add_fetch) and pwsh add at the same time, and the total is exact' -TestCases $Kinds {

@@ -95,6 +95,18 @@ Describe 'escaping what others named' -Tag Posix {
         finally { Remove-SharedMemory -LiteralName $ShownName }
     }
 
+    It 'every -Name and -LiteralName of every cmdlet takes an object by its raw Name, in every parameter set' {
+        $missing = foreach ($command in Get-Command -Module ShmPS -CommandType Cmdlet) {
+            foreach ($parameter in $command.Parameters.Values | Where-Object Name -in 'Name', 'LiteralName') {
+                if ($parameter.ParameterType -ne [string[]]) { continue }
+                if (-not ($parameter.Attributes | Where-Object { $_ -is [ShmPS.SharedMemoryNameTransformationAttribute] })) {
+                    "$($command.Name) -$($parameter.Name)"
+                }
+            }
+        }
+        $missing | Should -BeNullOrEmpty -Because 'an object bound to a name would otherwise be its escaped ToString(), which can name another object'
+    }
+
     It 'completion lists it escaped, and its text typed back is the exact name (<Typed>)' -TestCases @(
         @{ Typed = '' }, @{ Typed = "'" }, @{ Typed = '"' }
     ) {

@@ -311,22 +311,7 @@ sl.shm.close(); sl.shm.unlink()
 Describe 'Read-SharedMemory -Layout on a PostgreSQL server''s segment' {
     BeforeAll {
         $script:PgBin = @(Get-ChildItem /usr/lib/postgresql/*/bin/initdb -ErrorAction SilentlyContinue | Sort-Object FullName)[-1] | Split-Path -Parent
-        $script:Header = New-SharedMemoryLayout @'
-typedef size_t Size;
-typedef int int32;
-typedef uint32_t dsm_handle;
-typedef struct PGShmemHeader    /* standard header for all Postgres shmem */
-{
-    int32       magic;          /* magic # to identify Postgres segments */
-    pid_t       creatorPID;     /* PID of creating process (set but unread) */
-    Size        totalsize;      /* total size of segment */
-    Size        freeoffset;     /* offset to first free space */
-    dsm_handle  dsm_control;    /* ID of dynamic shared memory control seg */
-    void       *index;          /* pointer to ShmemIndex table */
-    dev_t       device;         /* device data directory is on */
-    ino_t       inode;          /* inode number of data directory */
-} PGShmemHeader;
-'@
+        $script:Header = New-SharedMemoryLayout (Get-Content -Raw (Join-Path $PSScriptRoot 'fixtures/pg_shmem.h'))
     }
 
     It 'decodes the PGShmemHeader of a running server: its magic, its pid and its data directory' -Skip:$NoPostgres {

@@ -165,22 +165,7 @@ Describe 'New-SharedMemoryLayout against the C compiler' {
 
 Describe 'New-SharedMemoryLayout' {
     It "lays out PostgreSQL's PGShmemHeader with its typedefs" {
-        $layout = New-SharedMemoryLayout -Definition @'
-typedef size_t Size;
-typedef int int32;
-typedef uint32_t dsm_handle;
-typedef struct PGShmemHeader    /* standard header for all Postgres shmem */
-{
-    int32       magic;          /* magic # to identify Postgres segments */
-    pid_t       creatorPID;     /* PID of creating process (set but unread) */
-    Size        totalsize;      /* total size of segment */
-    Size        freeoffset;     /* offset to first free space */
-    dsm_handle  dsm_control;    /* ID of dynamic shared memory control seg */
-    void       *index;          /* pointer to ShmemIndex table */
-    dev_t       device;         /* device data directory is on */
-    ino_t       inode;          /* inode number of data directory */
-} PGShmemHeader;
-'@
+        $layout = New-SharedMemoryLayout -Definition (Get-Content -Raw (Join-Path $PSScriptRoot 'fixtures/pg_shmem.h'))
         $layout | Should -BeOfType ShmPS.SharedMemoryLayout
         $layout.Size | Should -Be 56
         $layout.Alignment | Should -Be 8

@@ -10,17 +10,6 @@ BeforeDiscovery {
 BeforeAll {
     . $PSScriptRoot/common.ps1
     Add-Type -AssemblyName System.IO.Compression
-
-    # The ShmPS id of what a method call threw (a ShmPS.SharedMemoryException; .NET's own argument errors are wrapped by PowerShell).
-    function script:Get-ThrownId([scriptblock] $Call) {
-        try { & $Call; 'no error' }
-        catch {
-            for ($e = $_.Exception; $e; $e = $e.InnerException) {
-                if ($e -is [ShmPS.SharedMemoryException]) { return $e.ErrorId }
-            }
-            $_.Exception.InnerException.GetType().Name
-        }
-    }
 }
 
 AfterAll { Remove-TestSharedMemory }

@@ -13,9 +13,6 @@ BeforeAll {
     . $PSScriptRoot/common.ps1
     $script:Futex = Get-NativeTool futex
 
-    # How futex.c reaches an object: a file (POSIX objects are files in /dev/shm) or a segment id.
-    function script:Get-CTarget($shm) { if ($shm.Kind -eq 'SystemV') { 'sysv', "$($shm.Id)" } else { 'file', $shm.Path } }
-
     # The identity parameters that name an object of a kind, as a user would type them.
     function script:Get-Identity($shm) {
         switch ($shm.Kind) {

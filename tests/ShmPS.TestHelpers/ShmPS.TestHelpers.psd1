@@ -40,6 +40,9 @@
         # data
         'ConvertTo-Hex'
         'New-RandomBytes'
+        # errors and C targets
+        'Get-ThrownId'
+        'Get-CTarget'
     )
     CmdletsToExport   = @()
     VariablesToExport = @()

@@ -507,3 +507,25 @@ function New-RandomBytes {
 }
 
 #endregion
+
+#region Errors and C targets
+
+function Get-ThrownId {
+    <# The ShmPS id of what a method call threw, or the type of a .NET exception inside PowerShell's wrapper; 'no error' if none. #>
+    param([scriptblock] $Call)
+    try { & $Call; 'no error' }
+    catch {
+        for ($e = $_.Exception; $e; $e = $e.InnerException) {
+            if ($e -is [ShmPS.SharedMemoryException]) { return $e.ErrorId }
+        }
+        $_.Exception.InnerException.GetType().Name
+    }
+}
+
+function Get-CTarget {
+    <# How the C helpers (tests/native/futex.c) reach an object: a file (POSIX objects are files in /dev/shm) or a segment id. #>
+    param($SharedMemory)
+    if ($SharedMemory.Kind -eq 'SystemV') { 'sysv', "$($SharedMemory.Id)" } else { 'file', $SharedMemory.Path }
+}
+
+#endregion

@@ -32,6 +32,7 @@ public sealed class GetSharedMemoryCommand : SharedMemoryIdentityCommandBase
     /// <summary>Also with -ProcessId: a container's object named as -Name refuses (a "sem." prefix, '*', '[').</summary>
     [Parameter(Mandatory = true, ParameterSetName = LiteralNameSet)]
     [Parameter(ParameterSetName = ProcessIdSet)]
+    [SharedMemoryNameTransformation]
     [ArgumentCompleter(typeof(SharedMemoryNameCompleter))]
     [ValidateNotNullOrEmpty]
     public override string[] LiteralName { get => base.LiteralName; set => base.LiteralName = value; }
@@ -67,10 +68,12 @@ public sealed class GetSharedMemoryCommand : SharedMemoryIdentityCommandBase
             // sandbox, say). Another user cannot inspect any other user's process: a few ids then say enough.
             int shown = Native.Libc.geteuid() == 0 ? ids.Count : 20;
             string list = string.Join(", ", ids.Take(shown)) + (ids.Count > shown ? $" and {ids.Count - shown} more" : "");
-            WriteWarning((ids.Count == 1 ? $"Process {list} could not be inspected" : $"{ids.Count} processes could not be inspected ({list})")
-                + " (their mappings and descriptors show only to root or their own user, and to root not inside some sandboxes): "
-                + "they appear in Processes only where the kernel shows everyone (a lock they hold, a System V segment they last used), marked IsPartial"
-                + (Orphaned ? ", and objects only they use may be listed as orphaned." : "."));
+            bool one = ids.Count == 1;
+            string they = one ? "it" : "they", their = one ? "its" : "their";
+            WriteWarning((one ? $"Process {list} could not be inspected" : $"{ids.Count} processes could not be inspected ({list})")
+                + $" ({their} mappings and descriptors show only to root or {their} own user, and to root not inside some sandboxes): "
+                + $"{they} {(one ? "appears" : "appear")} in Processes only where the kernel shows everyone (a lock {they} {(one ? "holds" : "hold")}, a System V segment {they} last used), marked IsPartial"
+                + (Orphaned ? $", and objects only {they} {(one ? "uses" : "use")} may be listed as orphaned." : "."));
         }
         if (index.LocksUnknown is string why)
         {
