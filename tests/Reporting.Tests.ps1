@@ -14,7 +14,7 @@ Describe 'Detach() and Attach() on one thread while others copy (<Kind>, <Path>)
     @{ Kind = 'Posix'; Path = 'mapped' }, @{ Kind = 'File'; Path = 'mapped' }, @{ Kind = 'SystemV'; Path = 'mapped' }
     @{ Kind = 'Posix'; Path = 'syscall' }, @{ Kind = 'File'; Path = 'syscall' }
 ) {
-    It 'never fails a 512 KiB Write, Read or stream read with SharedMemoryClosed: the object was never closed' {
+    It 'never fails a 512 KiB Write, Read, stream read or (mapped) atomic add with SharedMemoryClosed: the object was never closed' {
         $make = switch ($Kind) {
             'Posix' { "New-SharedMemory -Name '$(New-TestName)' -Size 1MB" }
             'File' { "New-SharedMemory -Path '$(New-TestPath)' -Size 1MB" }
@@ -33,6 +33,7 @@ Describe 'Detach() and Attach() on one thread while others copy (<Kind>, <Path>)
 `$failures = [Collections.Generic.List[string]]::new()
 for (`$i = 0; `$i -lt 150; `$i++) {
     try { `$o.Write(512KB, `$data) } catch { `$failures.Add("Write `$(`$_.FullyQualifiedErrorId)") }
+    if ('$Path' -eq 'mapped') { try { `$null = `$o.AddInt64(0, 1) } catch { `$failures.Add("AddInt64 `$(`$_.FullyQualifiedErrorId)") } }
     try { if (`$o.Read(512KB, 512KB)[7] -ne 7) { `$failures.Add('Read: wrong bytes') } } catch { `$failures.Add("Read `$(`$_.FullyQualifiedErrorId)") }
     try {
         `$s = `$o.OpenStream('Read'); `$null = `$s.Seek(512KB, 'Begin')
@@ -43,6 +44,7 @@ for (`$i = 0; `$i -lt 150; `$i++) {
 }
 `$stop.Set()
 `$cycles = `$ps.EndInvoke(`$handle)
+if ('$Path' -eq 'mapped' -and `$o.ReadInt64(0) -ne 150) { `$failures.Add("AddInt64 total `$(`$o.ReadInt64(0))") }
 `$o.Close()
 `$o | Remove-SharedMemory -Confirm:`$false
 "cycles `$(`$cycles[0])"

@@ -22,9 +22,9 @@ public abstract partial class DescriptorSharedMemory
                 map.DangerousAddRef(ref added);
                 return new WordLease(map, map.DangerousGetHandle() + (nint)offset);
             }
-            catch (ObjectDisposedException) when (attempt == 0)
+            catch (ObjectDisposedException) when (RetryAfterRelease(attempt))
             {
-                // Unmapped by Close() or a cmdlet on another thread: map again.
+                // Unmapped by Detach() or a cmdlet on another thread: map again (the rule every copy follows).
             }
         }
     }

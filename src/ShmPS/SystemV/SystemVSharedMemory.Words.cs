@@ -16,11 +16,11 @@ public sealed partial class SystemVSharedMemory
             SafeAttachmentHandle? kept = _kept;
             if (kept is null)
             {
-                if (attempt < 2)
+                if (RetryAfterRelease(attempt))
                 {
-                    continue; // detached by another thread meanwhile
+                    continue; // detached by another thread meanwhile: attach again (the rule every copy follows)
                 }
-                throw new ObjectDisposedException(nameof(SystemVSharedMemory));
+                throw ErrorHelper.Closed(this);
             }
             if (writing && kept.IsReadOnly)
             {
@@ -32,7 +32,7 @@ public sealed partial class SystemVSharedMemory
                 kept.DangerousAddRef(ref added);
                 return new WordLease(kept, kept.DangerousGetHandle() + (nint)offset);
             }
-            catch (ObjectDisposedException) when (attempt < 2)
+            catch (ObjectDisposedException) when (RetryAfterRelease(attempt))
             {
             }
         }
