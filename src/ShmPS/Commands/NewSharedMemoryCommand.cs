@@ -145,11 +145,7 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
             Path: ParameterSetName == FileSet ? SessionState.Path.GetUnresolvedProviderPathFromPSPath(PathRules.Check(Path)) : null,
             Size: Size, Mode: UnixMode.Parse(Mode), Sparse: Sparse, HugePages: HugePages, OpenExisting: Force);
         SharedMemoryBackend backend = SharedMemoryBackends.For(kind);
-        string target = DisplayText.Escape(backend.DescribeNew(request));
-        if (!string.IsNullOrWhiteSpace(PSComputerName))
-        {
-            target += $" (a row from {DisplayText.Escape(PSComputerName)})";
-        }
+        string target = SharedMemoryIdentityCommandBase.WithOrigin(DisplayText.Escape(backend.DescribeNew(request)), PSComputerName);
         if (!ShouldProcess(target, $"Create {ByteSize.Describe(Size)}, mode {Mode}"))
         {
             return;

@@ -153,8 +153,11 @@ public abstract class SharedMemoryIdentityCommandBase : PSCmdlet
     /// The target -WhatIf and -Confirm name: the object's name escaped (DisplayText), and where the row
     /// came from when it came through remoting (its PSComputerName).
     /// </summary>
-    private protected string Target(SharedMemory shm) =>
-        string.IsNullOrWhiteSpace(PSComputerName) ? shm.DisplayName : $"{shm.DisplayName} (a row from {DisplayText.Escape(PSComputerName)})";
+    private protected string Target(SharedMemory shm) => WithOrigin(shm.DisplayName, PSComputerName);
+
+    /// <summary>A -WhatIf/-Confirm target with the computer a remoting row came from, escaped; as it is for a row of here.</summary>
+    internal static string WithOrigin(string target, string? computer) =>
+        string.IsNullOrWhiteSpace(computer) ? target : $"{target} (a row from {DisplayText.Escape(computer)})";
 
     /// <summary>A pipeline row that ShmPS listed: it carries the FileId of the file it describes.</summary>
     private bool IsListedRow => !string.IsNullOrWhiteSpace(FileId) && ParameterSetName != InputObjectSet;
