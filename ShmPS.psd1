@@ -23,6 +23,7 @@
         'Get-SharedMemoryLimit'
         'New-SharedMemoryLayout'
         'Wait-SharedMemory'
+        'Clear-SharedMemory'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

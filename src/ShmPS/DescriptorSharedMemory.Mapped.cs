@@ -1,100 +1,39 @@
 using System;
-using System.IO;
 using ShmPS.Native;
 
 namespace ShmPS;
 
-/// <summary>The mapped data path of the kinds that are files (with the guarded copy, Native.Guard).</summary>
+/// <summary>The regions of the kinds that are files: windows of a shared mapping (the mapping seam, SharedMemory.Regions.cs).</summary>
 public abstract partial class DescriptorSharedMemory
 {
-    #region Mapped data path
+    #region Regions
 
     // With the guarded copy (Native.Guard), data moves through a MAP_SHARED mapping that the object keeps
     // until Close(): memory speed, and a page that another process truncated away comes back from the
-    // copy as SIGBUS, which becomes OffsetOutOfRange, never a dead PowerShell. A cmdlet maps only for
-    // large transfers and unmaps when done; it populates the range it copies in one call first
-    // (Libc.Populate), since faulting the pages in one at a time doubles the time of a one-shot write.
-    // Below MapFromBytes a cmdlet uses pread/pwrite: cheaper than mapping, populating and unmapping for
-    // one copy (for 64 KiB: 6 µs pwrite against 19 µs, 26 µs pread against 38 µs, on tmpfs). From about
-    // 512 KiB on, pread is the slower (a 1 MiB read: 460 µs against 180 µs); pwrite stays up to 1.25×
-    // faster than the populated mapping up to 16 MiB and even at 256 MiB, but past a shrunk end pwrite
-    // would grow the object again, where a mapping cannot: large writes take the mapping for that.
-    private const int MapFromBytes = 256 << 10;
-
-    private bool UsesMapping(int count) => Guard.IsAvailable && (!InCommand || count >= MapFromBytes || _map is not null);
-
-    private protected override unsafe bool TryReadMapped(long offset, Span<byte> buffer)
-    {
-        fixed (byte* to = buffer)
-        {
-            return CopyMapped(offset, buffer.Length, to, writing: false);
-        }
-    }
-
-    private protected override unsafe bool TryWriteMapped(long offset, ReadOnlySpan<byte> data)
-    {
-        fixed (byte* from = data)
-        {
-            return CopyMapped(offset, data.Length, from, writing: true);
-        }
-    }
+    // copy as SIGBUS, which becomes OffsetOutOfRange, never a dead PowerShell. The mapping is a window
+    // of at most WindowBytes (1 GiB) around what is used, so an object of any size (a sparse petabyte)
+    // can be used by methods; an object up to 1 GiB is one window, mapped whole.
+    // A cmdlet maps only for large transfers and unmaps when done; it populates the range it copies in
+    // one call first (Libc.Populate), since faulting the pages in one at a time doubles the time of a
+    // one-shot write. Below MapFromBytes a cmdlet uses pread/pwrite: cheaper than mapping, populating and
+    // unmapping for one copy (for 64 KiB: 6 µs pwrite against 19 µs, 26 µs pread against 38 µs, on tmpfs).
+    // From about 512 KiB on, pread is the slower (a 1 MiB read: 460 µs against 180 µs); pwrite stays up
+    // to 1.25× faster than the populated mapping up to 16 MiB and even at 256 MiB, but past a shrunk end
+    // pwrite would grow the object again, where a mapping cannot: large writes take the mapping for that.
+    // A session that protected part of its mapping (Protect) leaves cmdlets to pread/pwrite: they are not
+    // affected by it.
+    private protected override bool CopiesThroughRegion(int count) =>
+        Guard.IsAvailable && (!InCommand || ((count >= MapFromBytes || _map is not null) && !HasProtections));
 
     /// <summary>
-    /// One copy between a pinned buffer and the mapping, with the guard: true when done, false when the
-    /// system-call path should make it (no mapping wanted, or a fault within the object's size: a full
-    /// tmpfs, a shrink and regrow meanwhile, whose pread/pwrite errno then says which).
-    /// </summary>
-    private unsafe bool CopyMapped(long offset, int count, byte* buffer, bool writing)
-    {
-        if (!UsesMapping(count))
-        {
-            return false;
-        }
-        for (int attempt = 0; ; attempt++)
-        {
-            SafeMappingHandle? map = MappingFor(offset, count, writing);
-            if (map is null)
-            {
-                return true; // nothing to copy
-            }
-            bool added = false;
-            try
-            {
-                map.DangerousAddRef(ref added);
-                byte* at = (byte*)map.DangerousGetHandle() + offset;
-                if (map.ForOneCommand && InCommand && count >= MapFromBytes)
-                {
-                    Libc.Populate(at, (nuint)count);
-                }
-                int signal = writing ? Guard.Copy(at, buffer, (nuint)count) : Guard.Copy(buffer, at, (nuint)count);
-                if (signal == 0)
-                {
-                    return true;
-                }
-                // Past a shrunk end: an error. Within the size: the system-call path.
-                return Fault(offset, count) is SharedMemoryException outOfRange ? throw outOfRange : false;
-            }
-            catch (ObjectDisposedException) when (RetryAfterRelease(attempt))
-            {
-                // Unmapped by Close() or a cmdlet on another thread: map again.
-            }
-            finally
-            {
-                if (added) map.DangerousRelease();
-            }
-        }
-    }
-
-    /// <summary>
-    /// The kept mapping if it covers the range (no system call), else a new one of the object's live size
-    /// (it grew), or OffsetOutOfRange with that size. Null when the range is empty: nothing to map.
+    /// The kept window if it covers the range (no system call), else a new window around it of the object's
+    /// live size (it may have grown), or OffsetOutOfRange with that size. Null when the range is empty.
     /// A write never grows the object (a mapping cannot).
     /// </summary>
-    private SafeMappingHandle? MappingFor(long offset, int count, bool writing)
+    private protected override SafeRegionHandle? ProvideRegion(long offset, long count, bool writing)
     {
         SafeMappingHandle? map = _map;
-        if (map is not null && !map.IsClosed && offset >= 0 && offset <= map.Length && count <= map.Length - offset
-            && (!writing || map.IsWritable))
+        if (map is not null && map.Covers(offset, count) && (!writing || map.IsWritable))
         {
             return count == 0 ? null : map;
         }
@@ -107,11 +46,29 @@ public abstract partial class DescriptorSharedMemory
             {
                 return null;
             }
-            map = Libc.MapShared(fd, size, writable: _writable, forOneCommand: InCommand);
+            long start = offset / WindowBytes * WindowBytes;
+            long end = Math.Min(size, Math.Max(start + WindowBytes, offset + count));
+            map = MapWindow(fd, start, end - start);
             _map?.Dispose();
             _map = map;
             return map;
         }
+    }
+
+    /// <summary>Maps a window (writable if the descriptor is) with what the session asked of its mapping.</summary>
+    private SafeMappingHandle MapWindow(SafeFdHandle fd, long start, long length)
+    {
+        SafeMappingHandle map = Libc.MapShared(fd, start, length, writable: _writable, forOneCommand: InCommand);
+        try
+        {
+            ConfigureRegion(map);
+        }
+        catch
+        {
+            map.Dispose();
+            throw;
+        }
+        return map;
     }
 
     /// <summary>
@@ -120,12 +77,18 @@ public abstract partial class DescriptorSharedMemory
     /// shrink and regrow meanwhile): the caller then makes the copy with pread/pwrite, whose errno says
     /// which (ENOSPC is InsufficientSpace), and tmpfs reads a hole as zeros without allocating.
     /// </summary>
-    private SharedMemoryException? Fault(long offset, long count)
+    private protected override SharedMemoryException? RegionFault(long offset, long count, bool writing)
     {
         ReleaseMapping();
         long size = LiveSize;
         return offset > size || count > size - offset ? ErrorHelper.OffsetOutOfRange(this, offset, count, size) : null;
     }
+
+    /// <summary>fallocate(PUNCH_HOLE|KEEP_SIZE) on the descriptor: every mapping of the range reads zeros, the memory is free.</summary>
+    private protected override bool ReleaseRange(long offset, long count) =>
+        OnDescriptor(writable: true, fd => Libc.TryPunchHole(fd, offset, count));
+
+    private protected override void ForgetResidency() => _residentMeasured = false;
 
     #endregion
 }

@@ -247,7 +247,7 @@ public abstract partial class DescriptorSharedMemory : SharedMemory
             long size = Libc.GetSize(fd);
             if (size > 0)
             {
-                _map = Libc.MapShared(fd, size, writable: _writable);
+                _map = MapWindow(fd, 0, Math.Min(size, WindowBytes));
             }
         }
     }

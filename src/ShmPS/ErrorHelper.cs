@@ -215,6 +215,22 @@ internal static class ErrorHelper
                 : $"{count} bytes from offset {offset} would end at byte {(Int128)offset + count}, past its end."), // Int128: no overflow to a negative end
             shm, $"Use an offset from 0 to {size} and a count of at most {size} minus the offset.");
 
+    /// <summary>A method's access to a range that Protect() made ReadOnly (a write) or None (any access): refused, never a signal.</summary>
+    public static SharedMemoryException ProtectedRange(SharedMemory shm, long offset, long count, long start, long end, MemoryProtection protection, bool writing) =>
+        new(ErrorIds.ProtectedRange, ErrorCategory.PermissionDenied,
+            $"{Subject(shm)}{(writing ? "writing" : "reading")} {count} bytes at offset {offset} meets bytes {start} to {end - 1}, which this session protected as {protection} (Protect), so nothing was {(writing ? "written" : "read")}.",
+            shm, $"Undo it with Protect('ReadWrite', {start}, {end - start}), or use another range; cmdlets and other processes are not affected by this session's protection.");
+
+    /// <summary>mlock or SHM_LOCK past RLIMIT_MEMLOCK without CAP_IPC_LOCK.</summary>
+    public static SharedMemoryException MemoryLockLimitExceeded(SharedMemory shm, long bytes, NativeException native)
+    {
+        ulong limit = Libc.GetMemoryLockLimit();
+        string limitText = limit == ulong.MaxValue ? "unlimited" : ByteSize.Describe((long)Math.Min(limit, long.MaxValue));
+        return new(ErrorIds.MemoryLockLimitExceeded, ErrorCategory.LimitsExceeded,
+            $"{Subject(shm)}cannot pin {ByteSize.Describe(bytes)} in RAM: {native.Function} failed ({Errno.Describe(native.Errno)}), since it would pass the locked-memory limit (RLIMIT_MEMLOCK, ulimit -l), which is {limitText} for this process and counts what it has locked already.",
+            shm, "Raise the limit before starting PowerShell (ulimit -l, or LimitMEMLOCK= in a systemd unit, memlock in /etc/security/limits.conf), run as a user with CAP_IPC_LOCK, or pin a smaller object.", native);
+    }
+
     public static SharedMemoryException InsufficientSpace(string what, long size, string limitName, long limit) =>
         new(ErrorIds.InsufficientSpace, ErrorCategory.LimitsExceeded,
             $"Cannot reserve {ByteSize.Describe(size)} for {what}: {limitName} is {ByteSize.Describe(limit)}.", what,

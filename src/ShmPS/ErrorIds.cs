@@ -28,6 +28,7 @@ public static class ErrorIds
     public const string InvalidValue = nameof(InvalidValue);
     public const string InvalidArgument = nameof(InvalidArgument);
     public const string OffsetOutOfRange = nameof(OffsetOutOfRange);
+    public const string ProtectedRange = nameof(ProtectedRange);
     public const string ReadTooLarge = nameof(ReadTooLarge);
     public const string UnknownUser = nameof(UnknownUser);
     public const string UnknownGroup = nameof(UnknownGroup);
@@ -55,6 +56,7 @@ public static class ErrorIds
     public const string TooManyOpenFiles = nameof(TooManyOpenFiles);
     public const string ReadOnlyFileSystem = nameof(ReadOnlyFileSystem);
     public const string MemoryFault = nameof(MemoryFault);
+    public const string MemoryLockLimitExceeded = nameof(MemoryLockLimitExceeded);
     public const string NativeError = nameof(NativeError);
 
     // Other processes' namespaces (Get-SharedMemory -ProcessId)

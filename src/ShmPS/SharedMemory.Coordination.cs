@@ -17,19 +17,7 @@ public abstract partial class SharedMemory
 {
     #region The mapping seam
 
-    /// <summary>
-    /// The address of the <paramref name="width"/> bytes at <paramref name="offset"/> in a mapping (or
-    /// attachment) that this object keeps, checked against the object's size and held until the lease is
-    /// disposed: unmapping waits for it. A write lease maps writable (or fails with PermissionDenied).
-    /// </summary>
-    internal abstract WordLease LeaseWord(long offset, int width, bool writing);
-
-    /// <summary>
-    /// An access to a leased word faulted: throws the error that says why (OffsetOutOfRange after a
-    /// shrink), or returns when it is worth one more try with a new lease (shrunk and grown again).
-    /// </summary>
-    private protected virtual void OnWordFault(long offset, int width) =>
-        throw new NativeException("atomic operation", Errno.EFAULT);
+    // Words are leased from the regions of the mapping seam (LeaseWord, OnWordFault: SharedMemory.Regions.cs).
 
     /// <summary>The directory whose changes (inotify) may mean this object was removed or replaced; null: poll.</summary>
     internal virtual string? WatchDirectory => null;
@@ -111,7 +99,7 @@ public abstract partial class SharedMemory
             {
                 throw new NativeException("atomic operation", Errno.EFAULT);
             }
-            OnWordFault(offset, width);
+            OnWordFault(offset, width, writing);
         }
     }
 
@@ -210,11 +198,22 @@ public abstract partial class SharedMemory
 /// <summary>A word's address in a mapping kept by an object, which stays mapped until this is disposed.</summary>
 internal readonly struct WordLease : IDisposable
 {
-    private readonly SafeHandle _mapping;
+    private readonly SafeRegionHandle _region;
 
-    public WordLease(SafeHandle mapping, nint address) => (_mapping, Address) = (mapping, address);
+    public WordLease(SafeRegionHandle region, nint address) => (_region, Address) = (region, address);
 
     public nint Address { get; }
 
-    public void Dispose() => _mapping?.DangerousRelease();
+    public void Dispose()
+    {
+        if (_region is null)
+        {
+            return;
+        }
+        _region.DangerousRelease();
+        if (_region.Transient)
+        {
+            _region.Dispose(); // made for this use alone (a cmdlet beside a protected session mapping)
+        }
+    }
 }

@@ -283,14 +283,6 @@ public abstract partial class SharedMemory
         }
     }
 
-    /// <summary>
-    /// Copies through a mapping kept by the object, when the kind maps and the guarded copy is available;
-    /// false to take the system-call path. Checks the range itself, against the mapping or the live size.
-    /// </summary>
-    private protected virtual bool TryReadMapped(long offset, Span<byte> buffer) => false;
-
-    private protected virtual bool TryWriteMapped(long offset, ReadOnlySpan<byte> data) => false;
-
     /// <summary>Checks offset and count against a size the caller read (the one place that decides what fits).</summary>
     internal void CheckRange(long offset, long count, long size)
     {

@@ -298,6 +298,7 @@ public abstract partial class SharedMemory : IDisposable
     {
         Interlocked.Exchange(ref _closed, 1);
         ReleaseResources();
+        ForgetRegionSettings(); // protections, advice and mlock ended with the mapping
         GC.SuppressFinalize(this);
     }
 

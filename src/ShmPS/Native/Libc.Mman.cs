@@ -3,12 +3,22 @@ using System.Runtime.InteropServices;
 
 namespace ShmPS.Native;
 
-/// <summary>Memory mappings: mmap, munmap, mincore.</summary>
+/// <summary>Memory mappings: mmap, munmap, mincore, madvise, mprotect, mlock (TLPI chapters 49 and 50).</summary>
 internal static unsafe partial class Libc
 {
+    public const int PROT_NONE = 0x0;
     public const int PROT_READ = 0x1;
     public const int PROT_WRITE = 0x2;
     public const int MAP_SHARED = 0x1;
+
+    public const int MADV_NORMAL = 0;
+    public const int MADV_RANDOM = 1;
+    public const int MADV_SEQUENTIAL = 2;
+    public const int MADV_WILLNEED = 3;
+    public const int MADV_DONTNEED = 4;
+    public const int MADV_REMOVE = 9;
+    public const int MADV_POPULATE_READ = 22;
+    public const int MADV_POPULATE_WRITE = 23;
 
     [LibraryImport(Lib, EntryPoint = "mmap", SetLastError = true)]
     private static partial nint mmap(nint address, nuint length, int protection, int flags, SafeFdHandle fd, long offset);
@@ -16,22 +26,54 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "munmap", SetLastError = true)]
     private static partial int munmap(nint address, nuint length);
 
-    /// <summary>A shared mapping of the first <paramref name="length"/> bytes of a file; mmap fails with MAP_FAILED ((void*)-1), not NULL.</summary>
-    public static SafeMappingHandle MapShared(SafeFdHandle fd, long length, bool writable, bool forOneCommand = false)
+    /// <summary>
+    /// A shared mapping of <paramref name="length"/> bytes of a file from <paramref name="start"/> (a multiple
+    /// of the page size); mmap fails with MAP_FAILED ((void*)-1), not NULL.
+    /// </summary>
+    public static SafeMappingHandle MapShared(SafeFdHandle fd, long start, long length, bool writable, bool forOneCommand = false)
     {
-        nint address = mmap(0, (nuint)length, writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, fd, 0);
+        nint address = mmap(0, (nuint)length, writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, fd, start);
         int errno = Marshal.GetLastPInvokeError();
         if (address == -1)
         {
             throw new NativeException("mmap", errno);
         }
-        return new SafeMappingHandle(address, length, writable) { ForOneCommand = forOneCommand };
+        return new SafeMappingHandle(address, start, length, writable) { ForOneCommand = forOneCommand };
+    }
+
+    [LibraryImport(Lib, EntryPoint = "mprotect", SetLastError = true)]
+    private static partial int mprotect(nint address, nuint length, int protection);
+
+    [LibraryImport(Lib, EntryPoint = "mlock", SetLastError = true)]
+    private static partial int mlock(nint address, nuint length);
+
+    [LibraryImport(Lib, EntryPoint = "munlock", SetLastError = true)]
+    private static partial int munlock(nint address, nuint length);
+
+    /// <summary>mprotect of whole pages (<paramref name="address"/> page-aligned).</summary>
+    public static void Protect(nint address, nuint length, int protection) => Check(mprotect(address, length, protection), "mprotect");
+
+    /// <summary>mlock: the pages are faulted in and stay in RAM until munlock or munmap (RLIMIT_MEMLOCK bounds it without CAP_IPC_LOCK).</summary>
+    public static void Lock(nint address, nuint length) => Check(mlock(address, length), "mlock");
+
+    public static void Unlock(nint address, nuint length) => Check(munlock(address, length), "munlock");
+
+    /// <summary>madvise of whole pages, its result checked (Populate and PopulateBuffer are hints and do not check).</summary>
+    public static void Advise(nint address, nuint length, int advice, string function = "madvise") =>
+        Check(madvise((byte*)address, length, advice), function);
+
+    /// <summary>madvise that may be unknown to the kernel (MADV_POPULATE_*, Linux 5.14): false on EINVAL, so the caller can do it another way.</summary>
+    public static bool TryAdvise(nint address, nuint length, int advice)
+    {
+        if (madvise((byte*)address, length, advice) == 0)
+        {
+            return true;
+        }
+        int errno = Marshal.GetLastPInvokeError();
+        return errno == Errno.EINVAL ? false : throw new NativeException("madvise", errno);
     }
 
     public static bool Unmap(nint address, nuint length) => munmap(address, length) == 0;
-
-    private const int MADV_POPULATE_READ = 22;
-    private const int MADV_POPULATE_WRITE = 23;
 
     [LibraryImport(Lib, EntryPoint = "madvise", SetLastError = true)]
     private static partial int madvise(byte* address, nuint length, int advice);

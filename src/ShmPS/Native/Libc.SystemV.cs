@@ -18,6 +18,8 @@ internal static unsafe partial class Libc
     public const int IPC_STAT = 2;
     public const int IPC_INFO = 3;
     public const int SHM_INFO = 14;
+    public const int SHM_LOCK = 11;   // pins the segment's pages in RAM until SHM_UNLOCK or removal
+    public const int SHM_UNLOCK = 12;
 
     public const int SHM_DEST = 0x200;    // 01000 in shm_perm.mode: marked for removal
     public const int SHM_LOCKED = 0x400;  // 02000 in shm_perm.mode: locked in memory (SHM_LOCK)
@@ -54,18 +56,16 @@ internal static unsafe partial class Libc
         {
             throw new NativeException("shmat", errno);
         }
-        var attachment = new SafeAttachmentHandle(address, readOnly);
         try
         {
             attached = ShmStat(id);
-            attachment.Initialize(attached.SegmentSize);
         }
         catch
         {
-            attachment.Dispose();
+            shmdt(address);
             throw;
         }
-        return attachment;
+        return new SafeAttachmentHandle(address, (long)attached.SegmentSize, readOnly);
     }
 
     public static bool ShmDetach(nint address) => shmdt(address) == 0;
@@ -129,6 +129,10 @@ internal static unsafe partial class Libc
         Volatile.Write(ref s_vmCopy, 1);
         return true;
     }
+
+    /// <summary>shmctl(SHM_LOCK) or shmctl(SHM_UNLOCK): the segment's pages stay in RAM, whoever attaches it.</summary>
+    public static void ShmLock(int id, bool locked) =>
+        Check(shmctl(id, locked ? SHM_LOCK : SHM_UNLOCK, null), locked ? "shmctl(SHM_LOCK)" : "shmctl(SHM_UNLOCK)");
 
     public static ShmidDs ShmStat(int id)
     {

@@ -112,6 +112,12 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "posix_fallocate")]
     private static partial int posix_fallocate(SafeFdHandle fd, long offset, long length);
 
+    [LibraryImport(Lib, EntryPoint = "fallocate", SetLastError = true)]
+    private static partial int fallocate(SafeFdHandle fd, int mode, long offset, long length);
+
+    public const int FALLOC_FL_KEEP_SIZE = 0x01;
+    public const int FALLOC_FL_PUNCH_HOLE = 0x02;
+
     [LibraryImport(Lib, EntryPoint = "pread", SetLastError = true)]
     private static partial nint pread(SafeFdHandle fd, byte* buf, nuint count, long offset);
 
@@ -185,6 +191,20 @@ internal static unsafe partial class Libc
         {
             throw new NativeException("posix_fallocate", error);
         }
+    }
+
+    /// <summary>
+    /// Gives the memory or disk of a range back (fallocate PUNCH_HOLE|KEEP_SIZE): it reads as zeros after,
+    /// through every mapping, and the size stays. False where the file system cannot punch holes (EOPNOTSUPP).
+    /// </summary>
+    public static bool TryPunchHole(SafeFdHandle fd, long offset, long length)
+    {
+        if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length) == 0)
+        {
+            return true;
+        }
+        int errno = Marshal.GetLastPInvokeError();
+        return errno == Errno.EOPNOTSUPP ? false : throw new NativeException("fallocate", errno);
     }
 
     /// <summary>Reads until <paramref name="buffer"/> is full or end of file; returns the bytes read.</summary>
@@ -331,6 +351,16 @@ internal static unsafe partial class Libc
     {
         ulong* rlim = stackalloc ulong[2]; // struct rlimit { rlim_t cur, max; } 16 bytes
         Check(getrlimit(RLIMIT_FSIZE, rlim), "getrlimit");
+        return rlim[0];
+    }
+
+    public const int RLIMIT_MEMLOCK = 8;
+
+    /// <summary>RLIMIT_MEMLOCK soft limit (bytes that mlock and SHM_LOCK may lock without CAP_IPC_LOCK), or ulong.MaxValue when unlimited.</summary>
+    public static ulong GetMemoryLockLimit()
+    {
+        ulong* rlim = stackalloc ulong[2];
+        Check(getrlimit(RLIMIT_MEMLOCK, rlim), "getrlimit");
         return rlim[0];
     }
 

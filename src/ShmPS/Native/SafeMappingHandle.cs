@@ -1,27 +1,13 @@
 using System;
-using System.Runtime.InteropServices;
 
 namespace ShmPS.Native;
 
-/// <summary>A shared mapping of a file (mmap MAP_SHARED) as a SafeBuffer: munmap on release.</summary>
-internal sealed class SafeMappingHandle : SafeBuffer
+/// <summary>A window of a shared mapping of a file (mmap MAP_SHARED): munmap on release.</summary>
+internal sealed class SafeMappingHandle : SafeRegionHandle
 {
-    public SafeMappingHandle() : base(ownsHandle: true) { }
+    public SafeMappingHandle() { }
 
-    internal SafeMappingHandle(IntPtr address, long length, bool writable) : base(ownsHandle: true)
-    {
-        SetHandle(address);
-        Initialize((ulong)length);
-        IsWritable = writable;
-    }
-
-    /// <summary>Mapped with PROT_WRITE: writing through a read-only mapping would fault, so ShmPS never does.</summary>
-    public bool IsWritable { get; }
-
-    public long Length => (long)ByteLength;
-
-    /// <summary>Made by a cmdlet for its transfer (unmapped when it ends): a large copy populates its range first.</summary>
-    public bool ForOneCommand { get; init; }
+    internal SafeMappingHandle(IntPtr address, long start, long length, bool writable) : base(address, start, length, writable) { }
 
     protected override bool ReleaseHandle() => Libc.Unmap(handle, (nuint)ByteLength);
 }

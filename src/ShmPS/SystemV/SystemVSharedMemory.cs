@@ -11,7 +11,7 @@ namespace ShmPS;
 
 /// <summary>
 /// A System V shared memory segment (shmget): a key (0 = IPC_PRIVATE) and an id. Fixed size. Data is
-/// copied through an attachment that lasts one operation, read-only for reads.
+/// copied through an attachment (its region in the mapping seam), kept by methods and by a cmdlet while it works.
 /// </summary>
 public sealed partial class SystemVSharedMemory : SharedMemory
 {
@@ -48,8 +48,13 @@ public sealed partial class SystemVSharedMemory : SharedMemory
     /// <summary>IPC_RMID was called while processes were attached (SHM_DEST): it goes at the last detach.</summary>
     public bool IsMarkedForDeletion { get; private set; }
 
-    /// <summary>Locked in memory with SHM_LOCK (SHM_LOCKED).</summary>
-    public bool IsLocked { get; private set; }
+    private bool _segmentPinned;
+
+    /// <summary>Locked in RAM with SHM_LOCK (SHM_LOCKED), by anyone, as of the last refresh: ipcs -m -i shows "locked".</summary>
+    public override bool IsPinned => _segmentPinned;
+
+    /// <summary>The former name of IsPinned (SHM_LOCKED), kept for scripts that use it; not the lock of Lock-SharedMemory.</summary>
+    public bool IsLocked => IsPinned;
 
     // rss and swap come only from /proc/sysvipc/shm: a lookup through IPC_STAT leaves them to be read
     // on first use, so that finding one segment does not cost a read of the whole table.
@@ -82,70 +87,88 @@ public sealed partial class SystemVSharedMemory : SharedMemory
 
     private protected override long CurrentSize(bool writing) => Size; // fixed at creation
 
-    // An attachment kept by Attach() until Detach(); otherwise each operation attaches and detaches.
+    // The attachment the object keeps: for methods until Close() or Detach(), for a cmdlet until it is done
+    // with the object (as the other kinds keep their mapping). shmat attaches a whole segment, never a part
+    // of one, so a segment's region is its attachment, bounded by SHMMAX rather than by a window.
     private SafeAttachmentHandle? _kept;
 
-    // Methods attach on first use and keep the attachment until Close() or Detach(), as they keep a
-    // mapping of the other kinds (with the guarded copy); cmdlets attach for one operation only.
-    private SafeAttachmentHandle? KeptForMethods()
-    {
-        if (_kept is null && !InCommand && Native.Guard.IsAvailable)
-        {
-            AttachCore();
-        }
-        return _kept;
-    }
+    private protected override bool CopiesThroughRegion(int count) => true; // a segment has no system call for data
 
-    private protected override int ReadCore(long offset, Span<byte> buffer)
+    /// <summary>
+    /// The kept attachment (attached now if need be; a segment cannot shrink while attached). A cmdlet beside
+    /// a session that protected part of its attachment gets one of its own, for this operation only.
+    /// </summary>
+    private protected override SafeRegionHandle? ProvideRegion(long offset, long count, bool writing)
     {
+        CheckRange(offset, count, Size);
+        if (count == 0)
+        {
+            return null;
+        }
         try
         {
-            SafeAttachmentHandle? kept = KeptForMethods();
-            if (kept is not null && !kept.IsClosed)
+            if (InCommand && HasProtections)
             {
-                try
-                {
-                    kept.CopyTo(offset, buffer);
-                    return buffer.Length;
-                }
-                catch (ObjectDisposedException)
-                {
-                    // Detached by another thread meanwhile: attach for this copy instead.
-                }
+                SafeAttachmentHandle own = AttachChecked(readOnly: !writing);
+                own.Transient = true;
+                own.ForOneCommand = true;
+                return own;
             }
-            using SafeAttachmentHandle attachment = AttachForOperation(readOnly: true, offset, buffer.Length);
-            attachment.CopyTo(offset, buffer);
-            return buffer.Length;
         }
         catch (NativeException e)
         {
             throw Failure(e);
         }
+        AttachCore();
+        SafeAttachmentHandle kept = _kept ?? throw new ObjectDisposedException(nameof(SystemVSharedMemory)); // detached meanwhile: the caller retries
+        if (writing && kept.IsReadOnly)
+        {
+            throw ErrorHelper.FromNative(new NativeException("shmat", Errno.EACCES), this);
+        }
+        return kept;
     }
 
-    private protected override void WriteCore(long offset, ReadOnlySpan<byte> data)
+    /// <summary>A fault in an attachment (a huge page the system could not give, say): nothing past that point was copied.</summary>
+    private protected override SharedMemoryException? RegionFault(long offset, long count, bool writing) =>
+        ErrorHelper.FromNative(new NativeException(writing ? "store to attachment" : "load from attachment", Errno.EFAULT), this);
+
+    /// <summary>MADV_REMOVE on the attachment: the segment's pages go back to the system, for every process attached.</summary>
+    private protected override bool ReleaseRange(long offset, long count) => RemovePages(offset, count);
+
+    private protected override void ForgetResidency() => _usage = null;
+
+    // Copies go through the attachment (CopiesThroughRegion), never here.
+    private protected override int ReadCore(long offset, Span<byte> buffer) =>
+        throw new InvalidOperationException("System V segments are copied through their attachment.");
+
+    private protected override void WriteCore(long offset, ReadOnlySpan<byte> data) =>
+        throw new InvalidOperationException("System V segments are copied through their attachment.");
+
+    /// <summary>SHM_LOCK or SHM_UNLOCK: the segment's own, whoever asks, until undone or the segment is removed.</summary>
+    private protected override void PinCore(bool pin)
     {
         try
         {
-            SafeAttachmentHandle? kept = KeptForMethods();
-            if (kept is { IsReadOnly: false, IsClosed: false })
+            InNamespace(() =>
             {
-                try
+                ShmidDs ds = Libc.ShmStat(Id);
+                if (!IsThisSegment(ds))
                 {
-                    kept.CopyFrom(offset, data);
-                    return;
+                    throw Gone();
                 }
-                catch (ObjectDisposedException)
-                {
-                }
-            }
-            using SafeAttachmentHandle attachment = AttachForOperation(readOnly: false, offset, data.Length);
-            attachment.CopyFrom(offset, data);
+                Libc.ShmLock(Id, pin);
+                return true;
+            });
+        }
+        catch (NativeException e) when (pin && e.Errno == Errno.ENOMEM)
+        {
+            throw ErrorHelper.MemoryLockLimitExceeded(this, Size, e);
         }
         catch (NativeException e)
         {
             throw Failure(e);
         }
+        RefreshCore();
     }
 
     /// <summary>shmat, kept: read-write if permitted, else read-only.</summary>
@@ -159,14 +182,26 @@ public sealed partial class SystemVSharedMemory : SharedMemory
                 {
                     return;
                 }
+                SafeAttachmentHandle attached;
                 try
                 {
-                    _kept = AttachChecked(readOnly: View is not null); // another namespace's segments are only read
+                    attached = AttachChecked(readOnly: View is not null); // another namespace's segments are only read
                 }
                 catch (NativeException e) when (e.Errno is Errno.EACCES or Errno.EPERM)
                 {
-                    _kept = AttachChecked(readOnly: true);
+                    attached = AttachChecked(readOnly: true);
                 }
+                attached.ForOneCommand = InCommand;
+                try
+                {
+                    ConfigureRegion(attached);
+                }
+                catch
+                {
+                    attached.Dispose();
+                    throw;
+                }
+                _kept = attached;
             }
         }
         catch (NativeException e)
@@ -189,17 +224,6 @@ public sealed partial class SystemVSharedMemory : SharedMemory
             _kept?.Dispose();
             _kept = null;
         }
-    }
-
-    /// <summary>An attachment for one copy; large copies fault their pages in up front (MADV_POPULATE).</summary>
-    private SafeAttachmentHandle AttachForOperation(bool readOnly, long offset, int count)
-    {
-        SafeAttachmentHandle attachment = AttachChecked(readOnly);
-        if (count >= 64 << 10)
-        {
-            attachment.Prefault(offset, count);
-        }
-        return attachment;
     }
 
     /// <summary>
@@ -364,7 +388,7 @@ public sealed partial class SystemVSharedMemory : SharedMemory
         Size = row.Size;
         Mode = (UnixFileMode)(row.Perms & 0x1FF);
         IsMarkedForDeletion = (row.Perms & Libc.SHM_DEST) != 0;
-        IsLocked = (row.Perms & Libc.SHM_LOCKED) != 0;
+        _segmentPinned = (row.Perms & Libc.SHM_LOCKED) != 0;
         CreatorProcessId = row.CreatorPid;
         _creator = (row.CreatorPid, row.CreatorUid, row.CreatorGid);
         LastProcessId = row.LastPid;
