@@ -178,6 +178,18 @@ int main(void)
     CONST(IPC_NOWAIT);
     CONST(MADV_POPULATE_READ);
     CONST(MADV_POPULATE_WRITE);
+    CONST(PROT_NONE);
+    CONST(MADV_NORMAL);
+    CONST(MADV_RANDOM);
+    CONST(MADV_SEQUENTIAL);
+    CONST(MADV_WILLNEED);
+    CONST(MADV_DONTNEED);
+    CONST(MADV_REMOVE);
+    CONST(SHM_LOCK);
+    CONST(SHM_UNLOCK);
+    CONST(FALLOC_FL_KEEP_SIZE);
+    CONST(FALLOC_FL_PUNCH_HOLE);
+    CONST(RLIMIT_MEMLOCK);
     CONST(CLONE_NEWIPC);
     /* Libc reads struct passwd and struct group through their sizes and the id offset. */
     CONST_AS("PasswdSize", sizeof(struct passwd));
