@@ -138,8 +138,10 @@ Describe 'Advise' {
 
     It 'refuses an unknown advice as an argument error and changes nothing' {
         $shm = New-MemoryObject Posix (4 * $Page)
-        { $shm.Advise('Bogus', 0, $Page) } | Should -Throw
-        Get-ThrownId { $shm.Advise([ShmPS.MemoryAdvice]99, 0, $Page) } | Should -Be 'InvalidArgument'
+        Get-ThrownId { $shm.Advise('Bogus', 0, $Page) } | Should -Be 'PSInvalidCastException'
+        # A value PowerShell would not convert, as C# could pass it.
+        Get-ThrownId { $shm.Advise([Enum]::ToObject([ShmPS.MemoryAdvice], 99), 0, $Page) } | Should -Be 'ArgumentOutOfRangeException'
+        Get-ThrownId { $shm.Protect([Enum]::ToObject([ShmPS.MemoryProtection], 99), 0, $Page) } | Should -Be 'ArgumentOutOfRangeException'
         (Get-Mapping $shm).VmFlags -split ' ' | Should -Not -Contain 'rr'
     }
 }
@@ -242,7 +244,9 @@ Describe 'Pin' {
         $shm.IsPinned | Should -BeTrue
         $shm.IsLocked | Should -BeTrue -Because 'IsLocked is kept as the former name of IsPinned'
         (Get-IpcsRow $shm.Id).Status | Should -Match 'locked'
-        ((ipcs -m -i $shm.Id) -join "`n") | Should -Match 'locked'
+        # ipcs -m -i shows the lock as the SHM_LOCKED bit (02000) of mode.
+        ((ipcs -m -i $shm.Id) -join "`n") -match 'mode=(\d+)' | Should -BeTrue
+        [Convert]::ToInt32($Matches[1], 8) -band 0x400 | Should -Be 0x400
         [Convert]::ToInt32("$((Get-SysvIpcTable shm -Id $shm.Id).perms)", 8) -band 0x400 | Should -Be 0x400
         $shm.Close()
         (Get-IpcsRow $shm.Id).Status | Should -Match 'locked' -Because 'the lock belongs to the segment'

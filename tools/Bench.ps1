@@ -43,8 +43,8 @@ param(
     [int] $Repetitions = 5,
 
     # Sections to run (all by default).
-    [ValidateSet('Bulk', 'SmallCmdlet', 'SmallMethod', 'Stress', 'CreateRemove', 'Listing', 'Processes', 'InputFile', 'Lock', 'Layout', 'Coordination')]
-    [string[]] $Section = @('Bulk', 'SmallCmdlet', 'SmallMethod', 'Stress', 'CreateRemove', 'Listing', 'Processes', 'InputFile', 'Lock', 'Layout', 'Coordination'),
+    [ValidateSet('Bulk', 'OneShot', 'SmallCmdlet', 'SmallMethod', 'Stress', 'CreateRemove', 'Listing', 'Processes', 'InputFile', 'Lock', 'Layout', 'Coordination', 'Chapter50')]
+    [string[]] $Section = @('Bulk', 'OneShot', 'SmallCmdlet', 'SmallMethod', 'Stress', 'CreateRemove', 'Listing', 'Processes', 'InputFile', 'Lock', 'Layout', 'Coordination', 'Chapter50'),
 
     # Internal: this process is a child that runs one part and writes its rows to -ResultPath.
     [ValidateSet('Listing', 'Processes', 'InputFile')]
@@ -244,6 +244,20 @@ $NativeSource = @'
 [DllImport("libc", SetLastError = true)] public static extern int shmctl(int shmid, int cmd, IntPtr buf);
 [DllImport("libc", SetLastError = true)] public static extern int flock(int fd, int operation);
 [DllImport("libc")] private static extern int clock_gettime(int clockId, long[] timespec);
+[DllImport("libc")] private static extern int madvise(IntPtr address, UIntPtr length, int advice);
+/// <summary>Gives the whole pages of an array their memory in one call (MADV_POPULATE_WRITE), as Read-SharedMemory does for the array it returns.</summary>
+public static void PopulateArray(byte[] array)
+{
+    var handle = System.Runtime.InteropServices.GCHandle.Alloc(array, System.Runtime.InteropServices.GCHandleType.Pinned);
+    try
+    {
+        long page = Environment.SystemPageSize;
+        long at = (long)handle.AddrOfPinnedObject();
+        long start = (at + page - 1) / page * page, end = (at + array.Length) / page * page;
+        if (end > start) madvise((IntPtr)start, (UIntPtr)(ulong)(end - start), 23);
+    }
+    finally { handle.Free(); }
+}
 /// <summary>CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID), in ms.</summary>
 public static double ThreadCpuMs() { var ts = new long[2]; clock_gettime(3, ts); return ts[0] * 1e3 + ts[1] / 1e6; }
 '@
@@ -402,10 +416,13 @@ function Invoke-BulkSection {
     $blocks = [ordered]@{
         'BlockCopy' = { [Buffer]::BlockCopy($src, 0, $dst, 0, $src.Length) }.GetNewClosure()
         'WriteAllBytes' = { [System.IO.File]::WriteAllBytes($file, $src) }.GetNewClosure()
-        # The same work as Read-SharedMemory: a new uninitialized array, filled by one read. (File.ReadAllBytes
-        # zeroes its array first, so the garbage collector's state decided more of the figure than the copy.)
+        # The same work as Read-SharedMemory: a new uninitialized array whose pages are given in one call
+        # (MADV_POPULATE_WRITE, as Read-SharedMemory does), filled by one read. File.ReadAllBytes zeroes its
+        # array first and takes a fault per page, so the garbage collector's and the page allocator's state
+        # decided more of the figure than the copy.
         'ReadAllBytes' = {
             $a = [GC]::AllocateUninitializedArray[byte]($size)
+            [ShmPSBench.Native]::PopulateArray($a)
             $fs = [System.IO.FileStream]::new($file, 'Open', 'Read', 'ReadWrite', 1) # unbuffered: read(2) into the array
             try { for ($at = 0; $at -lt $size; $at += $n) { $n = $fs.Read($a, $at, $size - $at); if (-not $n) { throw 'short read' } } }
             finally { $fs.Dispose() }
@@ -430,14 +447,64 @@ function Invoke-BulkSection {
         Add-Row -Section Bulk -Measure "$kind Write-SharedMemory 64 MiB" -ShmPS $m["$kind Write-SharedMemory"] -Baseline $m['WriteAllBytes'] `
             -BaselineName 'File.WriteAllBytes /dev/shm 64 MiB' -Compare Time -Target 1.0 -Operations 1
         Add-Row -Section Bulk -Measure "$kind Read-SharedMemory 64 MiB" -ShmPS $m["$kind Read-SharedMemory"] -Baseline $m['ReadAllBytes'] `
-            -BaselineName 'new uninitialized array + RandomAccess.Read /dev/shm 64 MiB' -Compare Time -Target 1.0 -Operations 1 `
+            -BaselineName 'new uninitialized array, pages given in one call (MADV_POPULATE_WRITE), + read(2) /dev/shm 64 MiB' -Compare Time -Target 1.0 -Operations 1 `
             -Details (Get-Spread $m["$kind Read-SharedMemory"] $m['ReadAllBytes'])
         Add-Row -Section Bulk -Measure "$kind `$obj.OpenStream().CopyTo(MemoryStream) 64 MiB" -ShmPS $m["$kind OpenStream CopyTo"] `
             -Baseline $m['FileStream CopyTo'] -BaselineName 'FileStream.CopyTo /dev/shm 64 MiB' -Compare Throughput -Target 1.0 -Bytes $size
     }
     foreach ($o in $objects.Values) { $o.Dispose() }
     Invoke-Cleanup
-    Invoke-BulkOneShot
+}
+
+function Invoke-OneShotSection { Invoke-BulkOneShot }
+
+function Invoke-Chapter50Section {
+    Write-Host 'Chapter50: 64 MiB Clear-SharedMemory against util-linux fallocate --punch-hole --keep-size on the same object; Prefetch of a 64 MiB sparse object against Write-SharedMemory of 64 MiB of zeros' -ForegroundColor Cyan
+    $size = 64MB
+    $zeros = [byte[]]::new($size)
+    $objects = [ordered]@{}
+    $i = 0
+    foreach ($kind in 'Posix', 'SystemV', 'File') {
+        $objects[$kind] = New-BenchObject -Kind $kind -Tag 'chapter50' -Size $size -KeyIndex (0x300 + $i++)
+    }
+    $posixPath = $objects['Posix'].Path
+
+    # Clear: every sample starts from a wholly resident object (Prefetch, untimed); fallocate(1) clears the POSIX one.
+    $clear = [ordered]@{
+        'fallocate' = { & fallocate --punch-hole --keep-size --offset 0 --length $size $posixPath; if ($LASTEXITCODE) { throw 'fallocate failed' } }.GetNewClosure()
+    }
+    foreach ($kind in $objects.Keys) {
+        $o = $objects[$kind]
+        $clear["$kind Clear-SharedMemory"] = { Clear-SharedMemory -InputObject $o }.GetNewClosure()
+    }
+    $fill = { param($name) $kind = ($name -split ' ')[0]; if ($kind -eq 'fallocate') { $kind = 'Posix' }; $objects[$kind].Prefetch(0, $size) }.GetNewClosure()
+    $m = Measure-Interleaved $clear -Reset $fill
+    foreach ($kind in $objects.Keys) {
+        $objects[$kind].Refresh()
+        if ($objects[$kind].ResidentBytes -ne 0) { throw "$kind Clear-SharedMemory left $($objects[$kind].ResidentBytes) bytes resident" }
+        Add-Row -Section Chapter50 -Measure "$kind Clear-SharedMemory 64 MiB" -ShmPS $m["$kind Clear-SharedMemory"] -Baseline $m['fallocate'] `
+            -BaselineName 'fallocate --punch-hole --keep-size (util-linux) on the POSIX object, 64 MiB' -Compare Time -Target 1.5 -Operations 1 `
+            -Details (Get-Spread $m["$kind Clear-SharedMemory"] $m['fallocate'])
+    }
+
+    # Prefetch: every sample starts from an object with no page (Clear, untimed).
+    $prefetch = [ordered]@{}
+    foreach ($kind in $objects.Keys) {
+        $o = $objects[$kind]
+        $prefetch["$kind Write-SharedMemory"] = { Write-SharedMemory -InputObject $o -Value $zeros }.GetNewClosure()
+        $prefetch["$kind Prefetch"] = { $o.Prefetch(0, $size) }.GetNewClosure()
+    }
+    $empty = { param($name) $null = $objects[($name -split ' ')[0]].Clear(0, $size) }.GetNewClosure()
+    $m = Measure-Interleaved $prefetch -Reset $empty
+    foreach ($kind in $objects.Keys) {
+        $objects[$kind].Refresh()
+        if ($objects[$kind].ResidentBytes -ne $size) { throw "$kind Prefetch left $($objects[$kind].ResidentBytes) bytes resident, not $size" }
+        Add-Row -Section Chapter50 -Measure "$kind `$obj.Prefetch(0, 64 MiB) of a sparse object" -ShmPS $m["$kind Prefetch"] -Baseline $m["$kind Write-SharedMemory"] `
+            -BaselineName 'Write-SharedMemory -InputObject of 64 MiB of zeros, the same object' -Compare Time -Target 0.5 -Operations 1 `
+            -Details (Get-Spread $m["$kind Prefetch"] $m["$kind Write-SharedMemory"])
+    }
+    foreach ($o in $objects.Values) { $o.Dispose() }
+    Invoke-Cleanup
 }
 
 function Get-Spread($ShmPS, $Baseline) {
