@@ -138,6 +138,7 @@ Describe 'Advise' {
 
     It 'refuses an unknown advice as an argument error and changes nothing' {
         $shm = New-MemoryObject Posix (4 * $Page)
+        $shm.Attach()
         Get-ThrownId { $shm.Advise('Bogus', 0, $Page) } | Should -Be 'PSInvalidCastException'
         # A value PowerShell would not convert, as C# could pass it.
         Get-ThrownId { $shm.Advise([Enum]::ToObject([ShmPS.MemoryAdvice], 99), 0, $Page) } | Should -Be 'ArgumentOutOfRangeException'
