@@ -45,6 +45,9 @@ public abstract partial class SharedMemory
     /// <summary>Forgets a measured ResidentBytes, so that the next reading asks the kernel again.</summary>
     private protected virtual void ForgetResidency() { }
 
+    /// <summary>Gives a range its memory without faulting it in, where the kind can (Prefetch then only maps it); nothing by default.</summary>
+    private protected virtual void ReserveRange(long offset, long count) { }
+
     #endregion
 
     #region Regions
@@ -276,6 +279,8 @@ public abstract partial class SharedMemory
     public void Prefetch(long offset, long count) => Checked(() =>
     {
         ThrowIfProtected(offset, count, writing: false);
+        CheckRange(offset, count, writing: false);
+        ReserveRange(offset, count);
         ForEachWindow(offset, count, writing: false, (region, _, at, part) =>
         {
             (nint address, nuint length) = Pages(region, at, part);

@@ -207,6 +207,21 @@ internal static unsafe partial class Libc
         return errno == Errno.EOPNOTSUPP ? false : throw new NativeException("fallocate", errno);
     }
 
+    /// <summary>
+    /// Gives a range of a tmpfs file its memory in one call (fallocate KEEP_SIZE), without touching a page
+    /// table: false where the descriptor or file system does not allow it (EBADF read-only, EOPNOTSUPP),
+    /// so the caller faults the pages in instead. ENOSPC (a full tmpfs) is an error.
+    /// </summary>
+    public static bool TryReserve(SafeFdHandle fd, long offset, long length)
+    {
+        if (fallocate(fd, FALLOC_FL_KEEP_SIZE, offset, length) == 0)
+        {
+            return true;
+        }
+        int errno = Marshal.GetLastPInvokeError();
+        return errno is Errno.EBADF or Errno.EOPNOTSUPP or Errno.EPERM ? false : throw new NativeException("fallocate", errno);
+    }
+
     /// <summary>Reads until <paramref name="buffer"/> is full or end of file; returns the bytes read.</summary>
     public static int PRead(SafeFdHandle fd, Span<byte> buffer, long offset)
     {

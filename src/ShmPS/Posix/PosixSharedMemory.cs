@@ -10,6 +10,9 @@ namespace ShmPS;
 /// <summary>A POSIX shared memory object (shm_open): a name such as /foo, stored as /dev/shm/foo.</summary>
 public sealed class PosixSharedMemory : DescriptorSharedMemory
 {
+    /// <summary>POSIX objects are files of the tmpfs on /dev/shm: memory.</summary>
+    private protected override bool InMemoryFileSystem => true;
+
     /// <summary>Where Linux keeps POSIX shared memory objects (glibc and musl agree).</summary>
     public const string Directory = "/dev/shm";
 
