@@ -355,7 +355,7 @@ public abstract partial class SharedMemory
 
     /// <summary>
     /// Keeps the object in RAM. System V: the segment is locked (shmctl SHM_LOCK) until Unpin(), by anyone,
-    /// or its removal; ipcs -m -i shows "locked". POSIX objects and files: this session's mapping is locked
+    /// or its removal; ipcs -m shows "locked". POSIX objects and files: this session's mapping is locked
     /// (mlock; the window at offset 0, the whole object up to 1 GiB, and every window mapped later) until
     /// Unpin() or Close(); VmLck in /proc/PID/status counts it. Past RLIMIT_MEMLOCK (ulimit -l) without
     /// CAP_IPC_LOCK: MemoryLockLimitExceeded.

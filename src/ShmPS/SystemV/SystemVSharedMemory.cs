@@ -50,7 +50,7 @@ public sealed partial class SystemVSharedMemory : SharedMemory
 
     private bool _segmentPinned;
 
-    /// <summary>Locked in RAM with SHM_LOCK (SHM_LOCKED), by anyone, as of the last refresh: ipcs -m -i shows "locked".</summary>
+    /// <summary>Locked in RAM with SHM_LOCK (SHM_LOCKED), by anyone, as of the last refresh: ipcs -m shows "locked".</summary>
     public override bool IsPinned => _segmentPinned;
 
     /// <summary>The former name of IsPinned (SHM_LOCKED), kept for scripts that use it; not the lock of Lock-SharedMemory.</summary>
