@@ -204,16 +204,9 @@ internal readonly struct WordLease : IDisposable
 
     public nint Address { get; }
 
-    public void Dispose()
-    {
-        if (_region is null)
-        {
-            return;
-        }
-        _region.DangerousRelease();
-        if (_region.Transient)
-        {
-            _region.Dispose(); // made for this use alone (a cmdlet beside a protected session mapping)
-        }
-    }
+    /// <summary>No word: the default value.</summary>
+    public bool IsEmpty => _region is null;
+
+    // A Transient region (made for this use alone) was disposed by the seam already: this last release frees it.
+    public void Dispose() => _region?.DangerousRelease();
 }

@@ -227,26 +227,15 @@ public abstract partial class SharedMemory
     internal WordLease LeaseWord(long offset, int width, bool writing)
     {
         ThrowIfProtected(offset, width, writing);
-        for (int attempt = 0; ; attempt++)
+        WordLease lease = OnRegion(offset, width, writing, (region, address) =>
         {
-            SafeRegionHandle? region = null;
+            // A second reference, kept by the lease (OnRegion gives its own back); a region made for this
+            // use alone is released when the lease lets go of it.
             bool added = false;
-            try
-            {
-                region = ProvideRegion(offset, width, writing) ?? throw ErrorHelper.OffsetOutOfRange(this, offset, width, LiveSize);
-                region.DangerousAddRef(ref added);
-                return new WordLease(region, region.AddressOf(offset));
-            }
-            catch (ObjectDisposedException) when (RetryAfterRelease(attempt))
-            {
-                // Released on another thread meanwhile: the rule every copy follows.
-            }
-            catch
-            {
-                if (added) region!.DangerousRelease();
-                throw;
-            }
-        }
+            region.DangerousAddRef(ref added);
+            return new WordLease(region, address);
+        }, default);
+        return lease.IsEmpty ? throw ErrorHelper.OffsetOutOfRange(this, offset, width, LiveSize) : lease;
     }
 
     /// <summary>An access to a leased word faulted: throws the error that says why, or returns when one more try with a new lease is worth it.</summary>
