@@ -30,7 +30,7 @@ public abstract partial class DescriptorSharedMemory
     /// live size (it may have grown), or OffsetOutOfRange with that size. Null when the range is empty.
     /// A write never grows the object (a mapping cannot).
     /// </summary>
-    private protected override SafeRegionHandle? ProvideRegion(long offset, long count, bool writing)
+    private protected override SafeRegionHandle? ProvideRegion(long offset, long count, bool writing, bool keep = false)
     {
         SafeMappingHandle? map = _map;
         if (map is not null && map.Covers(offset, count) && (!writing || map.IsWritable))

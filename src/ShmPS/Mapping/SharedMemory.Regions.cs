@@ -29,9 +29,10 @@ public abstract partial class SharedMemory
     /// A region that holds [offset, offset + count), checked against the object's live size (OffsetOutOfRange),
     /// writable when asked (or PermissionDenied), with the session's settings (ConfigureRegion) unless it is
     /// Transient; null when count is 0. Throws ObjectDisposedException if the region it meant to give was
-    /// released meanwhile (the caller retries).
+    /// released meanwhile (the caller retries). <paramref name="keep"/>: for a word leased for a while (a
+    /// wait), which a cmdlet keeps until it is done rather than making a region for each use.
     /// </summary>
-    private protected abstract SafeRegionHandle? ProvideRegion(long offset, long count, bool writing);
+    private protected abstract SafeRegionHandle? ProvideRegion(long offset, long count, bool writing, bool keep = false);
 
     /// <summary>Whether a copy of <paramref name="count"/> bytes goes through a region; false: the kind's system calls (ReadCore/WriteCore).</summary>
     private protected abstract bool CopiesThroughRegion(int count);
@@ -57,7 +58,7 @@ public abstract partial class SharedMemory
     /// <paramref name="offset"/> in it, holding the region until it returns; a region released by another
     /// thread meanwhile is taken again (the one retry rule). <paramref name="empty"/> when count is 0.
     /// </summary>
-    private protected T OnRegion<T>(long offset, long count, bool writing, Func<SafeRegionHandle, nint, T> use, T empty)
+    private protected T OnRegion<T>(long offset, long count, bool writing, Func<SafeRegionHandle, nint, T> use, T empty, bool keep = false)
     {
         for (int attempt = 0; ; attempt++)
         {
@@ -65,7 +66,7 @@ public abstract partial class SharedMemory
             bool added = false;
             try
             {
-                region = ProvideRegion(offset, count, writing);
+                region = ProvideRegion(offset, count, writing, keep);
                 if (region is null)
                 {
                     return empty;
@@ -234,7 +235,7 @@ public abstract partial class SharedMemory
             bool added = false;
             region.DangerousAddRef(ref added);
             return new WordLease(region, address);
-        }, default);
+        }, default, keep: true);
         return lease.IsEmpty ? throw ErrorHelper.OffsetOutOfRange(this, offset, width, LiveSize) : lease;
     }
 

@@ -95,10 +95,13 @@ public sealed partial class SystemVSharedMemory : SharedMemory
     private protected override bool CopiesThroughRegion(int count) => true; // a segment has no system call for data
 
     /// <summary>
-    /// The kept attachment (attached now if need be; a segment cannot shrink while attached). A cmdlet beside
-    /// a session that protected part of its attachment gets one of its own, for this operation only.
+    /// The kept attachment (attached now if need be; a segment cannot shrink while attached). A cmdlet's copy
+    /// attaches for that copy alone, checking each time that the segment is still this one (so a segment
+    /// removed during a long Write-SharedMemory is SharedMemoryNotFound, not data written where nobody can
+    /// find it), unless methods keep an attachment; a cmdlet beside a session that protected part of its
+    /// attachment always gets one of its own. A word leased for a wait is kept until the cmdlet is done.
     /// </summary>
-    private protected override SafeRegionHandle? ProvideRegion(long offset, long count, bool writing)
+    private protected override SafeRegionHandle? ProvideRegion(long offset, long count, bool writing, bool keep = false)
     {
         CheckRange(offset, count, Size);
         if (count == 0)
@@ -107,7 +110,7 @@ public sealed partial class SystemVSharedMemory : SharedMemory
         }
         try
         {
-            if (InCommand && HasProtections)
+            if (InCommand && (HasProtections || (_kept is null && !keep)))
             {
                 SafeAttachmentHandle own = AttachChecked(readOnly: !writing);
                 own.Transient = true;
