@@ -94,7 +94,7 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
         if (SharedMemoryIdentityCommandBase.ForeignOrigin(HostId, PSComputerName) is string origin)
         {
             string identity = Name ?? LiteralName ?? (Key is int key ? new SystemVKey(key).ToString() : Path);
-            WriteError(ErrorHelper.ToErrorRecord(ErrorHelper.RemoteObject(identity, origin, HostId), identity));
+            WriteError(ErrorRecords.ToErrorRecord(ErrorHelper.RemoteObject(identity, origin, HostId), identity));
             return;
         }
         SharedMemoryKind kind = ParameterSetName switch
@@ -113,9 +113,9 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
         {
             Create(kind);
         }
-        catch (Exception e) when (ErrorHelper.IsTranslatable(e))
+        catch (Exception e) when (ErrorRecords.IsTranslatable(e))
         {
-            WriteError(ErrorHelper.ToErrorRecord(e, e is SharedMemoryException sme ? sme.Target : Name ?? LiteralName ?? Path));
+            WriteError(ErrorRecords.ToErrorRecord(e, e is SharedMemoryException sme ? sme.Target : Name ?? LiteralName ?? Path));
         }
     }
 
@@ -123,19 +123,19 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
     {
         if (Name is not null && LiteralName is not null)
         {
-            throw new SharedMemoryException(ErrorIds.KindConflict, ErrorCategory.InvalidArgument,
+            throw ErrorHelper.Make(ErrorIds.KindConflict, SharedMemoryErrorCategory.InvalidArgument,
                 "-Name and -LiteralName both name the object: give one of them.", Name);
         }
         bool literal = LiteralName is not null;
         string? name = LiteralName ?? Name;
         if (kind == SharedMemoryKind.SystemV && name is not null)
         {
-            throw new SharedMemoryException(ErrorIds.KindConflict, ErrorCategory.InvalidArgument,
+            throw ErrorHelper.Make(ErrorIds.KindConflict, SharedMemoryErrorCategory.InvalidArgument,
                 "System V segments are named by a key: give -Key instead of -Name.", Name);
         }
         if (kind == SharedMemoryKind.File && ParameterSetName != FileSet)
         {
-            throw new SharedMemoryException(ErrorIds.PathRequired, ErrorCategory.InvalidArgument,
+            throw ErrorHelper.Make(ErrorIds.PathRequired, SharedMemoryErrorCategory.InvalidArgument,
                 "A shared file mapping needs the file: give -Path.", Name);
         }
         var request = new CreateRequest(
@@ -150,7 +150,7 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
         {
             return;
         }
-        UnixMode.WarnIfWorldWritable(this, request.Mode, target);
+        ModeWarnings.WarnIfWorldWritable(this, request.Mode, target);
         SharedMemory shm = backend.Create(request, out bool created);
         // Nothing is held behind the user's back: the object opens what its methods need when they are used.
         shm.ReleaseResources();
@@ -166,7 +166,7 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
     {
         if ((Private ? 1 : 0) + (Key is null ? 0 : 1) + (KeyPath is null ? 0 : 1) > 1)
         {
-            throw new SharedMemoryException(ErrorIds.KeyConflict, ErrorCategory.InvalidArgument,
+            throw ErrorHelper.Make(ErrorIds.KeyConflict, SharedMemoryErrorCategory.InvalidArgument,
                 "-Key, -KeyPath and -Private each choose the key: give one of them.", Key);
         }
         return Private ? 0

@@ -174,7 +174,7 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
             if (shm is DescriptorSharedMemory file && Native.Libc.TryStatx(file.Path, out Native.Statx source)
                 && (target.DevMajor, target.DevMinor, target.Inode) == (source.DevMajor, source.DevMinor, source.Inode))
             {
-                throw new SharedMemoryException(ErrorIds.OutFileIsSource, ErrorCategory.InvalidArgument,
+                throw ErrorHelper.Make(ErrorIds.OutFileIsSource, SharedMemoryErrorCategory.InvalidArgument,
                     $"-OutFile '{path}' is the file of {shm.KindDescription} '{shm.DisplayName}' itself: writing it would empty it before it is read.",
                     path, "Give another file for -OutFile.");
             }

@@ -1,0 +1,231 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Runtime.ExceptionServices;
+using System.Threading;
+using ShmPS.Native;
+
+namespace ShmPS;
+
+/// <summary>
+/// What another process (a container) sees, for Get-SharedMemory -ProcessId: the System V segments of
+/// its IPC namespace and the POSIX objects in the /dev/shm under its root directory. Holds nothing
+/// open: every use opens /proc/PID again and checks that it still leads to the namespace and the
+/// directory first seen, so a pid that another process took over meanwhile is refused, not followed.
+/// </summary>
+internal sealed class NamespaceView
+{
+    private readonly FileKey? _shmDirectory;
+
+    // Why the process's /dev/shm is not listed (a symbolic link there), reported by the POSIX listing only.
+    private readonly Exception? _shmRefused;
+
+    private NamespaceView(int pid, ulong ipc, ulong mnt, FileKey? shmDirectory, Exception? shmRefused, bool sharesIpc, bool sharesShm)
+    {
+        _shmRefused = shmRefused;
+        ProcessId = pid;
+        IpcNamespace = ipc;
+        MountNamespace = mnt;
+        _shmDirectory = shmDirectory;
+        SharesIpcNamespace = sharesIpc;
+        SharesShmDirectory = sharesShm;
+    }
+
+    public int ProcessId { get; }
+
+    /// <summary>The inode of /proc/PID/ns/ipc, as readlink shows it: ipc:[4026531839].</summary>
+    public ulong IpcNamespace { get; }
+
+    public ulong MountNamespace { get; }
+
+    /// <summary>The process sees the caller's System V segments: its objects are the caller's own.</summary>
+    public bool SharesIpcNamespace { get; }
+
+    /// <summary>The process's /dev/shm is the caller's (same file system and directory).</summary>
+    public bool SharesShmDirectory { get; }
+
+    /// <summary>The namespace an object of a kind comes from: ipc:[N] for System V, mnt:[N] for the rest.</summary>
+    public string NamespaceOf(SharedMemoryKind kind) =>
+        kind == SharedMemoryKind.SystemV ? $"ipc:[{IpcNamespace}]" : $"mnt:[{MountNamespace}]";
+
+    /// <summary>
+    /// The view of process <paramref name="pid"/>. Errors: ProcessNotFound if there is no such process,
+    /// PermissionDenied if the caller may not inspect it (its namespaces and root need ptrace access).
+    /// </summary>
+    public static NamespaceView Open(int pid)
+    {
+        try
+        {
+            ulong ipc = NamespaceInode(pid, "ipc") ?? throw Gone(pid);
+            ulong mnt = NamespaceInode(pid, "mnt") ?? throw Gone(pid);
+            FileKey? shm;
+            string? link;
+            using (SafeFdHandle? dir = TryOpenShmDirectory(pid, out link))
+            {
+                shm = dir is null ? null : FileKey.Of(Libc.FStatx(dir));
+            }
+            Exception? refused = link is null ? null
+                : ErrorHelper.SymbolicLinkRefused($"directory of POSIX shared memory objects of process {pid}", link);
+            FileKey? own = Libc.TryStatxFollow(PosixSharedMemory.Directory, out Statx st) ? FileKey.Of(st) : null;
+            return new NamespaceView(pid, ipc, mnt, shm, refused, sharesIpc: ipc == OwnIpcNamespace,
+                sharesShm: refused is null && shm == own);
+        }
+        catch (NativeException e) when (e.Errno is Errno.ENOENT or Errno.ESRCH)
+        {
+            throw ErrorHelper.ProcessNotFound(pid);
+        }
+        catch (NativeException e) when (e.Errno is Errno.EACCES or Errno.EPERM)
+        {
+            throw ErrorHelper.NamespaceAccessDenied(pid, e);
+        }
+    }
+
+    /// <summary>No such process; or one that has exited and waits for its parent (a zombie), whose /proc entry has no namespaces.</summary>
+    private static Exception Gone(int pid) =>
+        Directory.Exists($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}")
+            ? ErrorHelper.ProcessNotFound(pid, "has exited (a zombie: its /proc entry stays until its parent collects it), so it sees no namespace.")
+            : ErrorHelper.ProcessNotFound(pid);
+
+    /// <summary>The caller's IPC namespace: its main thread's, which ShmPS never moves (setns runs on threads of its own).</summary>
+    public static ulong OwnIpcNamespace => s_ownIpcNamespace.Value;
+
+    private static readonly Lazy<ulong> s_ownIpcNamespace = new(() => NamespaceInode(Environment.ProcessId, "ipc") ?? 0);
+
+    /// <summary>As NamespaceInode, and null where the caller may not inspect the process.</summary>
+    public static ulong? TryNamespaceInode(int pid, string kind)
+    {
+        try
+        {
+            return NamespaceInode(pid, kind);
+        }
+        catch (NativeException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The inode of /proc/PID/ns/KIND; null if there is no such process. Throws EACCES where the caller may not inspect it.</summary>
+    public static ulong? NamespaceInode(int pid, string kind) =>
+        Libc.TryStatxFollow($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/ns/{kind}", out Statx st) ? st.Inode : null;
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in the process's IPC namespace, on a thread of its own that enters
+    /// it (setns) and then ends: never on the caller's thread or a pool thread, which must stay in the
+    /// caller's namespace. /proc/sysvipc/shm, shmget, shmctl and shmat there all see that namespace.
+    /// </summary>
+    public T InIpcNamespace<T>(Func<T> work)
+    {
+        using SafeFdHandle ns = Enter(() => Libc.Open($"/proc/{ProcessId.ToString(CultureInfo.InvariantCulture)}/ns/ipc",
+            Libc.O_RDONLY | Libc.O_CLOEXEC, 0));
+        if (Libc.FStatx(ns).Inode != IpcNamespace)
+        {
+            throw Gone();
+        }
+        T result = default!;
+        ExceptionDispatchInfo? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Enter(() =>
+                {
+                    Libc.SetNs(ns, Libc.CLONE_NEWIPC);
+                    return 0;
+                });
+                result = work();
+            }
+            catch (Exception e)
+            {
+                failure = ExceptionDispatchInfo.Capture(e);
+            }
+        }, maxStackSize: 256 << 10)
+        { IsBackground = true, Name = $"ShmPS ipc namespace of {ProcessId}" };
+        thread.Start();
+        thread.Join();
+        failure?.Throw();
+        return result;
+    }
+
+    /// <summary>The process's /dev/shm, opened below its root; null if it has none.</summary>
+    public SafeFdHandle? OpenShmDirectory()
+    {
+        if (_shmRefused is not null)
+        {
+            throw _shmRefused;
+        }
+        SafeFdHandle? dir = Enter(() => TryOpenShmDirectory(ProcessId, out _));
+        if (dir is null)
+        {
+            return _shmDirectory is null ? null : throw Gone();
+        }
+        if (FileKey.Of(Libc.FStatx(dir)) != _shmDirectory)
+        {
+            dir.Dispose();
+            throw Gone();
+        }
+        return dir;
+    }
+
+    /// <summary>The names of the entries of the process's /dev/shm (none if it has none).</summary>
+    public IReadOnlyList<string> ShmEntries(SafeFdHandle dir) =>
+        // The open directory itself, whatever its path leads to now; names as their bytes (NameBytes).
+        Libc.ReadDirectory(dir).Select(bytes => NameBytes.Decode(bytes)).ToList();
+
+    /// <summary>
+    /// /proc/PID/root/dev/shm, one component at a time below the root and never through a symbolic
+    /// link: a link inside another process's root would be resolved in the caller's file system.
+    /// </summary>
+    /// <param name="link">Where a symbolic link stands instead of a directory (/dev or /dev/shm): not followed, and null returned.</param>
+    private static SafeFdHandle? TryOpenShmDirectory(int pid, out string? link)
+    {
+        using SafeFdHandle root = Libc.Open($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/root",
+            Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
+        link = null;
+        using SafeFdHandle? dev = TryOpenDirectoryAt(root, "dev", "/dev", ref link);
+        return dev is null ? null : TryOpenDirectoryAt(dev, "shm", PosixSharedMemory.Directory, ref link);
+    }
+
+    /// <summary>A directory below the process's root; null if there is none or a symbolic link stands there (then named in <paramref name="link"/>).</summary>
+    private static SafeFdHandle? TryOpenDirectoryAt(SafeFdHandle parent, string name, string path, ref string? link)
+    {
+        try
+        {
+            return Libc.OpenAt(parent, name, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
+        }
+        catch (NativeException e) when (e.Errno == Errno.ENOENT)
+        {
+            return null;
+        }
+        catch (NativeException e) when (e.Errno is Errno.ELOOP or Errno.ENOTDIR)
+        {
+            // O_NOFOLLOW with O_DIRECTORY says ENOTDIR for a link; anything else that is not a directory holds no objects.
+            if (Libc.TryStatxAt(parent, name, out Statx st) && st.IsSymbolicLink)
+            {
+                link = path;
+            }
+            return null;
+        }
+    }
+
+    /// <summary>A call on the process's /proc entries: a vanished process and a refused inspection say so.</summary>
+    private T Enter<T>(Func<T> call)
+    {
+        try
+        {
+            return call();
+        }
+        catch (NativeException e) when (e.Errno is Errno.ESRCH || (e.Errno == Errno.ENOENT && e.Function == "open"))
+        {
+            throw Gone();
+        }
+        catch (NativeException e) when (e.Errno is Errno.EACCES or Errno.EPERM)
+        {
+            throw ErrorHelper.NamespaceAccessDenied(ProcessId, e);
+        }
+    }
+
+    private Exception Gone() =>
+        ErrorHelper.ProcessNotFound(ProcessId, $"has exited, or is no longer the process whose namespaces ipc:[{IpcNamespace}] and mnt:[{MountNamespace}] were listed.");
+}
