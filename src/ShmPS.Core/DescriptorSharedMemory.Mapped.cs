@@ -90,6 +90,8 @@ public abstract partial class DescriptorSharedMemory
 
     private protected override void ForgetResidency() => _residentMeasured = false;
 
+    private protected override SafeRegionHandle? KeptRegion => _map;
+
     /// <summary>Whether the file's memory is RAM (tmpfs), so that Prefetch reserves a range with one fallocate rather than a fault per page.</summary>
     private protected virtual bool InMemoryFileSystem => false;
 

@@ -43,6 +43,9 @@ public abstract partial class SharedMemory
     /// </summary>
     private protected abstract Exception? RegionFault(long offset, long count, bool writing);
 
+    /// <summary>The region the object keeps now, if any (Unpin unlocks it).</summary>
+    private protected virtual SafeRegionHandle? KeptRegion => null;
+
     /// <summary>Forgets a measured ResidentBytes, so that the next reading asks the kernel again.</summary>
     private protected virtual void ForgetResidency() { }
 
@@ -369,21 +372,32 @@ public abstract partial class SharedMemory
     /// <summary>mlock of this session's mapping, and of every window it maps later, for the kinds whose lock is not the object's own.</summary>
     private protected virtual void PinCore(bool pin)
     {
-        long size = LiveSize;
         if (!pin)
         {
+            // munlock of the window mapped now (each window mapped while pinned was locked; the others are unmapped).
             _pinnedMapping = false;
-            if (size > 0 && HoldsMapping)
+            SafeRegionHandle? kept = KeptRegion;
+            bool added = false;
+            try
             {
-                OnRegion(0, Math.Min(size, WindowBytes), writing: false, (region, _) =>
+                kept?.DangerousAddRef(ref added);
+                if (added)
                 {
-                    (nint address, nuint length) = Pages(region, region.Start, region.Length);
+                    (nint address, nuint length) = Pages(kept!, kept!.Start, kept.Length);
                     Libc.Unlock(address, length);
-                    return true;
-                }, true);
+                }
+            }
+            catch (ObjectDisposedException)
+            {
+                // Unmapped meanwhile: munmap ended its lock.
+            }
+            finally
+            {
+                if (added) kept!.DangerousRelease();
             }
             return;
         }
+        long size = LiveSize;
         _pinnedMapping = true;
         try
         {
