@@ -53,7 +53,7 @@ BeforeAll {
         'Remove-SharedMemory' = @{ Confirm = $false }
     }
     # Commands that write a file's data, size, mode or owner: a second hard link is HardLinkRefused there.
-    $script:Modifying = 'Write-SharedMemory', 'Resize-SharedMemory', 'Set-SharedMemoryPermission'
+    $script:Modifying = 'Write-SharedMemory', 'Resize-SharedMemory', 'Set-SharedMemoryPermission', 'Clear-SharedMemory'
 
     $script:Traps = 'symbolic link', 'dangling symbolic link', 'FIFO', 'directory', 'hard link'
 
