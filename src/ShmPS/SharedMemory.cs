@@ -6,19 +6,6 @@ using System.Threading;
 
 namespace ShmPS;
 
-/// <summary>The three kinds of shared memory that Linux offers (TLPI 54.5).</summary>
-public enum SharedMemoryKind
-{
-    /// <summary>A POSIX shared memory object: shm_open, a name such as /foo, stored in /dev/shm.</summary>
-    Posix,
-
-    /// <summary>A System V segment: shmget, a key and an id.</summary>
-    SystemV,
-
-    /// <summary>A shared mapping of a regular file: survives reboots.</summary>
-    File,
-}
-
 /// <summary>
 /// One shared memory object of any kind. Subclasses wrap their kind's backend; every data access is
 /// bounds-checked against the object's live size, so no call can fault whatever another process does.
@@ -71,6 +58,22 @@ public abstract partial class SharedMemory : IDisposable
 
     /// <summary>"POSIX shared memory object", used in messages.</summary>
     internal string KindDescription => SharedMemoryBackends.For(Kind).Description;
+
+    /// <summary>
+    /// The object as a message names it: "POSIX shared memory object '/foo'"; a kind adds what tells it apart
+    /// (a segment its id, since its key reads 0x00000000 once it is removed).
+    /// </summary>
+    internal virtual string Subject => $"{KindDescription} '{DisplayName}'";
+
+    /// <summary>
+    /// The text that names this object in an identity form (completion offers it), or null where that form
+    /// does not name it: its Name for -Name, and what the kind declares for its own forms (a key, an id, a path).
+    /// </summary>
+    internal virtual string? IdentityText(SharedMemoryIdentityForm form) =>
+        form == SharedMemoryIdentityForm.Name ? Name : null;
+
+    /// <summary>Whether the object's data is this file (device and inode): -OutFile may not be it.</summary>
+    internal virtual bool IsFile(uint devMajor, uint devMinor, ulong inode) => false;
 
     /// <summary>Whether two objects are the same kernel object by identity (System V compares ids, others names).</summary>
     internal virtual bool IsSameObject(SharedMemory other) => other.Kind == Kind && other.Name == Name;
