@@ -4,7 +4,8 @@
 # mappings (paths, wildcards, literal paths, files piped from Get-ChildItem).
 
 BeforeDiscovery {
-    $script:EveryKind = 'Posix', 'SystemV', 'File' | ForEach-Object { @{ Kind = $_ } }
+    Import-Module "$PSScriptRoot/ShmPS.TestHelpers/ShmPS.TestHelpers.psd1"
+    $script:EveryKind = Get-TestKind -AsTestCase
     $script:CompletingCommands = 'Get-SharedMemory', 'Read-SharedMemory', 'Remove-SharedMemory' | ForEach-Object { @{ Command = $_ } }
 }
 

@@ -5,7 +5,8 @@
 # Pester 6 matches -ErrorId against the whole FullyQualifiedErrorId with -like, so ids are given as 'Id,*'.
 
 BeforeDiscovery {
-    $Kinds = 'Posix', 'SystemV', 'File'
+    Import-Module "$PSScriptRoot/ShmPS.TestHelpers/ShmPS.TestHelpers.psd1"
+    $Kinds = Get-TestKind
     $script:EveryKind = $Kinds | ForEach-Object { @{ Kind = $_ } }
     # Modes that File and System V tests used, on every kind: the exact mode, whatever the umask.
     $script:KindModes = foreach ($kind in $Kinds) {

@@ -185,6 +185,10 @@ internal static class ErrorHelper
             $"{shm.KindDescription} '{shm.DisplayName}' is file {shm.FileId}, not file {Printable(fileId)} that the row was listed as: the object was removed and its name given to another one, or the row's name lost bytes that are not UTF-8 on its way (a JSON or CSV file writes them as U+FFFD), so nothing was done.",
             shm, "Get the object again with Get-SharedMemory; for names that are not UTF-8, keep rows in memory or in CLIXML (Export-Clixml), which keeps every character.");
 
+    /// <summary>A value given as a key that no key can be; <paramref name="message"/> says what keys are (the kind's own words).</summary>
+    public static SharedMemoryException InvalidKeyValue(string text, string message) =>
+        new(ErrorIds.InvalidKey, ErrorCategory.InvalidArgument, message, text);
+
     /// <summary>-OutFile is the object's own file: emptying it would lose the data before it is read.</summary>
     public static SharedMemoryException OutFileIsSource(SharedMemory shm, string path) =>
         new(ErrorIds.OutFileIsSource, ErrorCategory.InvalidArgument,

@@ -112,6 +112,13 @@ internal abstract class SharedMemoryBackend
     public virtual string IdentityText(SharedMemoryIdentityForm form, long value) =>
         value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// A value given to -Key (a number or text, unwrapped from PowerShell) as this kind's key; only the first
+    /// kind that declares Key is asked. Throws InvalidKey, whose message says what a key is.
+    /// </summary>
+    public virtual int ReadKey(object? value, string text) =>
+        throw new NotSupportedException($"A {Description} has no key.");
+
     /// <summary>How a wildcard is matched against this kind's names (System V keys ignore case).</summary>
     public virtual bool PatternIgnoresCase => false;
 

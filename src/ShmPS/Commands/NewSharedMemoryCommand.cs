@@ -32,7 +32,7 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
 
     /// <summary>System V key, any 32-bit value in hex or decimal (4294967295 is 0xffffffff); generated from a CSPRNG when omitted.</summary>
     [Parameter(ParameterSetName = SystemVSet, ValueFromPipelineByPropertyName = true)]
-    [SystemVKeyTransformation]
+    [KeyTransformation]
     public int? Key { get; set; }
 
     /// <summary>Derive the System V key with ftok(3) from this existing file (and -ProjectId).</summary>

@@ -81,6 +81,9 @@ internal sealed class SystemVBackend : SharedMemoryBackend
 
     public override bool PatternIgnoresCase => true;
 
+    /// <summary>Any 32-bit value, as ipcs shows it or as a number (SystemVKeyValue).</summary>
+    public override int ReadKey(object? value, string text) => SystemVKeyValue.Read(value, text);
+
     /// <summary>A key as Name shows it: 0x0000abcd.</summary>
     public override string IdentityText(SharedMemoryIdentityForm form, long value) =>
         form == SharedMemoryIdentityForm.Key ? new SystemVKey(unchecked((int)value)).ToString() : base.IdentityText(form, value);

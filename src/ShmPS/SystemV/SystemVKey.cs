@@ -91,55 +91,45 @@ internal readonly record struct SystemVKey(int Value)
 }
 
 /// <summary>
-/// Lets -Key take every value a key_t can be, as ipcs shows it or as a number: 0x0000abcd, 0xffffffff,
+/// Every value a key_t can be given as, as ipcs shows it or as a number: 0x0000abcd, 0xffffffff,
 /// 4294967295 (which PowerShell reads as a long), -1, or the same as text ('0xffffffff' from Import-Csv),
 /// each becoming the key's 32 bits as C's int32 key_t holds them (4294967295 and -1 are both 0xffffffff).
-/// The parameter stays an int, so that the Key property of objects binds as it is.
+/// What -Key takes (KeyTransformationAttribute asks the backend, which asks this).
 /// </summary>
-public sealed class SystemVKeyTransformationAttribute : ArgumentTransformationAttribute
+internal static class SystemVKeyValue
 {
-    public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
-    {
-        object? value = inputData is PSObject pso ? pso.BaseObject : inputData;
-        if (value is System.Collections.IList list)
-        {
-            var keys = new int[list.Count];
-            for (int i = 0; i < keys.Length; i++)
-            {
-                keys[i] = ToKey(list[i]);
-            }
-            return keys;
-        }
-        return value is null ? null : ToKey(inputData);
-    }
+    public static int Read(object? value, string text) => TryRead(value, out int key) ? key
+        : throw ErrorHelper.InvalidKeyValue(text,
+            $"'{ErrorHelper.Printable(text)}' is not a System V key: give a 32-bit value as ipcs shows it (0x0000abcd, 0xffffffff) or as a number from -2147483648 to 4294967295.");
 
-    private static int ToKey(object? item)
+    private static bool TryRead(object? value, out int key)
     {
-        object? value = item is PSObject pso ? pso.BaseObject : item;
         switch (value)
         {
             case int i:
-                return i;
+                key = i;
+                return true;
             case long or uint or ulong or short or ushort or byte or sbyte or decimal:
                 decimal number = Convert.ToDecimal(value, CultureInfo.InvariantCulture);
                 if (number >= int.MinValue && number <= uint.MaxValue && decimal.Truncate(number) == number)
                 {
-                    return unchecked((int)(long)number);
+                    key = unchecked((int)(long)number);
+                    return true;
                 }
                 break;
             case double or float:
                 double d = Convert.ToDouble(value, CultureInfo.InvariantCulture);
                 if (d >= int.MinValue && d <= uint.MaxValue && Math.Truncate(d) == d)
                 {
-                    return unchecked((int)(long)d);
+                    key = unchecked((int)(long)d);
+                    return true;
                 }
                 break;
-            case string s when SystemVKey.TryParse(s, out SystemVKey key):
-                return key.Value;
+            case string s when SystemVKey.TryParse(s, out SystemVKey parsed):
+                key = parsed.Value;
+                return true;
         }
-        string text = item is PSObject wrapped ? wrapped.ToString() : Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
-        throw new ArgumentTransformationMetadataException(
-            $"'{ErrorHelper.Printable(text)}' is not a System V key: give a 32-bit value as ipcs shows it (0x0000abcd, 0xffffffff) or as a number from -2147483648 to 4294967295.",
-            new SharedMemoryException(ErrorIds.InvalidKey, ErrorCategory.InvalidArgument, $"'{ErrorHelper.Printable(text)}' is not a System V key.", text));
+        key = 0;
+        return false;
     }
 }
