@@ -382,6 +382,28 @@ Describe 'New-SharedMemory: the kind, and the options each kind takes' -Tag Posi
         Get-ObjectCount | Should -Be $before
     }
 
+    It 'creates a System V segment from <Option> alone, as -Kind SystemV would' -TestCases @(
+        @{ Option = '-Private'; Splat = @{ Private = $true } }
+        @{ Option = '-ProjectId'; Splat = @{ ProjectId = 7 } }
+    ) {
+        $segment = New-SharedMemory @Splat -Size 4096
+        Register-TestSharedMemory -InputObject $segment
+        $segment.Kind | Should -BeExactly 'SystemV'
+        Get-SysvIpcTable shm -Id $segment.Id | Should -Not -BeNullOrEmpty
+    }
+
+    It 'takes -HugePages alone as a System V segment''s (SHM_HUGETLB), never as an option of the default kind' {
+        $thrown = $null
+        try {
+            $segment = New-SharedMemory -HugePages -Size 2MB -ErrorAction Stop
+            Register-TestSharedMemory -InputObject $segment
+            $segment.Kind | Should -BeExactly 'SystemV'
+        }
+        catch { $thrown = $_ }
+        # Where the system has no free huge pages, the segment's own error; never KindConflict.
+        if ($thrown) { $thrown.FullyQualifiedErrorId | Should -BeLike 'HugePagesUnavailable,*' }
+    }
+
     It 'takes -Kind in any case, and refuses one that is no kind, naming the kinds' {
         $segment = New-SharedMemory -Kind systemv -Size 4096 -Key (New-TestKey)
         Register-TestSharedMemory -InputObject $segment

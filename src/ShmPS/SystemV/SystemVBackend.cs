@@ -67,11 +67,11 @@ internal sealed class SystemVBackend : SharedMemoryBackend
     public override IReadOnlyList<SharedMemoryIdentityForm> IdentityForms { get; } =
         new[] { SharedMemoryIdentityForm.Key, SharedMemoryIdentityForm.Id };
 
-    /// <summary>-Key, -KeyPath (ftok, with -ProjectId) and -Private choose the key; -HugePages is SHM_HUGETLB.</summary>
+    /// <summary>-Key, -KeyPath (ftok, with -ProjectId) and -Private choose the key; -HugePages is SHM_HUGETLB. Each alone means a segment.</summary>
     public override IReadOnlyList<CreationOption> CreationOptions { get; } = new CreationOption[]
     {
-        new("Key", SelectsKind: true), new("KeyPath", SelectsKind: true), new("ProjectId"),
-        new("Private", SelectsKind: true), new("HugePages"),
+        new("Key", SelectsKind: true), new("KeyPath", SelectsKind: true), new("ProjectId", SelectsKind: true),
+        new("Private", SelectsKind: true), new("HugePages", SelectsKind: true),
     };
 
     /// <summary>A segment is named by its key: -Name is refused with the parameter to use instead.</summary>
