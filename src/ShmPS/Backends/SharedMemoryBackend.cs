@@ -161,6 +161,12 @@ internal abstract class SharedMemoryBackend
     /// </summary>
     public virtual IEnumerable<SharedMemory> Enumerate(NamespaceView view) => Enumerate();
 
+    /// <summary>
+    /// The directories below a process's root whose entries are this kind's objects (POSIX: /dev/shm), and
+    /// how messages name them: NamespaceView opens them without following links and checks they stay the ones first seen.
+    /// </summary>
+    public virtual IReadOnlyList<(string Path, string Description)> ViewDirectories => Array.Empty<(string, string)>();
+
     /// <summary>The namespace an object of this kind listed through <paramref name="view"/> belongs to: mnt:[N] unless the kind says otherwise.</summary>
     public virtual string NamespaceOf(NamespaceView view) => $"mnt:[{view.MountNamespace}]";
 }

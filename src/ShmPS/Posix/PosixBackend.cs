@@ -117,7 +117,11 @@ internal sealed class PosixBackend : SharedMemoryBackend
     }
 
     /// <summary>What another process sees: its /dev/shm, reached below its root, or the caller's own if it is the same directory.</summary>
-    public override IEnumerable<SharedMemory> Enumerate(NamespaceView view) => view.SharesShmDirectory
+    /// <summary>Another process's objects are in the /dev/shm below its root.</summary>
+    public override IReadOnlyList<(string Path, string Description)> ViewDirectories { get; } =
+        new[] { (PosixSharedMemory.Directory, "directory of POSIX shared memory objects") };
+
+    public override IEnumerable<SharedMemory> Enumerate(NamespaceView view) => view.SharesDirectory(PosixSharedMemory.Directory)
         ? Enumerate()
         : PosixSharedMemory.Enumerate(view)
             .Where(shm => !shm.Name.StartsWith("/sem.", StringComparison.Ordinal))
