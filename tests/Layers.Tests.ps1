@@ -1,4 +1,4 @@
-# The layers ARCHITECTURE.md claims, held by reading the module assembly: kind knowledge lives only in the
+# The layers ARCHITECTURE.md claims, held by reading the assemblies: kind knowledge lives only in the
 # kind's folder. No type of the cmdlets' namespace (ShmPS.Commands, its lambdas and iterators included)
 # names a kind: none references a type declared in a kind's folder (Posix/, SystemV/, File/: the objects,
 # the backends and their helpers) or a concrete kind object or backend declared anywhere, by IL (calls,
@@ -10,8 +10,10 @@
 BeforeAll {
     . $PSScriptRoot/common.ps1
 
+    # The core (kinds, backends, the registry) and the module (cmdlets, completers, binding attributes, views).
     $script:Assembly = [ShmPS.SharedMemory].Assembly
-    $script:AllTypes = $Assembly.GetTypes()
+    $script:ModuleAssembly = [ShmPS.Commands.NewSharedMemoryCommand].Assembly
+    $script:AllTypes = @($Assembly.GetTypes()) + @($ModuleAssembly.GetTypes())
     $script:SharedMemoryType = [ShmPS.SharedMemory]
     $script:BackendType = $Assembly.GetType('ShmPS.SharedMemoryBackend', $true)
     $script:KindType = [ShmPS.SharedMemoryKind]

@@ -34,7 +34,7 @@ public sealed class KeyTransformationAttribute : ArgumentTransformationAttribute
         {
             return KeyKind.ReadKey(value, text);
         }
-        catch (SharedMemoryException e)
+        catch (Exception e) when (e is ISharedMemoryError)
         {
             throw new ArgumentTransformationMetadataException(e.Message, e);
         }

@@ -133,7 +133,7 @@ public abstract class SharedMemoryIdentityCommandBase : PSCmdlet
         string identity = string.Join(", ", names.Concat(LiteralName).Concat(Path).Concat(LiteralPath).Concat(FullName)
             .Concat(Key.Select(k => SharedMemoryIdentity.ForKey(k).Text))
             .Concat(Id.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))));
-        WriteError(ErrorHelper.ToErrorRecord(ErrorHelper.RemoteObject(identity, origin, HostId), identity));
+        WriteError(ErrorRecords.ToErrorRecord(ErrorHelper.RemoteObject(identity, origin, HostId), identity));
         return true;
     }
 
@@ -177,7 +177,7 @@ public abstract class SharedMemoryIdentityCommandBase : PSCmdlet
         {
             if (IsListedRow && shm.FileId is string now && !string.Equals(now, FileId!.Trim(), StringComparison.Ordinal))
             {
-                WriteError(ErrorHelper.ToErrorRecord(ErrorHelper.NotListedObject(shm, FileId!), shm));
+                WriteError(ErrorRecords.ToErrorRecord(ErrorHelper.NotListedObject(shm, FileId!), shm));
                 continue;
             }
             yield return shm;
