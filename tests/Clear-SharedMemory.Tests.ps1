@@ -5,7 +5,7 @@
 # write permission is refused.
 
 BeforeDiscovery {
-    $script:EveryKind = 'Posix', 'SystemV', 'File' | ForEach-Object { @{ Kind = $_ } }
+    $script:EveryKind = Get-TestKind -AsTestCase
 }
 
 BeforeAll {

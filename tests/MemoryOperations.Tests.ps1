@@ -5,7 +5,7 @@
 # 65534 under a low RLIMIT_MEMLOCK), and windows of at most 1 GiB: the methods at both ends of a 1 PB object.
 
 BeforeDiscovery {
-    $script:EveryKind = 'Posix', 'SystemV', 'File' | ForEach-Object { @{ Kind = $_ } }
+    $script:EveryKind = Get-TestKind -AsTestCase
     $script:FileKinds = 'Posix', 'File' | ForEach-Object { @{ Kind = $_ } }
 }
 

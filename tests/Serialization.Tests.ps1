@@ -3,9 +3,10 @@
 # mixed lists whichever kind comes first; Kind and Mode are text that converts back to the same value.
 
 BeforeDiscovery {
-    $script:EveryKind = 'Posix', 'SystemV', 'File' | ForEach-Object { @{ Kind = $_ } }
+    Import-Module "$PSScriptRoot/ShmPS.TestHelpers/ShmPS.TestHelpers.psd1"
+    $script:EveryKind = Get-TestKind -AsTestCase
     $script:RoundTrips = foreach ($format in 'Json', 'Csv') {
-        foreach ($first in 'Posix', 'SystemV', 'File') { @{ Format = $format; First = $first } }
+        foreach ($first in Get-TestKind) { @{ Format = $format; First = $first } }
     }
 }
 
@@ -58,7 +59,7 @@ Describe 'Kind, Mode and Id as text' -Tag Posix, SystemV, File {
     It 'keeps filters, -Kind and -Mode working with the object''s own Kind and Mode' {
         $shm = New-TestSharedMemory Posix -Mode 0604
         @(Get-SharedMemory | Where-Object Kind -EQ Posix | Where-Object Name -EQ $shm.Name) | Should -HaveCount 1
-        @(Get-SharedMemory | Where-Object { $_.Kind -eq [ShmPS.SharedMemoryKind]::Posix -and $_.Name -eq $shm.Name }) | Should -HaveCount 1
+        @(Get-SharedMemory | Where-Object { $_.Kind -eq [ShmPS.SharedMemoryKind]'Posix' -and $_.Name -eq $shm.Name }) | Should -HaveCount 1
         (Get-SharedMemory -Name $shm.Name -Kind $shm.Kind).Name | Should -BeExactly $shm.Name
         (New-TestSharedMemory SystemV -Mode $shm.Mode).Permissions | Should -BeExactly 'rw----r--'
     }

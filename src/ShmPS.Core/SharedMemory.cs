@@ -1,23 +1,11 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading;
 
 namespace ShmPS;
-
-/// <summary>The three kinds of shared memory that Linux offers (TLPI 54.5).</summary>
-public enum SharedMemoryKind
-{
-    /// <summary>A POSIX shared memory object: shm_open, a name such as /foo, stored in /dev/shm.</summary>
-    Posix,
-
-    /// <summary>A System V segment: shmget, a key and an id.</summary>
-    SystemV,
-
-    /// <summary>A shared mapping of a regular file: survives reboots.</summary>
-    File,
-}
 
 /// <summary>
 /// One shared memory object of any kind. Subclasses wrap their kind's backend; every data access is
@@ -71,6 +59,31 @@ public abstract partial class SharedMemory : IDisposable
 
     /// <summary>"POSIX shared memory object", used in messages.</summary>
     internal string KindDescription => SharedMemoryBackends.For(Kind).Description;
+
+    /// <summary>
+    /// The object as a message names it: "POSIX shared memory object '/foo'"; a kind adds what tells it apart
+    /// (a segment its id, since its key reads 0x00000000 once it is removed).
+    /// </summary>
+    internal virtual string Subject => $"{KindDescription} '{DisplayName}'";
+
+    /// <summary>
+    /// The text that names this object in an identity form (completion offers it), or null where that form
+    /// does not name it: its Name for -Name, and what the kind declares for its own forms (a key, an id, a path).
+    /// </summary>
+    internal virtual string? IdentityText(SharedMemoryIdentityForm form) =>
+        form == SharedMemoryIdentityForm.Name ? Name : null;
+
+    /// <summary>What the Id column and property show; null where the kind gives its objects no number.</summary>
+    internal virtual object? ViewId => null;
+
+    /// <summary>The columns ipcs -m shows (Format-Table -View Ipcs), as this object fills them: null where ipcs has nothing for it.</summary>
+    internal virtual (string? Key, string? Id, string? Status, bool NamedByKey) IpcsColumns => (null, null, null, false);
+
+    /// <summary>The properties Format-List shows of this object besides Kind, Name, Size, Permissions, Owner, Group, ChangeTime and ResidentBytes.</summary>
+    internal virtual IReadOnlyCollection<string> ListProperties => Array.Empty<string>();
+
+    /// <summary>Whether the object's data is this file (device and inode): -OutFile may not be it.</summary>
+    internal virtual bool IsFile(uint devMajor, uint devMinor, ulong inode) => false;
 
     /// <summary>Whether two objects are the same kernel object by identity (System V compares ids, others names).</summary>
     internal virtual bool IsSameObject(SharedMemory other) => other.Kind == Kind && other.Name == Name;

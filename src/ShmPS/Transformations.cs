@@ -6,60 +6,6 @@ using System.Management.Automation;
 namespace ShmPS;
 
 /// <summary>
-/// Lets -Key take every value a key_t can be, as ipcs shows it or as a number: 0x0000abcd, 0xffffffff,
-/// 4294967295 (which PowerShell reads as a long), -1, or the same as text ('0xffffffff' from Import-Csv),
-/// each becoming the key's 32 bits as C's int32 key_t holds them (4294967295 and -1 are both 0xffffffff).
-/// The parameter stays an int, so that the Key property of objects binds as it is.
-/// </summary>
-public sealed class SystemVKeyTransformationAttribute : ArgumentTransformationAttribute
-{
-    public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
-    {
-        object? value = inputData is PSObject pso ? pso.BaseObject : inputData;
-        if (value is System.Collections.IList list)
-        {
-            var keys = new int[list.Count];
-            for (int i = 0; i < keys.Length; i++)
-            {
-                keys[i] = ToKey(list[i]);
-            }
-            return keys;
-        }
-        return value is null ? null : ToKey(inputData);
-    }
-
-    private static int ToKey(object? item)
-    {
-        object? value = item is PSObject pso ? pso.BaseObject : item;
-        switch (value)
-        {
-            case int i:
-                return i;
-            case long or uint or ulong or short or ushort or byte or sbyte or decimal:
-                decimal number = Convert.ToDecimal(value, CultureInfo.InvariantCulture);
-                if (number >= int.MinValue && number <= uint.MaxValue && decimal.Truncate(number) == number)
-                {
-                    return unchecked((int)(long)number);
-                }
-                break;
-            case double or float:
-                double d = Convert.ToDouble(value, CultureInfo.InvariantCulture);
-                if (d >= int.MinValue && d <= uint.MaxValue && Math.Truncate(d) == d)
-                {
-                    return unchecked((int)(long)d);
-                }
-                break;
-            case string s when SystemVKey.TryParse(s, out SystemVKey key):
-                return key.Value;
-        }
-        string text = item is PSObject wrapped ? wrapped.ToString() : Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
-        throw new ArgumentTransformationMetadataException(
-            $"'{ErrorHelper.Printable(text)}' is not a System V key: give a 32-bit value as ipcs shows it (0x0000abcd, 0xffffffff) or as a number from -2147483648 to 4294967295.",
-            ErrorHelper.Make(ErrorIds.InvalidKey, SharedMemoryErrorCategory.InvalidArgument, $"'{ErrorHelper.Printable(text)}' is not a System V key.", text));
-    }
-}
-
-/// <summary>
 /// Lets -Mode take '0640', '640', 640, 'rw-r-----' or a UnixFileMode, and gives the parameter the mode as
 /// octal text (0640), checked. The parameter is a string, not a UnixFileMode: PowerShell completes an
 /// enum parameter with the enum's names (GroupRead, ...), which are no modes, and never asks its completer.

@@ -14,7 +14,7 @@ if (args[0] == "missing")
 {
     try
     {
-        SharedMemory.Open(Enum.Parse<SharedMemoryKind>(args[1]), args[2]);
+        SharedMemory.Open(SharedMemoryKind.Parse(args[1]), args[2]);
         Console.WriteLine("found");
     }
     catch (IOException e) when (e is ISharedMemoryError error)
@@ -24,7 +24,7 @@ if (args[0] == "missing")
     return 0;
 }
 
-var kind = Enum.Parse<SharedMemoryKind>(args[0]);
+var kind = SharedMemoryKind.Parse(args[0]);
 using SharedMemory shm = SharedMemory.Create(kind, args[1], 4096);
 shm.WriteInt64(0, long.Parse(args[2]));
 using (shm.Lock())

@@ -26,7 +26,7 @@ public class SystemVKeyTests
     [InlineData(43981L, 43981)]
     public void TakesEveryKeyTValueAsTheSameBits(long number, int expected)
     {
-        var transform = new SystemVKeyTransformationAttribute();
+        var transform = new KeyTransformationAttribute();
         Assert.Equal(expected, transform.Transform(null!, number));
         Assert.Equal(expected, transform.Transform(null!, (double)number));
         Assert.Equal(expected, transform.Transform(null!, number.ToString(System.Globalization.CultureInfo.InvariantCulture)));
@@ -37,7 +37,7 @@ public class SystemVKeyTests
     [InlineData(4294967296L)]
     [InlineData(-2147483649L)]
     public void RefusesNumbersBeyond32Bits(long number) =>
-        Assert.Throws<ArgumentTransformationMetadataException>(() => new SystemVKeyTransformationAttribute().Transform(null!, number));
+        Assert.Throws<ArgumentTransformationMetadataException>(() => new KeyTransformationAttribute().Transform(null!, number));
 
     [Theory]
     [InlineData("")]

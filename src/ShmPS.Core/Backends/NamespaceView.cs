@@ -10,27 +10,30 @@ using ShmPS.Native;
 namespace ShmPS;
 
 /// <summary>
-/// What another process (a container) sees, for Get-SharedMemory -ProcessId: the System V segments of
-/// its IPC namespace and the POSIX objects in the /dev/shm under its root directory. Holds nothing
-/// open: every use opens /proc/PID again and checks that it still leads to the namespace and the
-/// directory first seen, so a pid that another process took over meanwhile is refused, not followed.
+/// What another process (a container) sees, for Get-SharedMemory -ProcessId: its IPC namespace (entered
+/// by a thread of ShmPS's own) and the directories below its root directory that the kinds keep their
+/// objects in (SharedMemoryBackend.ViewDirectories: /dev/shm for POSIX objects). Holds nothing open:
+/// every use opens /proc/PID again and checks that it still leads to the namespace and the directory
+/// first seen, so a pid that another process took over meanwhile is refused, not followed.
 /// </summary>
 internal sealed class NamespaceView
 {
-    private readonly FileKey? _shmDirectory;
+    /// <summary>
+    /// A kind's directory below the process's root, as first seen: its device and inode (null if there is
+    /// none), why it is not listed (a symbolic link there, reported by that kind's listing only), and whether
+    /// it is the caller's own directory of that path.
+    /// </summary>
+    private sealed record DirectoryState(FileKey? Id, Exception? Refused, bool Shared);
 
-    // Why the process's /dev/shm is not listed (a symbolic link there), reported by the POSIX listing only.
-    private readonly Exception? _shmRefused;
+    private readonly IReadOnlyDictionary<string, DirectoryState> _directories;
 
-    private NamespaceView(int pid, ulong ipc, ulong mnt, FileKey? shmDirectory, Exception? shmRefused, bool sharesIpc, bool sharesShm)
+    private NamespaceView(int pid, ulong ipc, ulong mnt, IReadOnlyDictionary<string, DirectoryState> directories, bool sharesIpc)
     {
-        _shmRefused = shmRefused;
         ProcessId = pid;
         IpcNamespace = ipc;
         MountNamespace = mnt;
-        _shmDirectory = shmDirectory;
+        _directories = directories;
         SharesIpcNamespace = sharesIpc;
-        SharesShmDirectory = sharesShm;
     }
 
     public int ProcessId { get; }
@@ -43,12 +46,11 @@ internal sealed class NamespaceView
     /// <summary>The process sees the caller's System V segments: its objects are the caller's own.</summary>
     public bool SharesIpcNamespace { get; }
 
-    /// <summary>The process's /dev/shm is the caller's (same file system and directory).</summary>
-    public bool SharesShmDirectory { get; }
+    /// <summary>The process's directory of that path (one a kind declared) is the caller's (same file system and directory).</summary>
+    public bool SharesDirectory(string path) => StateOf(path).Shared;
 
-    /// <summary>The namespace an object of a kind comes from: ipc:[N] for System V, mnt:[N] for the rest.</summary>
-    public string NamespaceOf(SharedMemoryKind kind) =>
-        kind == SharedMemoryKind.SystemV ? $"ipc:[{IpcNamespace}]" : $"mnt:[{MountNamespace}]";
+    private DirectoryState StateOf(string path) => _directories.TryGetValue(path, out DirectoryState? state) ? state
+        : throw new ArgumentException($"{path} is no kind's directory (SharedMemoryBackend.ViewDirectories).", nameof(path));
 
     /// <summary>
     /// The view of process <paramref name="pid"/>. Errors: ProcessNotFound if there is no such process,
@@ -60,17 +62,21 @@ internal sealed class NamespaceView
         {
             ulong ipc = NamespaceInode(pid, "ipc") ?? throw Gone(pid);
             ulong mnt = NamespaceInode(pid, "mnt") ?? throw Gone(pid);
-            FileKey? shm;
-            string? link;
-            using (SafeFdHandle? dir = TryOpenShmDirectory(pid, out link))
+            var directories = new Dictionary<string, DirectoryState>(StringComparer.Ordinal);
+            foreach ((string path, string description) in SharedMemoryBackends.All.SelectMany(b => b.ViewDirectories))
             {
-                shm = dir is null ? null : FileKey.Of(Libc.FStatx(dir));
+                FileKey? id;
+                string? link;
+                using (SafeFdHandle? dir = TryOpenBelowRoot(pid, path, out link))
+                {
+                    id = dir is null ? null : FileKey.Of(Libc.FStatx(dir));
+                }
+                Exception? refused = link is null ? null
+                    : ErrorHelper.SymbolicLinkRefused($"{description} of process {pid}", link);
+                FileKey? own = Libc.TryStatxFollow(path, out Statx st) ? FileKey.Of(st) : null;
+                directories[path] = new DirectoryState(id, refused, Shared: refused is null && id == own);
             }
-            Exception? refused = link is null ? null
-                : ErrorHelper.SymbolicLinkRefused($"directory of POSIX shared memory objects of process {pid}", link);
-            FileKey? own = Libc.TryStatxFollow(PosixSharedMemory.Directory, out Statx st) ? FileKey.Of(st) : null;
-            return new NamespaceView(pid, ipc, mnt, shm, refused, sharesIpc: ipc == OwnIpcNamespace,
-                sharesShm: refused is null && shm == own);
+            return new NamespaceView(pid, ipc, mnt, directories, sharesIpc: ipc == OwnIpcNamespace);
         }
         catch (NativeException e) when (e.Errno is Errno.ENOENT or Errno.ESRCH)
         {
@@ -148,19 +154,20 @@ internal sealed class NamespaceView
         return result;
     }
 
-    /// <summary>The process's /dev/shm, opened below its root; null if it has none.</summary>
-    public SafeFdHandle? OpenShmDirectory()
+    /// <summary>The process's directory of that path (one a kind declared), opened below its root; null if it has none.</summary>
+    public SafeFdHandle? OpenDirectory(string path)
     {
-        if (_shmRefused is not null)
+        DirectoryState first = StateOf(path);
+        if (first.Refused is not null)
         {
-            throw _shmRefused;
+            throw first.Refused;
         }
-        SafeFdHandle? dir = Enter(() => TryOpenShmDirectory(ProcessId, out _));
+        SafeFdHandle? dir = Enter(() => TryOpenBelowRoot(ProcessId, path, out _));
         if (dir is null)
         {
-            return _shmDirectory is null ? null : throw Gone();
+            return first.Id is null ? null : throw Gone();
         }
-        if (FileKey.Of(Libc.FStatx(dir)) != _shmDirectory)
+        if (FileKey.Of(Libc.FStatx(dir)) != first.Id)
         {
             dir.Dispose();
             throw Gone();
@@ -168,23 +175,42 @@ internal sealed class NamespaceView
         return dir;
     }
 
-    /// <summary>The names of the entries of the process's /dev/shm (none if it has none).</summary>
-    public IReadOnlyList<string> ShmEntries(SafeFdHandle dir) =>
+    /// <summary>The names of the entries of a directory OpenDirectory gave.</summary>
+    public IReadOnlyList<string> DirectoryEntries(SafeFdHandle dir) =>
         // The open directory itself, whatever its path leads to now; names as their bytes (NameBytes).
         Libc.ReadDirectory(dir).Select(bytes => NameBytes.Decode(bytes)).ToList();
 
     /// <summary>
-    /// /proc/PID/root/dev/shm, one component at a time below the root and never through a symbolic
-    /// link: a link inside another process's root would be resolved in the caller's file system.
+    /// /proc/PID/root and then <paramref name="path"/> (/dev/shm), one component at a time below the root
+    /// and never through a symbolic link: a link inside another process's root would be resolved in the
+    /// caller's file system.
     /// </summary>
     /// <param name="link">Where a symbolic link stands instead of a directory (/dev or /dev/shm): not followed, and null returned.</param>
-    private static SafeFdHandle? TryOpenShmDirectory(int pid, out string? link)
+    private static SafeFdHandle? TryOpenBelowRoot(int pid, string path, out string? link)
     {
-        using SafeFdHandle root = Libc.Open($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/root",
-            Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
         link = null;
-        using SafeFdHandle? dev = TryOpenDirectoryAt(root, "dev", "/dev", ref link);
-        return dev is null ? null : TryOpenDirectoryAt(dev, "shm", PosixSharedMemory.Directory, ref link);
+        SafeFdHandle current = Libc.Open($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/root",
+            Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
+        string walked = "";
+        foreach (string component in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            walked += "/" + component;
+            SafeFdHandle? next;
+            try
+            {
+                next = TryOpenDirectoryAt(current, component, walked, ref link);
+            }
+            finally
+            {
+                current.Dispose();
+            }
+            if (next is null)
+            {
+                return null;
+            }
+            current = next;
+        }
+        return current;
     }
 
     /// <summary>A directory below the process's root; null if there is none or a symbolic link stands there (then named in <paramref name="link"/>).</summary>

@@ -10,7 +10,25 @@ internal sealed class FileBackend : SharedMemoryBackend
 {
     public static readonly FileBackend Instance = new();
 
-    public override SharedMemoryKind Kind => SharedMemoryKind.File;
+    public override SharedMemoryKind Kind { get; } = new("File");
+
+    public override IReadOnlyList<SharedMemoryIdentityForm> IdentityForms { get; } =
+        new[] { SharedMemoryIdentityForm.Path, SharedMemoryIdentityForm.LiteralPath };
+
+    public override IReadOnlyList<CreationOption> CreationOptions { get; } = new CreationOption[]
+    {
+        new("Path", SelectsKind: true), new("Sparse"),
+    };
+
+    /// <summary>A file mapping is named by its file: -Name says nothing here.</summary>
+    public override Exception RefuseOption(string option) => option is "Name" or "LiteralName"
+        ? ErrorHelper.PathRequired("A shared file mapping needs the file: give -Path.", option)
+        : base.RefuseOption(option);
+
+    /// <summary>-Path, made absolute against PowerShell's location.</summary>
+    private static string RequestedPath(CreateRequest request) => request.Get<string>("Path") is string path
+        ? PathRules.Check(request.Paths.Resolve(PathRules.Check(path)))
+        : throw ErrorHelper.PathRequired("A shared file mapping needs the file: give -Path.", null);
 
     public override string Description => "shared file mapping";
 
@@ -25,9 +43,9 @@ internal sealed class FileBackend : SharedMemoryBackend
     public override bool ListedByDefault => false;
 
     public override CreateRequest RequestFor(string identity, long size, System.IO.UnixFileMode mode) =>
-        new(Name: null, LiteralName: false, Key: null, IPathResolver.Plain.Resolve(identity), size, mode, Sparse: false, HugePages: false, OpenExisting: false);
+        new(size, mode, openExisting: false, new Dictionary<string, object?> { ["Path"] = identity }, IPathResolver.Plain);
 
-    public override string DescribeNew(CreateRequest request) => request.Path!;
+    public override string DescribeNew(CreateRequest request) => RequestedPath(request);
 
     /// <summary>
     /// Creates the file exclusively with exactly the mode asked and, unless sparse, its blocks
@@ -37,7 +55,8 @@ internal sealed class FileBackend : SharedMemoryBackend
     public override SharedMemory Create(CreateRequest request, out bool created)
     {
         UnixMode.RequirePermissionBitsOnly(request.Mode);
-        string path = PathRules.Check(request.Path!);
+        string path = RequestedPath(request);
+        bool sparse = request.Switch("Sparse");
         string directory = System.IO.Path.GetDirectoryName(path) ?? "/";
         if (!System.IO.Directory.Exists(directory))
         {
@@ -53,8 +72,8 @@ internal sealed class FileBackend : SharedMemoryBackend
                 tryOpen: () => shm.TryOpenExisting() ? shm : null,
                 tryCreate: () =>
                 {
-                    SizeLimits.CheckNewFile(path, directory, request.Size, request.Sparse);
-                    return shm.TryCreate(ref unnamed, request.Size, request.Mode, request.Sparse,
+                    SizeLimits.CheckNewFile(path, directory, request.Size, sparse);
+                    return shm.TryCreate(ref unnamed, request.Size, request.Mode, sparse,
                         (flags, mode) => Libc.Open(path, flags, mode), () => Libc.Unlink(path)) ? shm : null;
                 },
                 exists: () => Libc.TryStatx(path, out Statx st) && !st.IsRegularFile
@@ -77,7 +96,7 @@ internal sealed class FileBackend : SharedMemoryBackend
     }
 
     /// <summary>A path, relative to PowerShell's current location.</summary>
-    public override SharedMemory Find(string name, int? id, bool literal, IPathResolver paths) =>
+    public override SharedMemory Find(string name, long? id, bool literal, IPathResolver paths) =>
         FileSharedMemory.Find(paths.Resolve(PathRules.Check(name)));
 
     public override IEnumerable<SharedMemory> Enumerate() => Enumerable.Empty<SharedMemory>();

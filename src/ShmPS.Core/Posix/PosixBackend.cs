@@ -12,7 +12,14 @@ internal sealed class PosixBackend : SharedMemoryBackend
 {
     public static readonly PosixBackend Instance = new();
 
-    public override SharedMemoryKind Kind => SharedMemoryKind.Posix;
+    public override SharedMemoryKind Kind { get; } = new("Posix");
+
+    public override IReadOnlyList<SharedMemoryIdentityForm> IdentityForms { get; } = new[] { SharedMemoryIdentityForm.LiteralName };
+
+    public override IReadOnlyList<CreationOption> CreationOptions { get; } = new CreationOption[]
+    {
+        new("Name"), new("LiteralName"), new("Sparse"),
+    };
 
     public override string Description => "POSIX shared memory object";
 
@@ -20,11 +27,24 @@ internal sealed class PosixBackend : SharedMemoryBackend
     public override string? WatchDirectory(string name, IPathResolver paths) => PosixSharedMemory.Directory;
 
     public override CreateRequest RequestFor(string identity, long size, UnixFileMode mode) =>
-        new(identity, LiteralName: false, Key: null, Path: null, size, mode, Sparse: false, HugePages: false, OpenExisting: false);
+        new(size, mode, openExisting: false, new Dictionary<string, object?> { ["Name"] = identity }, IPathResolver.Plain);
 
-    public override string DescribeNew(CreateRequest request) => request.Name is null
-        ? "a POSIX shared memory object with a generated name"
-        : PosixSharedMemory.NormalizeName(request.Name, request.LiteralName);
+    public override string DescribeNew(CreateRequest request) => RequestedName(request, out bool literal) is string name
+        ? PosixSharedMemory.NormalizeName(name, literal)
+        : "a POSIX shared memory object with a generated name";
+
+    /// <summary>-Name or -LiteralName (literal), not both; null: generate one.</summary>
+    private static string? RequestedName(CreateRequest request, out bool literal)
+    {
+        string? name = request.Get<string>("Name");
+        string? literalName = request.Get<string>("LiteralName");
+        if (name is not null && literalName is not null)
+        {
+            throw ErrorHelper.KindConflict("-Name and -LiteralName both name the object: give one of them.", name);
+        }
+        literal = literalName is not null;
+        return literalName ?? name;
+    }
 
     /// <summary>
     /// Creates an object exclusively, with exactly the mode asked and, unless sparse, its memory
@@ -34,7 +54,8 @@ internal sealed class PosixBackend : SharedMemoryBackend
     public override SharedMemory Create(CreateRequest request, out bool created)
     {
         UnixMode.RequirePermissionBitsOnly(request.Mode);
-        string? name = request.Name is null ? null : PosixSharedMemory.NormalizeName(request.Name, request.LiteralName);
+        string? name = RequestedName(request, out bool literal) is string given ? PosixSharedMemory.NormalizeName(given, literal) : null;
+        bool sparse = request.Switch("Sparse");
         PosixSharedMemory? current = null;
         SafeFdHandle? unnamed = null;
         try
@@ -50,9 +71,9 @@ internal sealed class PosixBackend : SharedMemoryBackend
                 tryCreate: () =>
                 {
                     current = new PosixSharedMemory(name ?? GenerateName());
-                    SizeLimits.CheckNewFile(current.Name, PosixSharedMemory.Directory, request.Size, request.Sparse);
+                    SizeLimits.CheckNewFile(current.Name, PosixSharedMemory.Directory, request.Size, sparse);
                     PosixSharedMemory shm = current;
-                    return shm.TryCreate(ref unnamed, request.Size, request.Mode, request.Sparse,
+                    return shm.TryCreate(ref unnamed, request.Size, request.Mode, sparse,
                         (flags, mode) => Libc.ShmOpen(shm.Name, flags, mode), () => Libc.ShmUnlink(shm.Name)) ? shm : null;
                 },
                 // O_EXCL does not follow a symbolic link either; say what stands there.
@@ -71,7 +92,7 @@ internal sealed class PosixBackend : SharedMemoryBackend
         }
     }
 
-    public override SharedMemory Find(string name, int? id, bool literal, IPathResolver paths) => PosixSharedMemory.Find(name, literal);
+    public override SharedMemory Find(string name, long? id, bool literal, IPathResolver paths) => PosixSharedMemory.Find(name, literal);
 
     /// <summary>
     /// Every POSIX object in /dev/shm, by name: names read as bytes (NameBytes), so one that is not UTF-8
@@ -99,7 +120,11 @@ internal sealed class PosixBackend : SharedMemoryBackend
     }
 
     /// <summary>What another process sees: its /dev/shm, reached below its root, or the caller's own if it is the same directory.</summary>
-    public override IEnumerable<SharedMemory> Enumerate(NamespaceView view) => view.SharesShmDirectory
+    /// <summary>Another process's objects are in the /dev/shm below its root.</summary>
+    public override IReadOnlyList<(string Path, string Description)> ViewDirectories { get; } =
+        new[] { (PosixSharedMemory.Directory, "directory of POSIX shared memory objects") };
+
+    public override IEnumerable<SharedMemory> Enumerate(NamespaceView view) => view.SharesDirectory(PosixSharedMemory.Directory)
         ? Enumerate()
         : PosixSharedMemory.Enumerate(view)
             .Where(shm => !shm.Name.StartsWith("/sem.", StringComparison.Ordinal))

@@ -22,7 +22,15 @@ public sealed class PosixSharedMemory : DescriptorSharedMemory
     private PosixSharedMemory(string name, NamespaceView view)
         : base(name, $"/proc/{view.ProcessId}/root{Directory}{name}") => View = view;
 
-    internal override SharedMemoryKind Kind => SharedMemoryKind.Posix;
+    internal override SharedMemoryKind Kind => PosixBackend.Instance.Kind;
+
+    /// <summary>-Name completes the names it takes as typed (one with '*' or '[' is for -LiteralName); -LiteralName every name.</summary>
+    internal override string? IdentityText(SharedMemoryIdentityForm form) => form switch
+    {
+        SharedMemoryIdentityForm.Name => IsTypableName(Name) ? Name : null,
+        SharedMemoryIdentityForm.LiteralName => Name,
+        _ => null,
+    };
 
     private protected override SafeFdHandle OpenDescriptor(int flags)
     {
@@ -34,7 +42,7 @@ public sealed class PosixSharedMemory : DescriptorSharedMemory
         {
             RefuseInForeignNamespace("writing");
         }
-        using SafeFdHandle dir = View.OpenShmDirectory() ?? throw NotFound();
+        using SafeFdHandle dir = View.OpenDirectory(Directory) ?? throw NotFound();
         return Libc.OpenAt(dir, Name[1..], flags | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
     }
 
@@ -45,7 +53,7 @@ public sealed class PosixSharedMemory : DescriptorSharedMemory
         {
             return base.TryStatFile(out st);
         }
-        using SafeFdHandle? dir = View.OpenShmDirectory();
+        using SafeFdHandle? dir = View.OpenDirectory(Directory);
         st = default;
         return dir is not null && Libc.TryStatxAt(dir, Name[1..], out st);
     }
@@ -125,12 +133,12 @@ public sealed class PosixSharedMemory : DescriptorSharedMemory
     /// <summary>Every POSIX object in another process's /dev/shm (none if it has none), described as TryDescribe does.</summary>
     internal static IEnumerable<PosixSharedMemory> Enumerate(NamespaceView view)
     {
-        using SafeFdHandle? dir = view.OpenShmDirectory();
+        using SafeFdHandle? dir = view.OpenDirectory(Directory);
         if (dir is null)
         {
             yield break;
         }
-        foreach (string bare in view.ShmEntries(dir))
+        foreach (string bare in view.DirectoryEntries(dir))
         {
             if (Libc.TryStatxAt(dir, bare, out Statx st) && st.IsRegularFile)
             {

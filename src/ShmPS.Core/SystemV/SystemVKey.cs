@@ -88,3 +88,47 @@ internal readonly record struct SystemVKey(int Value)
     internal static SystemVKey FromFile(ulong inode, uint devMinor, int projectId) =>
         new(unchecked((int)((uint)(inode & 0xFFFF) | ((devMinor & 0xFF) << 16) | ((uint)(projectId & 0xFF) << 24))));
 }
+
+/// <summary>
+/// Every value a key_t can be given as, as ipcs shows it or as a number: 0x0000abcd, 0xffffffff,
+/// 4294967295 (which PowerShell reads as a long), -1, or the same as text ('0xffffffff' from Import-Csv),
+/// each becoming the key's 32 bits as C's int32 key_t holds them (4294967295 and -1 are both 0xffffffff).
+/// What -Key takes (KeyTransformationAttribute asks the backend, which asks this).
+/// </summary>
+internal static class SystemVKeyValue
+{
+    public static int Read(object? value, string text) => TryRead(value, out int key) ? key
+        : throw ErrorHelper.InvalidKeyValue(text,
+            $"'{ErrorHelper.Printable(text)}' is not a System V key: give a 32-bit value as ipcs shows it (0x0000abcd, 0xffffffff) or as a number from -2147483648 to 4294967295.");
+
+    private static bool TryRead(object? value, out int key)
+    {
+        switch (value)
+        {
+            case int i:
+                key = i;
+                return true;
+            case long or uint or ulong or short or ushort or byte or sbyte or decimal:
+                decimal number = Convert.ToDecimal(value, CultureInfo.InvariantCulture);
+                if (number >= int.MinValue && number <= uint.MaxValue && decimal.Truncate(number) == number)
+                {
+                    key = unchecked((int)(long)number);
+                    return true;
+                }
+                break;
+            case double or float:
+                double d = Convert.ToDouble(value, CultureInfo.InvariantCulture);
+                if (d >= int.MinValue && d <= uint.MaxValue && Math.Truncate(d) == d)
+                {
+                    key = unchecked((int)(long)d);
+                    return true;
+                }
+                break;
+            case string s when SystemVKey.TryParse(s, out SystemVKey parsed):
+                key = parsed.Value;
+                return true;
+        }
+        key = 0;
+        return false;
+    }
+}

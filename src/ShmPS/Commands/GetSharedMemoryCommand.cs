@@ -10,7 +10,7 @@ namespace ShmPS.Commands;
 /// allowed), key, id or path. Also refreshes objects piped in.
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "SharedMemory", DefaultParameterSetName = NameSet)]
-[OutputType(typeof(PosixSharedMemory), typeof(SystemVSharedMemory), typeof(FileSharedMemory))]
+[OutputType(typeof(SharedMemory))]
 public sealed class GetSharedMemoryCommand : SharedMemoryIdentityCommandBase
 {
     /// <summary>POSIX names (or, with -Kind, System V keys or paths); wildcards match every kind listed.</summary>
@@ -25,6 +25,7 @@ public sealed class GetSharedMemoryCommand : SharedMemoryIdentityCommandBase
     /// <summary>Only objects of these kinds (listing), or how to read -Name.</summary>
     [Parameter(ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ProcessIdSet)]
+    [ArgumentCompleter(typeof(KindCompleter))]
     public SharedMemoryKind[]? Kind { get; set; }
 
     private const string ProcessIdSet = "ProcessId";
@@ -89,7 +90,7 @@ public sealed class GetSharedMemoryCommand : SharedMemoryIdentityCommandBase
             return;
         }
         var finder = new SharedMemoryFinder(this);
-        SharedMemoryKind[] kinds = Kind ?? SharedMemoryBackends.All.Where(b => b.ListedByDefault).Select(b => b.Kind).ToArray();
+        SharedMemoryKind[] kinds = Kind ?? SharedMemoryBackends.Listed;
         IEnumerable<SharedMemory> found = ParameterSetName == InputObjectSet ? Refreshed()
             : ParameterSetName == ProcessIdSet ? ProcessId.SelectMany(pid => LiteralName.Length == 0
                 ? finder.VisibleTo(pid, kinds, Name ?? Array.Empty<string>())
@@ -97,7 +98,7 @@ public sealed class GetSharedMemoryCommand : SharedMemoryIdentityCommandBase
                     .Concat(finder.VisibleTo(pid, kinds, LiteralName, literal: true)))
             // Kinds whose objects are anywhere (file mappings) are listed only by name, never by "list everything".
             : ParameterSetName == NameSet && Name is null && Id.Length == 0 && FullName.Length == 0 ? finder.ListAll(kinds)
-            : KeepListed(finder.Resolve(Identities(Name ?? Array.Empty<string>(), kinds)));
+            : KeepListed(finder.Resolve(Identities(Name ?? Array.Empty<string>(), kinds, Kind)));
         foreach (SharedMemory shm in finder.Guarded(found, null))
         {
             shm.UseSnapshot(_processes);

@@ -27,7 +27,7 @@ internal sealed class SharedMemoryFinder : IPathResolver
         foreach (SharedMemoryIdentity identity in identities)
         {
             IEnumerable<SharedMemory> found = identity.Form == SharedMemoryIdentityForm.Id
-                ? Lookup(identity.Text, () => SystemVBackend.FindById(identity.Id!.Value))
+                ? Lookup(identity.Text, () => FindById(identity))
                 : ResolveName(identity);
             foreach (SharedMemory shm in found)
             {
@@ -68,7 +68,7 @@ internal sealed class SharedMemoryFinder : IPathResolver
     {
         if (identity.Form == SharedMemoryIdentityForm.Id)
         {
-            return Present(() => SystemVBackend.FindById(identity.Id!.Value), identity.Text);
+            return Present(() => FindById(identity), identity.Text);
         }
         string name = identity.Text;
         IEnumerable<SharedMemoryBackend> backends = identity.Kinds.Select(SharedMemoryBackends.For);
@@ -86,6 +86,11 @@ internal sealed class SharedMemoryFinder : IPathResolver
         }
         return Array.Empty<SharedMemory>();
     }
+
+    /// <summary>An id, looked up by the kind it names (the first that has ids, or the one -Kind chose).</summary>
+    private static SharedMemory FindById(SharedMemoryIdentity identity) => identity.Kinds.Count > 0
+        ? SharedMemoryBackends.For(identity.Kinds[0]).FindById(identity.Id!.Value)
+        : throw ErrorHelper.KindConflict($"-Id names no object of the kind given: only {string.Join(", ", SharedMemoryBackends.NamedBy(SharedMemoryIdentityForm.Id))} objects have ids.", identity.Text);
 
     /// <summary>The directory to watch (inotify) for the object an identity names to appear; null: poll.</summary>
     public string? WatchDirectory(SharedMemoryIdentity identity) =>
@@ -132,7 +137,7 @@ internal sealed class SharedMemoryFinder : IPathResolver
         {
             // -LiteralName: the name as typed, a POSIX object's only (its leading '/' optional), no pattern.
             var patterns = names.Select(n => (Name: n, Pattern: literal
-                ? (backend.Kind == SharedMemoryKind.Posix ? new WildcardPattern(WildcardPattern.Escape(n.StartsWith('/') ? n : "/" + n)) : null)
+                ? (backend.IdentityForms.Contains(SharedMemoryIdentityForm.LiteralName) ? new WildcardPattern(WildcardPattern.Escape(backend.NormalizePattern(n))) : null)
                 : Pattern(backend.NormalizePattern(n), backend))).ToList();
             foreach (SharedMemory shm in Guarded(backend.Enumerate(view), pid))
             {
@@ -160,6 +165,7 @@ internal sealed class SharedMemoryFinder : IPathResolver
     bool IPathResolver.IsPattern(string text) => WildcardPattern.ContainsWildcardCharacters(text);
 
     string IPathResolver.Resolve(string path) => _cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+
 
     IEnumerable<string> IPathResolver.Expand(string pattern)
     {
