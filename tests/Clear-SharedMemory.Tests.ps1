@@ -5,6 +5,7 @@
 # write permission is refused.
 
 BeforeDiscovery {
+    Import-Module "$PSScriptRoot/ShmPS.TestHelpers/ShmPS.TestHelpers.psd1"
     $script:EveryKind = Get-TestKind -AsTestCase
 }
 

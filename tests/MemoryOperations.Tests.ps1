@@ -5,6 +5,7 @@
 # 65534 under a low RLIMIT_MEMLOCK), and windows of at most 1 GiB: the methods at both ends of a 1 PB object.
 
 BeforeDiscovery {
+    Import-Module "$PSScriptRoot/ShmPS.TestHelpers/ShmPS.TestHelpers.psd1"
     $script:EveryKind = Get-TestKind -AsTestCase
     $script:FileKinds = 'Posix', 'File' | ForEach-Object { @{ Kind = $_ } }
 }
