@@ -17,8 +17,8 @@ public abstract partial class SharedMemory
     /// <summary>Mode as octal text: 0640 (what -Mode takes).</summary>
     public static string GetModeText(PSObject instance) => UnixMode.ToOctal(Of(instance).Mode);
 
-    /// <summary>The id of a System V segment; null for the other kinds, whose objects have none.</summary>
-    public static object? GetId(PSObject instance) => (Of(instance) as SystemVSharedMemory)?.Id;
+    /// <summary>The id of a System V segment or the inode of an anonymous region; null for the other kinds, whose objects have none.</summary>
+    public static object? GetId(PSObject instance) => Of(instance).IdValue;
 
     private static SharedMemory Of(PSObject instance) => (SharedMemory)instance.BaseObject;
 }

@@ -6,7 +6,7 @@ using System.Threading;
 
 namespace ShmPS;
 
-/// <summary>The three kinds of shared memory that Linux offers (TLPI 54.5).</summary>
+/// <summary>The kinds of shared memory that Linux offers (TLPI 54.5, and the shared anonymous mappings it says the same holds for).</summary>
 public enum SharedMemoryKind
 {
     /// <summary>A POSIX shared memory object: shm_open, a name such as /foo, stored in /dev/shm.</summary>
@@ -17,6 +17,9 @@ public enum SharedMemoryKind
 
     /// <summary>A shared mapping of a regular file: survives reboots.</summary>
     File,
+
+    /// <summary>A region with no name: a memfd (memfd_create) or a shared anonymous mapping (MAP_SHARED|MAP_ANONYMOUS), alive while a process holds it.</summary>
+    Anonymous,
 }
 
 /// <summary>
@@ -324,6 +327,12 @@ public abstract partial class SharedMemory : IDisposable
 
     /// <summary>Opens (without taking) the cross-process lock that belongs to this object.</summary>
     internal abstract LockHandle OpenLock(bool shared);
+
+    /// <summary>Throws if this object cannot be removed by this process, before anyone is asked to confirm.</summary>
+    internal virtual void EnsureRemovable() { }
+
+    /// <summary>What PowerShell shows as Id: a System V shmid, an anonymous region's inode; null for the others.</summary>
+    internal virtual object? IdValue => null;
 
     /// <summary>Throws if this kind cannot be resized, before anyone is asked to confirm.</summary>
     internal virtual void EnsureResizable() { }

@@ -15,7 +15,8 @@ internal sealed record CreateRequest(
     UnixFileMode Mode,
     bool Sparse,           // POSIX, File: do not reserve the memory
     bool HugePages,        // System V: SHM_HUGETLB
-    bool OpenExisting);    // -Force: open the object if it exists
+    bool OpenExisting,     // -Force: open the object if it exists
+    SharedMemorySeals Seals = SharedMemorySeals.None); // Anonymous: seals added once made
 
 /// <summary>
 /// How a cmdlet's context reaches a backend: paths are resolved against PowerShell's current
@@ -44,6 +45,18 @@ internal abstract class SharedMemoryBackend
     /// <summary>Whether a listing without a name includes this kind (file mappings are files anywhere: no).</summary>
     public virtual bool ListedByDefault => true;
 
+    /// <summary>Whether -Kind naming this kind lists its objects (file mappings: no, they are anywhere).</summary>
+    public virtual bool ListedByKind => ListedByDefault;
+
+    /// <summary>Whether the listing comes from a scan of /proc, which without root sees only the caller's processes.</summary>
+    public virtual bool ListsFromProcesses => false;
+
+    /// <summary>Whether -Id finds an object of this kind (System V: shmid; Anonymous: inode).</summary>
+    public virtual bool HasIds => false;
+
+    /// <summary>The object with this id (see HasIds).</summary>
+    public virtual SharedMemory FindById(long id) => throw new NotSupportedException($"{Description}s have no id.");
+
     /// <summary>What New-SharedMemory -WhatIf names as the target.</summary>
     public abstract string DescribeNew(CreateRequest request);
 
@@ -65,6 +78,9 @@ internal abstract class SharedMemoryBackend
     /// the view it came from; the caller's own objects where the process shares them.
     /// </summary>
     public virtual IEnumerable<SharedMemory> Enumerate(NamespaceView view) => Enumerate();
+
+    /// <summary>Every object of this kind, from a scan of /proc that the listing shares (for the kinds that list from it).</summary>
+    public virtual IEnumerable<SharedMemory> Enumerate(ProcessSnapshot processes) => Enumerate();
 
     /// <summary>The objects whose Name matches a wildcard pattern (already checked to parse).</summary>
     public virtual IEnumerable<SharedMemory> Match(System.Management.Automation.WildcardPattern pattern, string text, IPathResolver paths) =>
@@ -92,6 +108,7 @@ internal static class SharedMemoryBackends
         PosixBackend.Instance,
         SystemVBackend.Instance,
         FileBackend.Instance,
+        AnonymousBackend.Instance,
     };
 
     public static SharedMemoryBackend For(SharedMemoryKind kind) =>

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 
 namespace ShmPS;
 
@@ -36,8 +37,14 @@ public sealed record SharedMemoryIdentity(SharedMemoryIdentityForm Form, string 
     public static SharedMemoryIdentity ForKey(int key) =>
         new(SharedMemoryIdentityForm.Key, new SystemVKey(key).ToString(), new[] { SharedMemoryKind.SystemV });
 
-    public static SharedMemoryIdentity ForId(int id) =>
-        new(SharedMemoryIdentityForm.Id, id.ToString(System.Globalization.CultureInfo.InvariantCulture), new[] { SharedMemoryKind.SystemV }, id);
+    public static SharedMemoryIdentity ForId(int id) => ForId(id, new[] { SharedMemoryKind.SystemV });
+
+    /// <summary>An id of the first kind given that has ids (System V: a shmid; Anonymous: an inode), System V if none has.</summary>
+    public static SharedMemoryIdentity ForId(int id, IReadOnlyList<SharedMemoryKind> kinds)
+    {
+        SharedMemoryKind kind = kinds.Select(SharedMemoryBackends.For).FirstOrDefault(b => b.HasIds)?.Kind ?? SharedMemoryKind.SystemV;
+        return new(SharedMemoryIdentityForm.Id, id.ToString(System.Globalization.CultureInfo.InvariantCulture), new[] { kind }, id);
+    }
 
     public static SharedMemoryIdentity ForPath(string path, bool literal) =>
         new(literal ? SharedMemoryIdentityForm.LiteralPath : SharedMemoryIdentityForm.Path, path, new[] { SharedMemoryKind.File });

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using System.Management.Automation;
 
 namespace ShmPS.Commands;
@@ -10,15 +11,17 @@ namespace ShmPS.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.New, "SharedMemory", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low,
     DefaultParameterSetName = PosixSet)]
-[OutputType(typeof(PosixSharedMemory), typeof(SystemVSharedMemory), typeof(FileSharedMemory))]
+[OutputType(typeof(PosixSharedMemory), typeof(SystemVSharedMemory), typeof(FileSharedMemory), typeof(AnonymousSharedMemory))]
 public sealed class NewSharedMemoryCommand : PSCmdlet
 {
+    private const string AnonymousSet = "Anonymous";
     private const string PosixSet = "Posix";
     private const string SystemVSet = "SystemV";
     private const string FileSet = "File";
 
-    /// <summary>Name of the POSIX object; generated from a CSPRNG when omitted.</summary>
+    /// <summary>Name of the POSIX object (generated from a CSPRNG when omitted); with -Anonymous, the memfd's label.</summary>
     [Parameter(Position = 0, ParameterSetName = PosixSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = AnonymousSet)]
     [AllowEmptyString]
     public string? Name { get; set; }
 
@@ -46,8 +49,17 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
     [Parameter(ParameterSetName = SystemVSet)]
     public SwitchParameter Private { get; set; }
 
-    /// <summary>Back the System V segment with huge pages (SHM_HUGETLB).</summary>
+    /// <summary>A region with no name: a memfd (memfd_create) held by this session until Remove-SharedMemory.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = AnonymousSet)]
+    public SwitchParameter Anonymous { get; set; }
+
+    /// <summary>With -Anonymous: seals added once the region is made; nobody, this session included, may then shrink, grow or write it.</summary>
+    [Parameter(ParameterSetName = AnonymousSet)]
+    public SharedMemorySeals[] Seal { get; set; } = Array.Empty<SharedMemorySeals>();
+
+    /// <summary>Back the System V segment (SHM_HUGETLB) or the memfd (MFD_HUGETLB) with huge pages.</summary>
     [Parameter(ParameterSetName = SystemVSet)]
+    [Parameter(ParameterSetName = AnonymousSet)]
     public SwitchParameter HugePages { get; set; }
 
     /// <summary>The file of a shared file mapping, relative to the current location.</summary>
@@ -87,6 +99,7 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
     /// <summary>Do not reserve the memory now (POSIX and File).</summary>
     [Parameter(ParameterSetName = PosixSet)]
     [Parameter(ParameterSetName = FileSet)]
+    [Parameter(ParameterSetName = AnonymousSet)]
     public SwitchParameter Sparse { get; set; }
 
     protected override void ProcessRecord()
@@ -101,6 +114,7 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
         {
             SystemVSet => SharedMemoryKind.SystemV,
             FileSet => SharedMemoryKind.File,
+            AnonymousSet => SharedMemoryKind.Anonymous,
             _ => Kind,
         };
         if (MyInvocation.BoundParameters.ContainsKey(nameof(Kind)) && Kind != kind)
@@ -143,7 +157,8 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
             LiteralName: literal,
             Key: kind == SharedMemoryKind.SystemV ? ResolveKey() : null,
             Path: ParameterSetName == FileSet ? SessionState.Path.GetUnresolvedProviderPathFromPSPath(PathRules.Check(Path)) : null,
-            Size: Size, Mode: UnixMode.Parse(Mode), Sparse: Sparse, HugePages: HugePages, OpenExisting: Force);
+            Size: Size, Mode: UnixMode.Parse(Mode), Sparse: Sparse, HugePages: HugePages, OpenExisting: Force,
+            Seals: Seal.Aggregate(SharedMemorySeals.None, (all, seal) => all | seal));
         SharedMemoryBackend backend = SharedMemoryBackends.For(kind);
         string target = SharedMemoryIdentityCommandBase.WithOrigin(DisplayText.Escape(backend.DescribeNew(request)), PSComputerName);
         if (!ShouldProcess(target, $"Create {ByteSize.Describe(Size)}, mode {Mode}"))

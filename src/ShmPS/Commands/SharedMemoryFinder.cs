@@ -27,7 +27,7 @@ internal sealed class SharedMemoryFinder : IPathResolver
         foreach (SharedMemoryIdentity identity in identities)
         {
             IEnumerable<SharedMemory> found = identity.Form == SharedMemoryIdentityForm.Id
-                ? Lookup(identity.Text, () => SystemVBackend.FindById(identity.Id!.Value))
+                ? Lookup(identity.Text, () => SharedMemoryBackends.For(identity.Kinds[0]).FindById(identity.Id!.Value))
                 : ResolveName(identity);
             foreach (SharedMemory shm in found)
             {
@@ -68,7 +68,7 @@ internal sealed class SharedMemoryFinder : IPathResolver
     {
         if (identity.Form == SharedMemoryIdentityForm.Id)
         {
-            return Present(() => SystemVBackend.FindById(identity.Id!.Value), identity.Text);
+            return Present(() => SharedMemoryBackends.For(identity.Kinds[0]).FindById(identity.Id!.Value), identity.Text);
         }
         string name = identity.Text;
         IEnumerable<SharedMemoryBackend> backends = identity.Kinds.Select(SharedMemoryBackends.For);
@@ -107,8 +107,9 @@ internal sealed class SharedMemoryFinder : IPathResolver
     }
 
     /// <summary>Every object of the kinds given, as a listing without a name shows them.</summary>
-    public IEnumerable<SharedMemory> ListAll(IEnumerable<SharedMemoryKind> kinds) =>
-        kinds.Select(SharedMemoryBackends.For).Where(b => b.ListedByDefault).SelectMany(b => Guarded(b.Enumerate(), null));
+    public IEnumerable<SharedMemory> ListAll(IEnumerable<SharedMemoryKind> kinds, ProcessSnapshot? processes = null) =>
+        kinds.Select(SharedMemoryBackends.For).Where(b => b.ListedByKind)
+            .SelectMany(b => Guarded(processes is null ? b.Enumerate() : b.Enumerate(processes), null));
 
     /// <summary>
     /// What process <paramref name="pid"/> sees of the kinds given (Get-SharedMemory -ProcessId), those
@@ -128,7 +129,7 @@ internal sealed class SharedMemoryFinder : IPathResolver
             yield break;
         }
         var unmatched = new HashSet<string>(names.Where(n => literal || !WildcardPattern.ContainsWildcardCharacters(n)), StringComparer.Ordinal);
-        foreach (SharedMemoryBackend backend in kinds.Select(SharedMemoryBackends.For).Where(b => b.ListedByDefault))
+        foreach (SharedMemoryBackend backend in kinds.Select(SharedMemoryBackends.For).Where(b => b.ListedByKind))
         {
             // -LiteralName: the name as typed, a POSIX object's only (its leading '/' optional), no pattern.
             var patterns = names.Select(n => (Name: n, Pattern: literal
@@ -148,6 +149,13 @@ internal sealed class SharedMemoryFinder : IPathResolver
         {
             _cmdlet.WriteError(ErrorHelper.ToErrorRecord(ErrorHelper.NotFound($"shared memory object visible to process {pid} named", name), name));
         }
+    }
+
+    /// <summary>Every shared region process <paramref name="pid"/> maps or holds (of the kinds given, if any); a process that cannot be read is an error.</summary>
+    public IEnumerable<SharedMemory> UsedBy(int pid, IReadOnlyCollection<SharedMemoryKind>? kinds)
+    {
+        IEnumerable<SharedMemory> found = Guarded(UsedRegions.Of(pid), pid);
+        return kinds is null ? found : found.Where(shm => kinds.Contains(shm.Kind));
     }
 
     /// <summary>The objects a wildcard matches in one kind, its pattern parsed first (one that does not parse is the name's error).</summary>

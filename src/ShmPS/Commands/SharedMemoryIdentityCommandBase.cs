@@ -196,10 +196,10 @@ public abstract class SharedMemoryIdentityCommandBase : PSCmdlet
         {
             LiteralNameSet => LiteralName.Select(SharedMemoryIdentity.ForLiteralName),
             KeySet => Key.Select(SharedMemoryIdentity.ForKey),
-            IdSet => Id.Select(SharedMemoryIdentity.ForId),
+            IdSet => Id.Select(i => SharedMemoryIdentity.ForId(i, kinds)),
             PathSet => Path.Select(p => SharedMemoryIdentity.ForPath(p, literal: false)),
             LiteralPathSet => LiteralPath.Select(p => SharedMemoryIdentity.ForPath(p, literal: true)),
-            NameSet when names.Count == 0 && Id.Length > 0 => Id.Select(SharedMemoryIdentity.ForId),
+            NameSet when names.Count == 0 && Id.Length > 0 => Id.Select(i => SharedMemoryIdentity.ForId(i, kinds)),
             NameSet when FullName.Length > 0 && !MyInvocation.BoundParameters.ContainsKey("Kind") =>
                 FullName.Select(p => SharedMemoryIdentity.ForPath(p, literal: true)),
             // A row that ShmPS listed (it carries FileId) names one POSIX object exactly: no wildcards, whatever its name holds.

@@ -23,7 +23,7 @@ public sealed class SharedMemoryNameCompleter : IArgumentCompleter
         string pattern = WildcardPattern.Escape(word) + "*";
         return Kinds(commandName, literal, fakeBoundParameters)
             .Select(SharedMemoryBackends.For)
-            .Where(backend => backend.ListedByDefault)
+            .Where(backend => backend.ListedByKind)
             .SelectMany(backend => SharedMemoryFinder.FindForCompletion(backend, pattern))
             .Where(shm => shm is not SystemVSharedMemory { Key: 0 }) // key 0 names no segment: -Id finds those
             .Where(shm => literal || shm is not PosixSharedMemory || PosixSharedMemory.IsTypableName(shm.Name))

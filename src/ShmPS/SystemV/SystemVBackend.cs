@@ -180,6 +180,11 @@ internal sealed class SystemVBackend : SharedMemoryBackend
         return FindById(id);
     }
 
+    public override bool HasIds => true;
+
+    public override SharedMemory FindById(long id) =>
+        id is >= 0 and <= int.MaxValue ? FindById((int)id) : throw ErrorHelper.NotFound(Description, $"with id {id}");
+
     public static SystemVSharedMemory FindById(int id) =>
         TryDescribe(id, out SystemVSegmentRow row) ? SystemVSharedMemory.FromRow(row)
         : throw ErrorHelper.NotFound(Segment + " with id", id.ToString(CultureInfo.InvariantCulture));

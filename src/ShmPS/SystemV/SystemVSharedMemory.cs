@@ -25,6 +25,8 @@ public sealed partial class SystemVSharedMemory : SharedMemory
     /// <summary>The segment's id (shmid), as ipcs shows it.</summary>
     public int Id { get; }
 
+    internal override object? IdValue => Id;
+
     /// <summary>The key; 0 (IPC_PRIVATE) for private segments and for segments marked for removal.</summary>
     public int Key { get; private set; }
 
