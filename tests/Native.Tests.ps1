@@ -50,7 +50,9 @@ BeforeDiscovery {
             'IPC_PRIVATE', 'IPC_CREAT', 'IPC_EXCL', 'SHM_HUGETLB', 'SHM_RDONLY', 'IPC_RMID', 'IPC_SET', 'IPC_STAT', 'IPC_INFO', 'SHM_INFO',
             'SHM_DEST', 'SHM_LOCKED', 'SEM_UNDO', 'IPC_NOWAIT', 'MADV_POPULATE_READ', 'MADV_POPULATE_WRITE', 'CLONE_NEWIPC', 'PasswdSize', 'GroupSize', 'IdOffset', 'DirentNameOffset',
             'FUTEX_WAIT', 'FUTEX_WAKE', 'ETIMEDOUT', 'IN_ATTRIB', 'IN_MOVED_FROM', 'IN_MOVED_TO', 'IN_CREATE', 'IN_DELETE', 'IN_DELETE_SELF',
-            'IN_MOVE_SELF', 'IN_ONLYDIR', 'IN_DONT_FOLLOW', 'SYS_futex')
+            'IN_MOVE_SELF', 'IN_ONLYDIR', 'IN_DONT_FOLLOW', 'SYS_futex',
+            'MFD_CLOEXEC', 'MFD_ALLOW_SEALING', 'MFD_HUGETLB', 'F_ADD_SEALS', 'F_GET_SEALS',
+            'F_SEAL_SEAL', 'F_SEAL_SHRINK', 'F_SEAL_GROW', 'F_SEAL_WRITE', 'F_SEAL_FUTURE_WRITE')
         'ShmPS.Native.Statx' = @('S_IFMT', 'S_IFREG', 'S_IFDIR', 'S_IFLNK')
         'ShmPS.Native.Errno' = @(
             'EPERM', 'ENOENT', 'EINTR', 'EBADF', 'EAGAIN', 'EWOULDBLOCK', 'ENOMEM', 'EACCES', 'EEXIST', 'ENOTDIR',
@@ -152,6 +154,13 @@ Describe 'Native constants agree with the C headers' -Tag Native {
         $managed.ContainsKey($Name) | Should -BeTrue -Because "$Class declares $Name"
         $CConst.ContainsKey($Name) | Should -BeTrue -Because 'layout.c prints it'
         $managed[$Name] | Should -Be $CConst[$Name]
+    }
+
+    It 'SharedMemorySeals.<Seal> is F_SEAL_<CName>: the seals are cast to and from fcntl''s bits' -TestCases @(
+        @{ Seal = 'Seal'; CName = 'SEAL' }, @{ Seal = 'Shrink'; CName = 'SHRINK' }, @{ Seal = 'Grow'; CName = 'GROW' }
+        @{ Seal = 'Write'; CName = 'WRITE' }, @{ Seal = 'FutureWrite'; CName = 'FUTURE_WRITE' }) {
+        param($Seal, $CName)
+        [long][ShmPS.SharedMemorySeals]::$Seal | Should -Be $CConst["F_SEAL_$CName"]
     }
 
     It 'Libc.IdOffset is also offsetof(struct group, gr_gid)' {
