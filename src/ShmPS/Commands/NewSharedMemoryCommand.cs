@@ -21,7 +21,7 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
 
     /// <summary>Name of the POSIX object (generated from a CSPRNG when omitted); with -Anonymous, the memfd's label.</summary>
     [Parameter(Position = 0, ParameterSetName = PosixSet, ValueFromPipelineByPropertyName = true)]
-    [Parameter(ParameterSetName = AnonymousSet)]
+    [Parameter(Position = 0, ParameterSetName = AnonymousSet, ValueFromPipelineByPropertyName = true)]
     [AllowEmptyString]
     public string? Name { get; set; }
 
