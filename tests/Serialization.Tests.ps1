@@ -58,7 +58,7 @@ Describe 'Kind, Mode and Id as text' -Tag Posix, SystemV, File {
     It 'keeps filters, -Kind and -Mode working with the object''s own Kind and Mode' {
         $shm = New-TestSharedMemory Posix -Mode 0604
         @(Get-SharedMemory | Where-Object Kind -EQ Posix | Where-Object Name -EQ $shm.Name) | Should -HaveCount 1
-        @(Get-SharedMemory | Where-Object { $_.Kind -eq [ShmPS.SharedMemoryKind]::Posix -and $_.Name -eq $shm.Name }) | Should -HaveCount 1
+        @(Get-SharedMemory | Where-Object { $_.Kind -eq [ShmPS.SharedMemoryKind]'Posix' -and $_.Name -eq $shm.Name }) | Should -HaveCount 1
         (Get-SharedMemory -Name $shm.Name -Kind $shm.Kind).Name | Should -BeExactly $shm.Name
         (New-TestSharedMemory SystemV -Mode $shm.Mode).Permissions | Should -BeExactly 'rw----r--'
     }

@@ -81,6 +81,14 @@ public abstract partial class DescriptorSharedMemory : SharedMemory
 
     private FileKey Key => new(_identity.DevMajor, _identity.DevMinor, _identity.Inode);
 
+    /// <summary>Format-List shows a file's path, last write and allocation.</summary>
+    internal override IReadOnlyCollection<string> ListProperties => s_listProperties;
+
+    private static readonly string[] s_listProperties = { "Path", "LastWriteTime", "AllocatedBytes" };
+
+    internal override bool IsFile(uint devMajor, uint devMinor, ulong inode) =>
+        Libc.TryStatx(Path, out Statx st) && (st.DevMajor, st.DevMinor, st.Inode) == (devMajor, devMinor, inode);
+
     public override string FileId => $"{_identity.DevMajor}:{_identity.DevMinor}:{_identity.Inode}";
 
     internal override List<SharedMemoryProcess> FindProcesses(ProcessIndex index) => index.ForFile(Key);

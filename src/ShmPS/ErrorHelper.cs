@@ -185,6 +185,30 @@ internal static class ErrorHelper
             $"{shm.KindDescription} '{shm.DisplayName}' is file {shm.FileId}, not file {Printable(fileId)} that the row was listed as: the object was removed and its name given to another one, or the row's name lost bytes that are not UTF-8 on its way (a JSON or CSV file writes them as U+FFFD), so nothing was done.",
             shm, "Get the object again with Get-SharedMemory; for names that are not UTF-8, keep rows in memory or in CLIXML (Export-Clixml), which keeps every character.");
 
+    /// <summary>-OutFile is the object's own file: emptying it would lose the data before it is read.</summary>
+    public static SharedMemoryException OutFileIsSource(SharedMemory shm, string path) =>
+        new(ErrorIds.OutFileIsSource, ErrorCategory.InvalidArgument,
+            $"-OutFile '{path}' is the file of {shm.Subject} itself: writing it would empty it before it is read.",
+            path, "Give another file for -OutFile.");
+
+    /// <summary>A -Kind (or a row's Kind) that names no registered kind.</summary>
+    public static SharedMemoryException UnknownKind(string text, IReadOnlyList<string> kinds) =>
+        new(ErrorIds.UnknownKind, ErrorCategory.InvalidArgument,
+            $"'{Printable(text)}' is not a kind of shared memory: the kinds are {string.Join(", ", kinds)}.", text,
+            $"Give -Kind one of {string.Join(", ", kinds)}.");
+
+    /// <summary>Parameters that describe different kinds, or an option the kind does not take.</summary>
+    public static SharedMemoryException KindConflict(string message, object? target) =>
+        new(ErrorIds.KindConflict, ErrorCategory.InvalidArgument, message, target);
+
+    /// <summary>A kind that is named by a path was not given one.</summary>
+    public static SharedMemoryException PathRequired(string message, object? target) =>
+        new(ErrorIds.PathRequired, ErrorCategory.InvalidArgument, message, target);
+
+    /// <summary>Several parameters each choose the same thing (the key of a segment).</summary>
+    public static SharedMemoryException KeyConflict(string message, object? target) =>
+        new(ErrorIds.KeyConflict, ErrorCategory.InvalidArgument, message, target);
+
     public static SharedMemoryException NotFound(string kind, string identity) =>
         new(ErrorIds.SharedMemoryNotFound, ErrorCategory.ObjectNotFound,
             $"No {kind} '{Printable(identity)}' exists.", identity,

@@ -35,6 +35,7 @@ public static class ErrorIds
     public const string UnknownGroup = nameof(UnknownGroup);
     public const string IdentityRequired = nameof(IdentityRequired);
     public const string KindConflict = nameof(KindConflict);
+    public const string UnknownKind = nameof(UnknownKind);
     public const string KeyConflict = nameof(KeyConflict);
     public const string PathRequired = nameof(PathRequired);
     public const string NothingToChange = nameof(NothingToChange);

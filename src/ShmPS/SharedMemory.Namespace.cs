@@ -10,7 +10,7 @@ public abstract partial class SharedMemory
     /// The namespace the object belongs to when it is not the caller's: ipc:[N] for a System V segment
     /// of another IPC namespace, mnt:[N] for a POSIX object in another process's /dev/shm; null otherwise.
     /// </summary>
-    public string? Namespace => View?.NamespaceOf(Kind);
+    public string? Namespace => View is null ? null : SharedMemoryBackends.For(Kind).NamespaceOf(View);
 
     /// <summary>
     /// Where the object was read: machine, boot, IPC and mount namespace (HostIdentity), the namespaces of

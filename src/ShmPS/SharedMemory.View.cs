@@ -1,3 +1,6 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 
 namespace ShmPS;
@@ -17,8 +20,32 @@ public abstract partial class SharedMemory
     /// <summary>Mode as octal text: 0640 (what -Mode takes).</summary>
     public static string GetModeText(PSObject instance) => UnixMode.ToOctal(Of(instance).Mode);
 
-    /// <summary>The id of a System V segment or the inode of an anonymous region; null for the other kinds, whose objects have none.</summary>
-    public static object? GetId(PSObject instance) => Of(instance).IdValue;
+    /// <summary>The Id column: the number the kind gives the object (a segment's shmid); null for kinds whose objects have none.</summary>
+    public static object? GetId(PSObject instance) => Of(instance).ViewId;
+
+    /// <summary>Format-Table -View Ipcs: the key column ('-' where the kind has no keys).</summary>
+    public static string IpcsKey(SharedMemory shm) => shm.IpcsColumns.Key ?? "-";
+
+    /// <summary>Format-Table -View Ipcs: the shmid column ('-' where the kind has none).</summary>
+    public static string IpcsId(SharedMemory shm) => shm.IpcsColumns.Id ?? "-";
+
+    /// <summary>Format-Table -View Ipcs: the status column (dest, locked).</summary>
+    public static string IpcsStatus(SharedMemory shm) => shm.IpcsColumns.Status ?? "";
+
+    /// <summary>Format-Table -View Ipcs: the last column names what ipcs cannot (null where key and shmid do), escaped.</summary>
+    public static string? IpcsName(SharedMemory shm) => shm.IpcsColumns.NamedByKey ? null : shm.DisplayName;
+
+    /// <summary>Format-List: whether the object shows a property beyond those every kind shows (its kind declares them).</summary>
+    public static bool ListShows(SharedMemory shm, string property) => shm.ListProperties.Contains(property);
+
+    /// <summary>The properties Format-List shows of this object besides Kind, Name, Size, Permissions, Owner, Group, ChangeTime and ResidentBytes.</summary>
+    internal virtual IReadOnlyCollection<string> ListProperties => Array.Empty<string>();
+
+    /// <summary>What the Id column and property show; null where the kind gives its objects no number.</summary>
+    internal virtual object? ViewId => null;
+
+    /// <summary>The columns ipcs -m shows, as this object fills them: null where ipcs has nothing for it.</summary>
+    internal virtual (string? Key, string? Id, string? Status, bool NamedByKey) IpcsColumns => (null, null, null, false);
 
     private static SharedMemory Of(PSObject instance) => (SharedMemory)instance.BaseObject;
 }

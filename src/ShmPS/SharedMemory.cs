@@ -6,22 +6,6 @@ using System.Threading;
 
 namespace ShmPS;
 
-/// <summary>The kinds of shared memory that Linux offers (TLPI 54.5, and the shared anonymous mappings it says the same holds for).</summary>
-public enum SharedMemoryKind
-{
-    /// <summary>A POSIX shared memory object: shm_open, a name such as /foo, stored in /dev/shm.</summary>
-    Posix,
-
-    /// <summary>A System V segment: shmget, a key and an id.</summary>
-    SystemV,
-
-    /// <summary>A shared mapping of a regular file: survives reboots.</summary>
-    File,
-
-    /// <summary>A region with no name: a memfd (memfd_create) or a shared anonymous mapping (MAP_SHARED|MAP_ANONYMOUS), alive while a process holds it.</summary>
-    Anonymous,
-}
-
 /// <summary>
 /// One shared memory object of any kind. Subclasses wrap their kind's backend; every data access is
 /// bounds-checked against the object's live size, so no call can fault whatever another process does.
@@ -74,6 +58,22 @@ public abstract partial class SharedMemory : IDisposable
 
     /// <summary>"POSIX shared memory object", used in messages.</summary>
     internal string KindDescription => SharedMemoryBackends.For(Kind).Description;
+
+    /// <summary>
+    /// The object as a message names it: "POSIX shared memory object '/foo'"; a kind adds what tells it apart
+    /// (a segment its id, since its key reads 0x00000000 once it is removed).
+    /// </summary>
+    internal virtual string Subject => $"{KindDescription} '{DisplayName}'";
+
+    /// <summary>
+    /// The text that names this object in an identity form (completion offers it), or null where that form
+    /// does not name it: its Name for -Name, and what the kind declares for its own forms (a key, an id, a path).
+    /// </summary>
+    internal virtual string? IdentityText(SharedMemoryIdentityForm form) =>
+        form == SharedMemoryIdentityForm.Name ? Name : null;
+
+    /// <summary>Whether the object's data is this file (device and inode): -OutFile may not be it.</summary>
+    internal virtual bool IsFile(uint devMajor, uint devMinor, ulong inode) => false;
 
     /// <summary>Whether two objects are the same kernel object by identity (System V compares ids, others names).</summary>
     internal virtual bool IsSameObject(SharedMemory other) => other.Kind == Kind && other.Name == Name;
@@ -330,9 +330,6 @@ public abstract partial class SharedMemory : IDisposable
 
     /// <summary>Throws if this object cannot be removed by this process, before anyone is asked to confirm.</summary>
     internal virtual void EnsureRemovable() { }
-
-    /// <summary>What PowerShell shows as Id: a System V shmid, an anonymous region's inode; null for the others.</summary>
-    internal virtual object? IdValue => null;
 
     /// <summary>Throws if this kind cannot be resized, before anyone is asked to confirm.</summary>
     internal virtual void EnsureResizable() { }

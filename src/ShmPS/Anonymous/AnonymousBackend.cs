@@ -14,7 +14,16 @@ internal sealed class AnonymousBackend : SharedMemoryBackend
 {
     public static readonly AnonymousBackend Instance = new();
 
-    public override SharedMemoryKind Kind => SharedMemoryKind.Anonymous;
+    public override SharedMemoryKind Kind { get; } = new("Anonymous");
+
+    /// <summary>-Id is the inode (with -Kind Anonymous: System V is the first kind with ids).</summary>
+    public override IReadOnlyList<SharedMemoryIdentityForm> IdentityForms { get; } = new[] { SharedMemoryIdentityForm.Id };
+
+    /// <summary>-Anonymous selects the kind; -Name is the memfd's label; -Seal, -HugePages (MFD_HUGETLB) and -Sparse.</summary>
+    public override IReadOnlyList<CreationOption> CreationOptions { get; } = new CreationOption[]
+    {
+        new("Anonymous", SelectsKind: true), new("Name"), new("Seal"), new("HugePages"), new("Sparse"),
+    };
 
     public override string Description => "anonymous shared memory region";
 
@@ -25,14 +34,15 @@ internal sealed class AnonymousBackend : SharedMemoryBackend
 
     public override bool ListsFromProcesses => true;
 
-    public override bool HasIds => true;
-
     /// <summary>The longest label memfd_create takes: NAME_MAX less "memfd:".</summary>
     private const int MaxLabelBytes = 249;
 
     public override string DescribeNew(CreateRequest request) => $"memfd '{DisplayText.Escape(Label(request))}' held by this session";
 
-    private static string Label(CreateRequest request) => request.Name ?? "shmps";
+    private static string Label(CreateRequest request) => request.Get<string>("Name") ?? "shmps";
+
+    private static SharedMemorySeals Seals(CreateRequest request) =>
+        (request.Get<SharedMemorySeals[]>("Seal") ?? Array.Empty<SharedMemorySeals>()).Aggregate(SharedMemorySeals.None, (all, seal) => all | seal);
 
     /// <summary>
     /// memfd_create(MFD_CLOEXEC | MFD_ALLOW_SEALING), given its exact mode, its size reserved unless sparse
@@ -53,7 +63,7 @@ internal sealed class AnonymousBackend : SharedMemoryBackend
         SafeFdHandle fd;
         try
         {
-            fd = Libc.MemfdCreate(label, Libc.MFD_CLOEXEC | Libc.MFD_ALLOW_SEALING | (request.HugePages ? Libc.MFD_HUGETLB : 0));
+            fd = Libc.MemfdCreate(label, Libc.MFD_CLOEXEC | Libc.MFD_ALLOW_SEALING | (request.Switch("HugePages") ? Libc.MFD_HUGETLB : 0));
         }
         catch (NativeException e)
         {
@@ -62,7 +72,7 @@ internal sealed class AnonymousBackend : SharedMemoryBackend
         try
         {
             Libc.FChmod(fd, (uint)request.Mode);
-            if (request.Sparse || request.HugePages)
+            if (request.Switch("Sparse") || request.Switch("HugePages"))
             {
                 Libc.FTruncate(fd, request.Size); // huge pages are taken from the pool at fault time; there is nothing to reserve
             }
@@ -70,9 +80,9 @@ internal sealed class AnonymousBackend : SharedMemoryBackend
             {
                 Libc.PosixFAllocate(fd, 0, request.Size);
             }
-            if (request.Seals != SharedMemorySeals.None)
+            if (Seals(request) is var seals && seals != SharedMemorySeals.None)
             {
-                Libc.AddSeals(fd, (int)request.Seals);
+                Libc.AddSeals(fd, (int)seals);
             }
             AnonymousSharedMemory shm = AnonymousSharedMemory.FromHeld(fd, label);
             Statx st = Libc.FStatx(fd);
@@ -92,10 +102,10 @@ internal sealed class AnonymousBackend : SharedMemoryBackend
         }
     }
 
-    public override SharedMemory Find(string name, int? id, bool literal, IPathResolver paths)
+    public override SharedMemory Find(string name, long? id, bool literal, IPathResolver paths)
     {
         List<SharedMemory> named = Enumerate().Where(shm => shm.Name == name).ToList();
-        return (id is int inode ? named.FirstOrDefault(shm => ((AnonymousSharedMemory)shm).Inode == (ulong)(uint)inode) : named.FirstOrDefault())
+        return (id is long inode ? named.FirstOrDefault(shm => ((AnonymousSharedMemory)shm).Inode == (ulong)inode) : named.FirstOrDefault())
             ?? throw ErrorHelper.NotFound(Description, name);
     }
 

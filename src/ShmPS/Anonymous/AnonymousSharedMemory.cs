@@ -28,7 +28,23 @@ public sealed class AnonymousSharedMemory : DescriptorSharedMemory
         IsHugePages = Name == "/anon_hugepage";
     }
 
-    internal override SharedMemoryKind Kind => SharedMemoryKind.Anonymous;
+    internal override SharedMemoryKind Kind => AnonymousBackend.Instance.Kind;
+
+    /// <summary>Named with its inode: many regions share a name (/dev/zero).</summary>
+    internal override string Subject => $"{base.Subject} (inode {Inode.ToString(CultureInfo.InvariantCulture)})";
+
+    /// <summary>Its Name (-Name with -Kind Anonymous) and its inode (-Id).</summary>
+    internal override string? IdentityText(SharedMemoryIdentityForm form) => form switch
+    {
+        SharedMemoryIdentityForm.Name => Name,
+        SharedMemoryIdentityForm.Id => Inode.ToString(CultureInfo.InvariantCulture),
+        _ => null,
+    };
+
+    internal override IReadOnlyCollection<string> ListProperties => s_listProperties;
+
+    private static readonly string[] s_listProperties =
+        { "Id", "Path", "Label", "IsMemfd", "IsHugePages", "Seals", "IsHeldBySession", "AttachCount", "AllocatedBytes" };
 
     private const string MemfdPrefix = "/memfd:";
 
@@ -281,7 +297,7 @@ public sealed class AnonymousSharedMemory : DescriptorSharedMemory
         HeldRegions.Release(_file);
     }
 
-    internal override object? IdValue => Inode;
+    internal override object? ViewId => Inode;
 
     /// <summary>Listed for a container (Get-SharedMemory -ProcessId): held by its processes, and only read from there.</summary>
     internal void InView(NamespaceView view) => View = view;

@@ -46,10 +46,6 @@ internal sealed class NamespaceView
     /// <summary>The process's /dev/shm is the caller's (same file system and directory).</summary>
     public bool SharesShmDirectory { get; }
 
-    /// <summary>The namespace an object of a kind comes from: ipc:[N] for System V, mnt:[N] for the rest.</summary>
-    public string NamespaceOf(SharedMemoryKind kind) =>
-        kind == SharedMemoryKind.SystemV ? $"ipc:[{IpcNamespace}]" : $"mnt:[{MountNamespace}]";
-
     /// <summary>Device and inode of a directory.</summary>
     private readonly record struct FileId(uint Major, uint Minor, ulong Inode)
     {

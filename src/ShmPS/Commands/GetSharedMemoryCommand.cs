@@ -10,7 +10,7 @@ namespace ShmPS.Commands;
 /// allowed), key, id or path. Also refreshes objects piped in.
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "SharedMemory", DefaultParameterSetName = NameSet)]
-[OutputType(typeof(PosixSharedMemory), typeof(SystemVSharedMemory), typeof(FileSharedMemory), typeof(AnonymousSharedMemory))]
+[OutputType(typeof(SharedMemory))]
 public sealed class GetSharedMemoryCommand : SharedMemoryIdentityCommandBase
 {
     /// <summary>POSIX names (or, with -Kind, System V keys or paths); wildcards match every kind listed.</summary>
@@ -26,6 +26,7 @@ public sealed class GetSharedMemoryCommand : SharedMemoryIdentityCommandBase
     [Parameter(ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ProcessIdSet)]
     [Parameter(ParameterSetName = UsedByProcessIdSet)]
+    [ArgumentCompleter(typeof(KindCompleter))]
     public SharedMemoryKind[]? Kind { get; set; }
 
     private const string UsedByProcessIdSet = "UsedByProcessId";
@@ -65,8 +66,8 @@ public sealed class GetSharedMemoryCommand : SharedMemoryIdentityCommandBase
 
     protected override void BeginProcessing()
     {
-        bool listsFromProcesses = (Kind ?? Array.Empty<SharedMemoryKind>()).Any(k => SharedMemoryBackends.For(k).ListsFromProcesses)
-            && ParameterSetName == NameSet;
+        bool listsFromProcesses = ParameterSetName == NameSet
+            && (Kind ?? Array.Empty<SharedMemoryKind>()).Any(k => SharedMemoryBackends.For(k).ListsFromProcesses);
         if (!IncludeProcess && !Orphaned && !listsFromProcesses)
         {
             return;
@@ -101,7 +102,7 @@ public sealed class GetSharedMemoryCommand : SharedMemoryIdentityCommandBase
             return;
         }
         var finder = new SharedMemoryFinder(this);
-        SharedMemoryKind[] kinds = Kind ?? SharedMemoryBackends.All.Where(b => b.ListedByDefault).Select(b => b.Kind).ToArray();
+        SharedMemoryKind[] kinds = Kind ?? SharedMemoryBackends.Listed;
         IEnumerable<SharedMemory> found = ParameterSetName == InputObjectSet ? Refreshed()
             : ParameterSetName == ProcessIdSet ? ProcessId.SelectMany(pid => LiteralName.Length == 0
                 ? finder.VisibleTo(pid, kinds, Name ?? Array.Empty<string>())
@@ -110,7 +111,7 @@ public sealed class GetSharedMemoryCommand : SharedMemoryIdentityCommandBase
             // Kinds whose objects are anywhere (file mappings) are listed only by name, never by "list everything".
             : ParameterSetName == UsedByProcessIdSet ? UsedByProcessId.SelectMany(pid => finder.UsedBy(pid, Kind))
             : ParameterSetName == NameSet && Name is null && Id.Length == 0 && FullName.Length == 0 ? finder.ListAll(kinds, _processes)
-            : KeepListed(finder.Resolve(Identities(Name ?? Array.Empty<string>(), kinds)));
+            : KeepListed(finder.Resolve(Identities(Name ?? Array.Empty<string>(), kinds, Kind)));
         foreach (SharedMemory shm in finder.Guarded(found, null))
         {
             shm.UseSnapshot(_processes);

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
@@ -7,17 +8,18 @@ namespace ShmPS.Commands;
 
 /// <summary>
 /// Creates a shared memory object of any kind exclusively, or with -Force opens an existing one
-/// (never truncating it). -Key or -Private imply System V; -Path implies a shared file mapping.
+/// (never truncating it). Which kind, and which of its parameters apply to it, the kinds declare
+/// (SharedMemoryBackend.CreationOptions): -Key, -KeyPath or -Private imply System V; -Path a file mapping.
 /// </summary>
 [Cmdlet(VerbsCommon.New, "SharedMemory", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low,
     DefaultParameterSetName = PosixSet)]
-[OutputType(typeof(PosixSharedMemory), typeof(SystemVSharedMemory), typeof(FileSharedMemory), typeof(AnonymousSharedMemory))]
+[OutputType(typeof(SharedMemory))]
 public sealed class NewSharedMemoryCommand : PSCmdlet
 {
-    private const string AnonymousSet = "Anonymous";
     private const string PosixSet = "Posix";
     private const string SystemVSet = "SystemV";
     private const string FileSet = "File";
+    private const string AnonymousSet = "Anonymous";
 
     /// <summary>Name of the POSIX object (generated from a CSPRNG when omitted); with -Anonymous, the memfd's label.</summary>
     [Parameter(Position = 0, ParameterSetName = PosixSet, ValueFromPipelineByPropertyName = true)]
@@ -49,7 +51,7 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
     [Parameter(ParameterSetName = SystemVSet)]
     public SwitchParameter Private { get; set; }
 
-    /// <summary>A region with no name: a memfd (memfd_create) held by this session until Remove-SharedMemory.</summary>
+    /// <summary>A region without a name: a memfd (memfd_create) held by this session until Remove-SharedMemory.</summary>
     [Parameter(Mandatory = true, ParameterSetName = AnonymousSet)]
     public SwitchParameter Anonymous { get; set; }
 
@@ -76,9 +78,10 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
     [ArgumentCompleter(typeof(ModeCompleter))]
     public string Mode { get; set; } = "0600";
 
-    /// <summary>The kind to create; implied by -Key/-Private (SystemV) and -Path (File).</summary>
+    /// <summary>The kind to create; implied by -Key/-KeyPath/-Private (SystemV) and -Path (File); else the first kind, Posix.</summary>
     [Parameter]
-    public SharedMemoryKind Kind { get; set; } = SharedMemoryKind.Posix;
+    [ArgumentCompleter(typeof(KindCompleter))]
+    public SharedMemoryKind? Kind { get; set; }
 
     /// <summary>Open the object if it exists (never truncating it) instead of failing.</summary>
     [Parameter]
@@ -104,28 +107,41 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
 
     protected override void ProcessRecord()
     {
+        var options = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach ((string parameter, object? value) in MyInvocation.BoundParameters)
+        {
+            if (SharedMemoryBackends.IsCreationOption(parameter))
+            {
+                options[parameter] = value is SwitchParameter flag ? flag.IsPresent : value;
+            }
+        }
         if (SharedMemoryIdentityCommandBase.ForeignOrigin(HostId, PSComputerName) is string origin)
         {
-            string identity = Name ?? LiteralName ?? (Key is int key ? new SystemVKey(key).ToString() : Path);
+            // What the row names: its text options as given, a number (-Key) as its kind writes it (0x0000abcd).
+            string identity = string.Join(", ", options.Select(o => o.Value switch
+            {
+                string text => text,
+                int number when Enum.TryParse(o.Key, out SharedMemoryIdentityForm form) =>
+                    SharedMemoryBackends.Taking(o.Key).First().IdentityText(form, number),
+                _ => null,
+            }).OfType<string>());
             WriteError(ErrorHelper.ToErrorRecord(ErrorHelper.RemoteObject(identity, origin, HostId), identity));
             return;
         }
-        SharedMemoryKind kind = ParameterSetName switch
+        SharedMemoryBackend backend;
+        try
         {
-            SystemVSet => SharedMemoryKind.SystemV,
-            FileSet => SharedMemoryKind.File,
-            AnonymousSet => SharedMemoryKind.Anonymous,
-            _ => Kind,
-        };
-        if (MyInvocation.BoundParameters.ContainsKey(nameof(Kind)) && Kind != kind)
+            backend = ChooseKind(options.Keys);
+        }
+        catch (SharedMemoryException e)
         {
-            ThrowTerminatingError(new ErrorRecord(new System.ArgumentException(
-                $"-Kind {Kind} contradicts the other parameters, which describe a {kind} object."),
-                ErrorIds.KindConflict, ErrorCategory.InvalidArgument, Kind));
+            ThrowTerminatingError(ErrorHelper.ToErrorRecord(e, e.Target));
+            return;
         }
         try
         {
-            Create(kind);
+            RefuseOthers(backend, options.Keys);
+            Create(backend, options);
         }
         catch (Exception e) when (ErrorHelper.IsTranslatable(e))
         {
@@ -133,33 +149,39 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
         }
     }
 
-    private void Create(SharedMemoryKind kind)
+    /// <summary>
+    /// The kind to create: -Kind, else the kind an option selects (-Key: a segment, -Path: a file), else the
+    /// first registered. -Kind and an option of another kind contradict each other.
+    /// </summary>
+    private SharedMemoryBackend ChooseKind(IEnumerable<string> given)
     {
-        if (Name is not null && LiteralName is not null)
+        var selected = given.Select(SharedMemoryBackends.SelectedBy).OfType<SharedMemoryBackend>().Distinct().ToList();
+        SharedMemoryBackend? chosen = Kind is null ? null : SharedMemoryBackends.For(Kind);
+        if (chosen is not null && selected.Any(b => b != chosen) || selected.Count > 1)
         {
-            throw new SharedMemoryException(ErrorIds.KindConflict, ErrorCategory.InvalidArgument,
-                "-Name and -LiteralName both name the object: give one of them.", Name);
+            SharedMemoryBackend other = selected.First(b => b != chosen);
+            throw ErrorHelper.KindConflict(chosen is null
+                ? $"The parameters describe objects of different kinds ({string.Join(", ", selected.Select(b => b.Kind))}): give those of one kind."
+                : $"-Kind {chosen.Kind} contradicts the other parameters, which describe a {other.Kind} object.", chosen?.Kind.Name);
         }
-        bool literal = LiteralName is not null;
-        string? name = LiteralName ?? Name;
-        if (kind == SharedMemoryKind.SystemV && name is not null)
+        return chosen ?? selected.FirstOrDefault() ?? SharedMemoryBackends.For(SharedMemoryBackends.Default);
+    }
+
+    /// <summary>Every option given must be one the kind takes: its backend says why not (-Name for a segment: give -Key).</summary>
+    private static void RefuseOthers(SharedMemoryBackend backend, IEnumerable<string> given)
+    {
+        foreach (string option in given)
         {
-            throw new SharedMemoryException(ErrorIds.KindConflict, ErrorCategory.InvalidArgument,
-                "System V segments are named by a key: give -Key instead of -Name.", Name);
+            if (!backend.CreationOptions.Any(o => o.Parameter == option))
+            {
+                throw backend.RefuseOption(option);
+            }
         }
-        if (kind == SharedMemoryKind.File && ParameterSetName != FileSet)
-        {
-            throw new SharedMemoryException(ErrorIds.PathRequired, ErrorCategory.InvalidArgument,
-                "A shared file mapping needs the file: give -Path.", Name);
-        }
-        var request = new CreateRequest(
-            Name: name,
-            LiteralName: literal,
-            Key: kind == SharedMemoryKind.SystemV ? ResolveKey() : null,
-            Path: ParameterSetName == FileSet ? SessionState.Path.GetUnresolvedProviderPathFromPSPath(PathRules.Check(Path)) : null,
-            Size: Size, Mode: UnixMode.Parse(Mode), Sparse: Sparse, HugePages: HugePages, OpenExisting: Force,
-            Seals: Seal.Aggregate(SharedMemorySeals.None, (all, seal) => all | seal));
-        SharedMemoryBackend backend = SharedMemoryBackends.For(kind);
+    }
+
+    private void Create(SharedMemoryBackend backend, Dictionary<string, object?> options)
+    {
+        var request = new CreateRequest(Size, UnixMode.Parse(Mode), Force, options, new SharedMemoryFinder(this));
         string target = SharedMemoryIdentityCommandBase.WithOrigin(DisplayText.Escape(backend.DescribeNew(request)), PSComputerName);
         if (!ShouldProcess(target, $"Create {ByteSize.Describe(Size)}, mode {Mode}"))
         {
@@ -174,19 +196,6 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
             WarnAboutExisting(shm);
         }
         WriteObject(shm);
-    }
-
-    /// <summary>-Key, -KeyPath and -Private are three ways to choose the key: null means generate one.</summary>
-    private int? ResolveKey()
-    {
-        if ((Private ? 1 : 0) + (Key is null ? 0 : 1) + (KeyPath is null ? 0 : 1) > 1)
-        {
-            throw new SharedMemoryException(ErrorIds.KeyConflict, ErrorCategory.InvalidArgument,
-                "-Key, -KeyPath and -Private each choose the key: give one of them.", Key);
-        }
-        return Private ? 0
-            : KeyPath is not null ? SystemVKey.FromPath(SessionState.Path.GetUnresolvedProviderPathFromPSPath(PathRules.Check(KeyPath)), ProjectId).Value
-            : Key;
     }
 
     private void WarnAboutExisting(SharedMemory shm)

@@ -171,12 +171,9 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
         try
         {
             Native.Statx target = Native.Libc.FStatx(fd);
-            if (shm is DescriptorSharedMemory file && Native.Libc.TryStatx(file.Path, out Native.Statx source)
-                && (target.DevMajor, target.DevMinor, target.Inode) == (source.DevMajor, source.DevMinor, source.Inode))
+            if (shm.IsFile(target.DevMajor, target.DevMinor, target.Inode))
             {
-                throw new SharedMemoryException(ErrorIds.OutFileIsSource, ErrorCategory.InvalidArgument,
-                    $"-OutFile '{path}' is the file of {shm.KindDescription} '{shm.DisplayName}' itself: writing it would empty it before it is read.",
-                    path, "Give another file for -OutFile.");
+                throw ErrorHelper.OutFileIsSource(shm, path);
             }
             Native.Libc.FTruncate(fd, 0);
             var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd.DangerousGetHandle(), ownsHandle: true);

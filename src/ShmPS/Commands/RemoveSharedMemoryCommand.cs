@@ -32,7 +32,7 @@ public sealed class RemoveSharedMemoryCommand : SharedMemoryCommandBase
         if (go)
         {
             // Named as before the removal: a removed segment's key reads 0x00000000 afterwards.
-            string subject = $"{shm.KindDescription} '{shm.DisplayName}'" + (shm is SystemVSharedMemory segment ? $" (id {segment.Id})" : "");
+            string subject = shm.Subject;
             shm.Remove();
             if (shm.RemovalWarning is string unknown)
             {

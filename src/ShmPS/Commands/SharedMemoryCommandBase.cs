@@ -28,11 +28,19 @@ public abstract class SharedMemoryCommandBase : SharedMemoryIdentityCommandBase
     public string[] Name { get; set; } = Array.Empty<string>();
 
     /// <summary>
-    /// How to read -Name: Posix (default), File (a literal path) or SystemV (a key such as 0x0000abcd).
-    /// Bound from the Kind property, so objects from ConvertFrom-Json or Import-Csv find their object again.
+    /// How to read -Name (and -Id): Posix (default, the first kind), File (a literal path) or SystemV (a key
+    /// such as 0x0000abcd). Bound from the Kind property, so objects from ConvertFrom-Json or Import-Csv
+    /// find their object again.
     /// </summary>
     [Parameter(ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true)]
-    public SharedMemoryKind Kind { get; set; } = SharedMemoryKind.Posix;
+    [ArgumentCompleter(typeof(KindCompleter))]
+    public SharedMemoryKind? Kind { get; set; }
+
+    /// <summary>The kind -Name is read as: -Kind, else the first registered.</summary>
+    private protected SharedMemoryKind[] NameKinds => new[] { Kind ?? SharedMemoryBackends.Default };
+
+    /// <summary>The kinds -Kind chose, or null without it.</summary>
+    private protected SharedMemoryKind[]? ChosenKinds => Kind is null ? null : new[] { Kind };
 
     /// <summary>Runs <paramref name="action"/> on every object the identity parameters name.</summary>
     protected void ForEachTarget(Action<SharedMemory> action)
@@ -53,7 +61,7 @@ public abstract class SharedMemoryCommandBase : SharedMemoryIdentityCommandBase
                 "Name the shared memory object: -Name, -LiteralName, -Key, -Id, -Path, -LiteralPath or -InputObject (from the pipeline)."),
                 ErrorIds.IdentityRequired, ErrorCategory.InvalidArgument, null));
         }
-        IEnumerable<SharedMemory> found = KeepListed(finder.Resolve(Identities(Name, new[] { Kind })));
+        IEnumerable<SharedMemory> found = KeepListed(finder.Resolve(Identities(Name, NameKinds, ChosenKinds)));
         foreach (SharedMemory shm in finder.Guarded(found, null))
         {
             // Objects found here are this command's own: release their descriptors when done (they stay

@@ -27,7 +27,7 @@ internal sealed class SharedMemoryFinder : IPathResolver
         foreach (SharedMemoryIdentity identity in identities)
         {
             IEnumerable<SharedMemory> found = identity.Form == SharedMemoryIdentityForm.Id
-                ? Lookup(identity.Text, () => SharedMemoryBackends.For(identity.Kinds[0]).FindById(identity.Id!.Value))
+                ? Lookup(identity.Text, () => FindById(identity))
                 : ResolveName(identity);
             foreach (SharedMemory shm in found)
             {
@@ -68,7 +68,7 @@ internal sealed class SharedMemoryFinder : IPathResolver
     {
         if (identity.Form == SharedMemoryIdentityForm.Id)
         {
-            return Present(() => SharedMemoryBackends.For(identity.Kinds[0]).FindById(identity.Id!.Value), identity.Text);
+            return Present(() => FindById(identity), identity.Text);
         }
         string name = identity.Text;
         IEnumerable<SharedMemoryBackend> backends = identity.Kinds.Select(SharedMemoryBackends.For);
@@ -86,6 +86,11 @@ internal sealed class SharedMemoryFinder : IPathResolver
         }
         return Array.Empty<SharedMemory>();
     }
+
+    /// <summary>An id, looked up by the kind it names (the first that has ids, or the one -Kind chose).</summary>
+    private static SharedMemory FindById(SharedMemoryIdentity identity) => identity.Kinds.Count > 0
+        ? SharedMemoryBackends.For(identity.Kinds[0]).FindById(identity.Id!.Value)
+        : throw ErrorHelper.KindConflict($"-Id names no object of the kind given: only {string.Join(", ", SharedMemoryBackends.NamedBy(SharedMemoryIdentityForm.Id))} objects have ids.", identity.Text);
 
     /// <summary>The directory to watch (inotify) for the object an identity names to appear; null: poll.</summary>
     public string? WatchDirectory(SharedMemoryIdentity identity) =>
@@ -111,6 +116,13 @@ internal sealed class SharedMemoryFinder : IPathResolver
         kinds.Select(SharedMemoryBackends.For).Where(b => b.ListedByKind)
             .SelectMany(b => Guarded(processes is null ? b.Enumerate() : b.Enumerate(processes), null));
 
+    /// <summary>Every shared region process <paramref name="pid"/> maps or holds (of the kinds given, if any); a process that cannot be read is an error.</summary>
+    public IEnumerable<SharedMemory> UsedBy(int pid, IReadOnlyCollection<SharedMemoryKind>? kinds)
+    {
+        IEnumerable<SharedMemory> found = Guarded(UsedRegions.Of(pid), pid);
+        return kinds is null ? found : found.Where(shm => kinds.Contains(shm.Kind));
+    }
+
     /// <summary>
     /// What process <paramref name="pid"/> sees of the kinds given (Get-SharedMemory -ProcessId), those
     /// whose Name matches one of <paramref name="names"/> if any are given (wildcards allowed; a name
@@ -133,8 +145,8 @@ internal sealed class SharedMemoryFinder : IPathResolver
         {
             // -LiteralName: the name as typed, a POSIX object's only (its leading '/' optional), no pattern.
             var patterns = names.Select(n => (Name: n, Pattern: literal
-                ? (backend.Kind == SharedMemoryKind.Posix ? new WildcardPattern(WildcardPattern.Escape(n.StartsWith('/') ? n : "/" + n)) : null)
-                : Pattern(backend.NormalizePattern(n), backend.PatternOptions))).ToList();
+                ? (backend.IdentityForms.Contains(SharedMemoryIdentityForm.LiteralName) ? new WildcardPattern(WildcardPattern.Escape(backend.NormalizePattern(n))) : null)
+                : Pattern(backend.NormalizePattern(n), Options(backend)))).ToList();
             foreach (SharedMemory shm in Guarded(backend.Enumerate(view), pid))
             {
                 var matching = patterns.Where(p => p.Pattern?.IsMatch(shm.Name) == true).Select(p => p.Name).ToList();
@@ -151,21 +163,16 @@ internal sealed class SharedMemoryFinder : IPathResolver
         }
     }
 
-    /// <summary>Every shared region process <paramref name="pid"/> maps or holds (of the kinds given, if any); a process that cannot be read is an error.</summary>
-    public IEnumerable<SharedMemory> UsedBy(int pid, IReadOnlyCollection<SharedMemoryKind>? kinds)
-    {
-        IEnumerable<SharedMemory> found = Guarded(UsedRegions.Of(pid), pid);
-        return kinds is null ? found : found.Where(shm => kinds.Contains(shm.Kind));
-    }
-
     /// <summary>The objects a wildcard matches in one kind, its pattern parsed first (one that does not parse is the name's error).</summary>
     private IEnumerable<SharedMemory> Match(SharedMemoryBackend backend, string name)
     {
         string text = backend.NormalizePattern(name);
-        return backend.Match(Pattern(text, backend.PatternOptions), text, this);
+        return backend.Match(Pattern(text, Options(backend)).IsMatch, text, this);
     }
 
     string IPathResolver.Resolve(string path) => _cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+
+    bool IPathResolver.HasWildcards(string text) => WildcardPattern.ContainsWildcardCharacters(text);
 
     IEnumerable<string> IPathResolver.Expand(string pattern)
     {
@@ -235,9 +242,13 @@ internal sealed class SharedMemoryFinder : IPathResolver
     public static IEnumerable<SharedMemory> FindForCompletion(SharedMemoryBackend backend, string pattern)
     {
         string text = backend.NormalizePattern(pattern);
-        WildcardPattern wildcard = Pattern(text, backend.PatternOptions);
+        WildcardPattern wildcard = Pattern(text, Options(backend));
         return backend.Enumerate().Where(shm => wildcard.IsMatch(shm.Name));
     }
+
+    /// <summary>How a kind's names match a wildcard: System V keys ignore case.</summary>
+    private static WildcardOptions Options(SharedMemoryBackend backend) =>
+        WildcardOptions.CultureInvariant | (backend.PatternIgnoresCase ? WildcardOptions.IgnoreCase : WildcardOptions.None);
 
     /// <summary>A wildcard pattern, parsed now: one that does not parse ('/x[') is the name's error, before anything is listed.</summary>
     private static WildcardPattern Pattern(string pattern, WildcardOptions options)

@@ -7,7 +7,8 @@ namespace ShmPS.Commands;
 
 /// <summary>
 /// The identity parameters every cmdlet that names existing objects shares, with the same names and
-/// sets everywhere: -Key/-Id (System V), -Path/-LiteralPath (File) and -InputObject from the pipeline.
+/// sets everywhere: -LiteralName, -Key, -Id, -Path, -LiteralPath (each naming the kinds that declare it,
+/// SharedMemoryBackend.IdentityForms) and -InputObject from the pipeline.
 /// Each derived cmdlet declares its own -Name set (the default), where -Name means what it means there.
 /// </summary>
 public abstract class SharedMemoryIdentityCommandBase : PSCmdlet
@@ -33,7 +34,7 @@ public abstract class SharedMemoryIdentityCommandBase : PSCmdlet
 
     /// <summary>Key of a System V segment: any 32-bit value, in hex (0x0000abcd, 0xffffffff) or decimal (4294967295 is 0xffffffff).</summary>
     [Parameter(Mandatory = true, ParameterSetName = KeySet, ValueFromPipelineByPropertyName = true)]
-    [ArgumentCompleter(typeof(SystemVKeyCompleter))]
+    [ArgumentCompleter(typeof(KeyCompleter))]
     [SystemVKeyTransformation]
     public int[] Key { get; set; } = Array.Empty<int>();
 
@@ -42,7 +43,7 @@ public abstract class SharedMemoryIdentityCommandBase : PSCmdlet
     // Also bound from an Id property beside Name and Kind (ConvertFrom-Json, Import-Csv): a private or
     // removed-but-attached segment has key 0, and its id is then the only way to find it again.
     [Parameter(ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true, DontShow = true)]
-    [ArgumentCompleter(typeof(SystemVIdCompleter))]
+    [ArgumentCompleter(typeof(IdCompleter))]
     [AllowNull]
     public int[] Id
     {
@@ -127,7 +128,7 @@ public abstract class SharedMemoryIdentityCommandBase : PSCmdlet
             return false;
         }
         string identity = string.Join(", ", names.Concat(LiteralName).Concat(Path).Concat(LiteralPath).Concat(FullName)
-            .Concat(Key.Select(k => new SystemVKey(k).ToString()))
+            .Concat(Key.Select(k => SharedMemoryIdentity.ForKey(k).Text))
             .Concat(Id.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))));
         WriteError(ErrorHelper.ToErrorRecord(ErrorHelper.RemoteObject(identity, origin, HostId), identity));
         return true;
@@ -187,23 +188,27 @@ public abstract class SharedMemoryIdentityCommandBase : PSCmdlet
 
     /// <summary>
     /// What the bound parameters name, whichever set was bound, as identities the backends resolve.
-    /// <paramref name="names"/> and <paramref name="kinds"/> are the cmdlet's own -Name and how to read it.
+    /// <paramref name="names"/> and <paramref name="kinds"/> are the cmdlet's own -Name and how to read it;
+    /// <paramref name="chosen"/> the kinds -Kind gave (null without it), which also say how to read -Id.
     /// A bare -Id lands in the Name set (where Id is also bound by property name, for rows of saved
     /// lists), and files piped from Get-ChildItem bind their FullName there: both are read here.
     /// </summary>
-    private protected IEnumerable<SharedMemoryIdentity> Identities(IReadOnlyList<string> names, IReadOnlyList<SharedMemoryKind> kinds) =>
+    private protected IEnumerable<SharedMemoryIdentity> Identities(IReadOnlyList<string> names, IReadOnlyList<SharedMemoryKind> kinds,
+        IReadOnlyList<SharedMemoryKind>? chosen) =>
         ParameterSetName switch
         {
-            LiteralNameSet => LiteralName.Select(SharedMemoryIdentity.ForLiteralName),
+            LiteralNameSet => LiteralName.Select(n => SharedMemoryIdentity.ForLiteralName(n)),
             KeySet => Key.Select(SharedMemoryIdentity.ForKey),
-            IdSet => Id.Select(i => SharedMemoryIdentity.ForId(i, kinds)),
+            IdSet => Id.Select(i => SharedMemoryIdentity.ForId(i)),
             PathSet => Path.Select(p => SharedMemoryIdentity.ForPath(p, literal: false)),
             LiteralPathSet => LiteralPath.Select(p => SharedMemoryIdentity.ForPath(p, literal: true)),
-            NameSet when names.Count == 0 && Id.Length > 0 => Id.Select(i => SharedMemoryIdentity.ForId(i, kinds)),
+            NameSet when names.Count == 0 && Id.Length > 0 => Id.Select(i => SharedMemoryIdentity.ForId(i, chosen)),
             NameSet when FullName.Length > 0 && !MyInvocation.BoundParameters.ContainsKey("Kind") =>
                 FullName.Select(p => SharedMemoryIdentity.ForPath(p, literal: true)),
-            // A row that ShmPS listed (it carries FileId) names one POSIX object exactly: no wildcards, whatever its name holds.
-            _ when IsListedRow && kinds.Count == 1 && kinds[0] == SharedMemoryKind.Posix => names.Select(SharedMemoryIdentity.ForLiteralName),
+            // A row that ShmPS listed (it carries FileId) names one object exactly, where its kind takes
+            // literal names (POSIX): no wildcards, whatever its name holds.
+            _ when IsListedRow && kinds.Count == 1 && SharedMemoryBackends.NamedBy(SharedMemoryIdentityForm.LiteralName).Contains(kinds[0]) =>
+                names.Select(n => SharedMemoryIdentity.ForLiteralName(n, kinds)),
             _ => names.Select(n => SharedMemoryIdentity.ForName(n, kinds, Id.Length == 1 ? Id[0] : null)),
         };
 }

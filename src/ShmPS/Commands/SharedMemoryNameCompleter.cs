@@ -19,32 +19,32 @@ public sealed class SharedMemoryNameCompleter : IArgumentCompleter
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {
         (string word, string quote) = CompletionText.Unquote(wordToComplete);
-        bool literal = parameterName == "LiteralName";
+        SharedMemoryIdentityForm form = parameterName == "LiteralName" ? SharedMemoryIdentityForm.LiteralName : SharedMemoryIdentityForm.Name;
         string pattern = WildcardPattern.Escape(word) + "*";
-        return Kinds(commandName, literal, fakeBoundParameters)
+        return Kinds(commandName, form, fakeBoundParameters)
             .Select(SharedMemoryBackends.For)
             .Where(backend => backend.ListedByKind)
             .SelectMany(backend => SharedMemoryFinder.FindForCompletion(backend, pattern))
-            .Where(shm => shm is not SystemVSharedMemory { Key: 0 }) // key 0 names no segment: -Id finds those
-            .Where(shm => literal || shm is not PosixSharedMemory || PosixSharedMemory.IsTypableName(shm.Name))
-            .Select(shm => CompletionText.Result(shm.Name, quote,
-                $"{shm.Kind} {shm.Name} ({shm.Size} bytes, {shm.Permissions}, {shm.Owner})"))
+            // What names the object in this form: a key 0 names no segment (-Id finds those), and a name
+            // -Name would read as a wildcard is offered to -LiteralName only.
+            .Select(shm => (shm, text: shm.IdentityText(form)))
+            .Where(x => x.text is not null)
+            .Select(x => CompletionText.Result(x.text!, quote,
+                $"{x.shm.Kind} {x.shm.Name} ({x.shm.Size} bytes, {x.shm.Permissions}, {x.shm.Owner})"))
             .ToList();
     }
 
-    private static IEnumerable<SharedMemoryKind> Kinds(string commandName, bool literal, IDictionary fakeBoundParameters)
+    private static IEnumerable<SharedMemoryKind> Kinds(string commandName, SharedMemoryIdentityForm form, IDictionary fakeBoundParameters)
     {
-        if (literal)
-        {
-            return new[] { SharedMemoryKind.Posix };
-        }
         object? kind = fakeBoundParameters.Contains("Kind") ? fakeBoundParameters["Kind"] : null;
-        if (kind is not null && LanguagePrimitives.TryConvertTo(kind, out SharedMemoryKind[] kinds))
+        SharedMemoryKind[]? chosen = kind is not null && LanguagePrimitives.TryConvertTo(kind, out SharedMemoryKind[] kinds) ? kinds : null;
+        if (form == SharedMemoryIdentityForm.LiteralName)
         {
-            return kinds;
+            return SharedMemoryBackends.NamedBy(form, chosen);
         }
-        return string.Equals(commandName, "Get-SharedMemory", StringComparison.OrdinalIgnoreCase)
-            ? SharedMemoryBackends.All.Where(b => b.ListedByDefault).Select(b => b.Kind)
-            : new[] { SharedMemoryKind.Posix };
+        return chosen
+            ?? (string.Equals(commandName, "Get-SharedMemory", StringComparison.OrdinalIgnoreCase)
+                ? SharedMemoryBackends.Listed
+                : new[] { SharedMemoryBackends.Default });
     }
 }

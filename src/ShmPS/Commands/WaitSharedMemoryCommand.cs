@@ -129,7 +129,7 @@ public sealed class WaitSharedMemoryCommand : SharedMemoryCommandBase, IDisposab
                     ErrorIds.IdentityRequired, ErrorCategory.InvalidArgument, null));
             }
             var finder = new SharedMemoryFinder(this);
-            foreach (SharedMemoryIdentity identity in Identities(Name, new[] { Kind }))
+            foreach (SharedMemoryIdentity identity in Identities(Name, NameKinds, ChosenKinds))
             {
                 IReadOnlyList<SharedMemory> found;
                 try

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using ShmPS.Native;
@@ -9,7 +10,25 @@ internal sealed class FileBackend : SharedMemoryBackend
 {
     public static readonly FileBackend Instance = new();
 
-    public override SharedMemoryKind Kind => SharedMemoryKind.File;
+    public override SharedMemoryKind Kind { get; } = new("File");
+
+    public override IReadOnlyList<SharedMemoryIdentityForm> IdentityForms { get; } =
+        new[] { SharedMemoryIdentityForm.Path, SharedMemoryIdentityForm.LiteralPath };
+
+    public override IReadOnlyList<CreationOption> CreationOptions { get; } = new CreationOption[]
+    {
+        new("Path", SelectsKind: true), new("Sparse"),
+    };
+
+    /// <summary>A file mapping is named by its file: -Name says nothing here.</summary>
+    public override SharedMemoryException RefuseOption(string option) => option is "Name" or "LiteralName"
+        ? ErrorHelper.PathRequired("A shared file mapping needs the file: give -Path.", option)
+        : base.RefuseOption(option);
+
+    /// <summary>-Path, made absolute against PowerShell's location.</summary>
+    private static string RequestedPath(CreateRequest request) => request.Get<string>("Path") is string path
+        ? PathRules.Check(request.Paths.Resolve(PathRules.Check(path)))
+        : throw ErrorHelper.PathRequired("A shared file mapping needs the file: give -Path.", null);
 
     public override string Description => "shared file mapping";
 
@@ -17,13 +36,13 @@ internal sealed class FileBackend : SharedMemoryBackend
     public override string? WatchDirectory(string name, IPathResolver paths)
     {
         string? directory = System.IO.Path.GetDirectoryName(paths.Resolve(PathRules.Check(name)));
-        return directory is null || System.Management.Automation.WildcardPattern.ContainsWildcardCharacters(directory) ? null : directory;
+        return directory is null || paths.HasWildcards(directory) ? null : directory;
     }
 
     /// <summary>Files are anywhere: a listing names them by path, never lists them all.</summary>
     public override bool ListedByDefault => false;
 
-    public override string DescribeNew(CreateRequest request) => request.Path!;
+    public override string DescribeNew(CreateRequest request) => RequestedPath(request);
 
     /// <summary>
     /// Creates the file exclusively with exactly the mode asked and, unless sparse, its blocks
@@ -33,7 +52,8 @@ internal sealed class FileBackend : SharedMemoryBackend
     public override SharedMemory Create(CreateRequest request, out bool created)
     {
         UnixMode.RequirePermissionBitsOnly(request.Mode);
-        string path = PathRules.Check(request.Path!);
+        string path = RequestedPath(request);
+        bool sparse = request.Switch("Sparse");
         string directory = System.IO.Path.GetDirectoryName(path) ?? "/";
         if (!System.IO.Directory.Exists(directory))
         {
@@ -49,8 +69,8 @@ internal sealed class FileBackend : SharedMemoryBackend
                 tryOpen: () => shm.TryOpenExisting() ? shm : null,
                 tryCreate: () =>
                 {
-                    SizeLimits.CheckNewFile(path, directory, request.Size, request.Sparse);
-                    return shm.TryCreate(ref unnamed, request.Size, request.Mode, request.Sparse,
+                    SizeLimits.CheckNewFile(path, directory, request.Size, sparse);
+                    return shm.TryCreate(ref unnamed, request.Size, request.Mode, sparse,
                         (flags, mode) => Libc.Open(path, flags, mode), () => Libc.Unlink(path)) ? shm : null;
                 },
                 exists: () => Libc.TryStatx(path, out Statx st) && !st.IsRegularFile
@@ -73,13 +93,13 @@ internal sealed class FileBackend : SharedMemoryBackend
     }
 
     /// <summary>A path, relative to PowerShell's current location.</summary>
-    public override SharedMemory Find(string name, int? id, bool literal, IPathResolver paths) =>
+    public override SharedMemory Find(string name, long? id, bool literal, IPathResolver paths) =>
         FileSharedMemory.Find(paths.Resolve(PathRules.Check(name)));
 
     public override IEnumerable<SharedMemory> Enumerate() => Enumerable.Empty<SharedMemory>();
 
     /// <summary>Paths a wildcard matches, as Get-ChildItem expands them; what is not a regular file is skipped.</summary>
-    public override IEnumerable<SharedMemory> Match(System.Management.Automation.WildcardPattern pattern, string text, IPathResolver paths)
+    public override IEnumerable<SharedMemory> Match(Func<string, bool> isMatch, string text, IPathResolver paths)
     {
         foreach (string path in paths.Expand(PathRules.Check(text)))
         {

@@ -13,7 +13,11 @@ public sealed class FileSharedMemory : DescriptorSharedMemory
 {
     internal FileSharedMemory(string path) : base(path, path) { }
 
-    internal override SharedMemoryKind Kind => SharedMemoryKind.File;
+    internal override SharedMemoryKind Kind => FileBackend.Instance.Kind;
+
+    /// <summary>A file mapping is named by its path, as -Name (with -Kind File), -Path or -LiteralPath.</summary>
+    internal override string? IdentityText(SharedMemoryIdentityForm form) =>
+        form is SharedMemoryIdentityForm.Name or SharedMemoryIdentityForm.Path or SharedMemoryIdentityForm.LiteralPath ? Name : null;
 
     private protected override SafeFdHandle OpenDescriptor(int flags) => SafeOpen.Open(Path, flags, 0, KindDescription);
 

@@ -32,7 +32,7 @@ public sealed class SharedMemoryLock : IDisposable
     /// <summary>The locked object.</summary>
     public SharedMemory SharedMemory { get; }
 
-    public SharedMemoryKind Kind => SharedMemory.Kind;
+    public string Kind => SharedMemory.Kind.Name;
 
     public string Name => SharedMemory.Name;
 

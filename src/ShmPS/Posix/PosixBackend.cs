@@ -12,16 +12,36 @@ internal sealed class PosixBackend : SharedMemoryBackend
 {
     public static readonly PosixBackend Instance = new();
 
-    public override SharedMemoryKind Kind => SharedMemoryKind.Posix;
+    public override SharedMemoryKind Kind { get; } = new("Posix");
+
+    public override IReadOnlyList<SharedMemoryIdentityForm> IdentityForms { get; } = new[] { SharedMemoryIdentityForm.LiteralName };
+
+    public override IReadOnlyList<CreationOption> CreationOptions { get; } = new CreationOption[]
+    {
+        new("Name"), new("LiteralName"), new("Sparse"),
+    };
 
     public override string Description => "POSIX shared memory object";
 
     /// <summary>Every POSIX object is a name in /dev/shm.</summary>
     public override string? WatchDirectory(string name, IPathResolver paths) => PosixSharedMemory.Directory;
 
-    public override string DescribeNew(CreateRequest request) => request.Name is null
-        ? "a POSIX shared memory object with a generated name"
-        : PosixSharedMemory.NormalizeName(request.Name, request.LiteralName);
+    public override string DescribeNew(CreateRequest request) => RequestedName(request, out bool literal) is string name
+        ? PosixSharedMemory.NormalizeName(name, literal)
+        : "a POSIX shared memory object with a generated name";
+
+    /// <summary>-Name or -LiteralName (literal), not both; null: generate one.</summary>
+    private static string? RequestedName(CreateRequest request, out bool literal)
+    {
+        string? name = request.Get<string>("Name");
+        string? literalName = request.Get<string>("LiteralName");
+        if (name is not null && literalName is not null)
+        {
+            throw ErrorHelper.KindConflict("-Name and -LiteralName both name the object: give one of them.", name);
+        }
+        literal = literalName is not null;
+        return literalName ?? name;
+    }
 
     /// <summary>
     /// Creates an object exclusively, with exactly the mode asked and, unless sparse, its memory
@@ -31,7 +51,8 @@ internal sealed class PosixBackend : SharedMemoryBackend
     public override SharedMemory Create(CreateRequest request, out bool created)
     {
         UnixMode.RequirePermissionBitsOnly(request.Mode);
-        string? name = request.Name is null ? null : PosixSharedMemory.NormalizeName(request.Name, request.LiteralName);
+        string? name = RequestedName(request, out bool literal) is string given ? PosixSharedMemory.NormalizeName(given, literal) : null;
+        bool sparse = request.Switch("Sparse");
         PosixSharedMemory? current = null;
         SafeFdHandle? unnamed = null;
         try
@@ -47,9 +68,9 @@ internal sealed class PosixBackend : SharedMemoryBackend
                 tryCreate: () =>
                 {
                     current = new PosixSharedMemory(name ?? GenerateName());
-                    SizeLimits.CheckNewFile(current.Name, PosixSharedMemory.Directory, request.Size, request.Sparse);
+                    SizeLimits.CheckNewFile(current.Name, PosixSharedMemory.Directory, request.Size, sparse);
                     PosixSharedMemory shm = current;
-                    return shm.TryCreate(ref unnamed, request.Size, request.Mode, request.Sparse,
+                    return shm.TryCreate(ref unnamed, request.Size, request.Mode, sparse,
                         (flags, mode) => Libc.ShmOpen(shm.Name, flags, mode), () => Libc.ShmUnlink(shm.Name)) ? shm : null;
                 },
                 // O_EXCL does not follow a symbolic link either; say what stands there.
@@ -68,7 +89,7 @@ internal sealed class PosixBackend : SharedMemoryBackend
         }
     }
 
-    public override SharedMemory Find(string name, int? id, bool literal, IPathResolver paths) => PosixSharedMemory.Find(name, literal);
+    public override SharedMemory Find(string name, long? id, bool literal, IPathResolver paths) => PosixSharedMemory.Find(name, literal);
 
     /// <summary>
     /// Every POSIX object in /dev/shm, by name: names read as bytes (NameBytes), so one that is not UTF-8

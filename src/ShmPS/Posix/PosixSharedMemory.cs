@@ -19,7 +19,15 @@ public sealed class PosixSharedMemory : DescriptorSharedMemory
     private PosixSharedMemory(string name, NamespaceView view)
         : base(name, $"/proc/{view.ProcessId}/root{Directory}{name}") => View = view;
 
-    internal override SharedMemoryKind Kind => SharedMemoryKind.Posix;
+    internal override SharedMemoryKind Kind => PosixBackend.Instance.Kind;
+
+    /// <summary>-Name completes the names it takes as typed (one with '*' or '[' is for -LiteralName); -LiteralName every name.</summary>
+    internal override string? IdentityText(SharedMemoryIdentityForm form) => form switch
+    {
+        SharedMemoryIdentityForm.Name => IsTypableName(Name) ? Name : null,
+        SharedMemoryIdentityForm.LiteralName => Name,
+        _ => null,
+    };
 
     private protected override SafeFdHandle OpenDescriptor(int flags)
     {

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using System.IO;
 using System.Management.Automation;
 using System.Runtime.InteropServices;
 using ShmPS.Native;
@@ -58,18 +59,56 @@ internal sealed class SystemVBackend : SharedMemoryBackend
 
     private const string Segment = "System V shared memory segment";
 
-    public override SharedMemoryKind Kind => SharedMemoryKind.SystemV;
+    public override SharedMemoryKind Kind { get; } = new("SystemV");
 
     public override string Description => Segment;
 
-    public override WildcardOptions PatternOptions => WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant;
+    /// <summary>-Key (its Name, 0x0000abcd) and -Id (the shmid, which also finds private and removed-but-attached segments).</summary>
+    public override IReadOnlyList<SharedMemoryIdentityForm> IdentityForms { get; } =
+        new[] { SharedMemoryIdentityForm.Key, SharedMemoryIdentityForm.Id };
 
-    public override string DescribeNew(CreateRequest request) => request.Key switch
+    /// <summary>-Key, -KeyPath (ftok, with -ProjectId) and -Private choose the key; -HugePages is SHM_HUGETLB.</summary>
+    public override IReadOnlyList<CreationOption> CreationOptions { get; } = new CreationOption[]
+    {
+        new("Key", SelectsKind: true), new("KeyPath", SelectsKind: true), new("ProjectId"),
+        new("Private", SelectsKind: true), new("HugePages"),
+    };
+
+    /// <summary>A segment is named by its key: -Name is refused with the parameter to use instead.</summary>
+    public override SharedMemoryException RefuseOption(string option) => option is "Name" or "LiteralName"
+        ? ErrorHelper.KindConflict("System V segments are named by a key: give -Key instead of -Name.", option)
+        : base.RefuseOption(option);
+
+    public override bool PatternIgnoresCase => true;
+
+    /// <summary>A key as Name shows it: 0x0000abcd.</summary>
+    public override string IdentityText(SharedMemoryIdentityForm form, long value) =>
+        form == SharedMemoryIdentityForm.Key ? new SystemVKey(unchecked((int)value)).ToString() : base.IdentityText(form, value);
+
+    /// <summary>A segment of another IPC namespace belongs to that namespace.</summary>
+    public override string NamespaceOf(NamespaceView view) => $"ipc:[{view.IpcNamespace}]";
+
+    public override string DescribeNew(CreateRequest request) => RequestedKey(request) switch
     {
         0 => "a private System V segment",
         int key => $"System V segment with key {new SystemVKey(key)}",
         null => "a System V segment with a generated key",
     };
+
+    /// <summary>-Key, -KeyPath and -Private are three ways to choose the key: null means generate one.</summary>
+    private static int? RequestedKey(CreateRequest request)
+    {
+        int? key = request.GetValue<int>("Key");
+        string? keyPath = request.Get<string>("KeyPath");
+        bool isPrivate = request.Switch("Private");
+        if ((isPrivate ? 1 : 0) + (key is null ? 0 : 1) + (keyPath is null ? 0 : 1) > 1)
+        {
+            throw ErrorHelper.KeyConflict("-Key, -KeyPath and -Private each choose the key: give one of them.", key);
+        }
+        return isPrivate ? SystemVKey.Private
+            : keyPath is not null ? SystemVKey.FromPath(request.Paths.Resolve(PathRules.Check(keyPath)), request.GetValue<int>("ProjectId") ?? 1).Value
+            : key;
+    }
 
     /// <summary>
     /// Creates a segment, exclusively (IPC_EXCL) unless OpenExisting, which opens an existing segment as
@@ -81,15 +120,17 @@ internal sealed class SystemVBackend : SharedMemoryBackend
         RequireKnownLayout();
         UnixMode.RequirePermissionBitsOnly(request.Mode);
         SizeLimits.CheckSystemVSize(request.Size);
+        int? requested = RequestedKey(request);
+        bool hugePages = request.Switch("HugePages");
         SystemVKey key = default;
         return ExclusiveCreate.Run(
-            generated: request.Key is null,
-            openExisting: request.OpenExisting && request.Key is not SystemVKey.Private,
-            tryOpen: () => TryOpen(new SystemVKey(request.Key!.Value)),
+            generated: requested is null,
+            openExisting: request.OpenExisting && requested is not SystemVKey.Private,
+            tryOpen: () => TryOpen(new SystemVKey(requested!.Value)),
             tryCreate: () =>
             {
-                key = request.Key is int k ? new SystemVKey(k) : SystemVKey.Generate();
-                return TryCreate(key, request);
+                key = requested is int k ? new SystemVKey(k) : SystemVKey.Generate();
+                return TryCreate(key, request.Size, request.Mode, hugePages);
             },
             exists: () => ErrorHelper.Exists(Segment + " with key", key.ToString()),
             out created);
@@ -107,20 +148,20 @@ internal sealed class SystemVBackend : SharedMemoryBackend
         }
     }
 
-    private static SystemVSharedMemory? TryCreate(SystemVKey key, CreateRequest request)
+    private static SystemVSharedMemory? TryCreate(SystemVKey key, long size, UnixFileMode mode, bool hugePages)
     {
-        int flags = ((int)request.Mode & 0x1FF) | Libc.IPC_CREAT | Libc.IPC_EXCL | (request.HugePages ? Libc.SHM_HUGETLB : 0);
+        int flags = ((int)mode & 0x1FF) | Libc.IPC_CREAT | Libc.IPC_EXCL | (hugePages ? Libc.SHM_HUGETLB : 0);
         try
         {
-            return FindById(Libc.ShmGet(key.Value, request.Size, flags));
+            return FindById(Libc.ShmGet(key.Value, size, flags));
         }
         catch (NativeException e) when (e.Errno == Errno.EEXIST)
         {
             return null;
         }
-        catch (NativeException e) when (request.HugePages && e.Errno is Errno.ENOMEM or Errno.EINVAL or Errno.EPERM)
+        catch (NativeException e) when (hugePages && e.Errno is Errno.ENOMEM or Errno.EINVAL or Errno.EPERM)
         {
-            throw SizeLimits.HugePagesUnavailable(request.Size, e);
+            throw SizeLimits.HugePagesUnavailable(size, e);
         }
         catch (NativeException e) when (e.Errno == Errno.ENOSPC)
         {
@@ -137,11 +178,16 @@ internal sealed class SystemVBackend : SharedMemoryBackend
     public override bool CouldName(string name) => SystemVKey.TryParse(name, out _);
 
     /// <summary>A key as Name shows it (0x0000abcd); key 0 with one id given is the segment with that id.</summary>
-    public override SharedMemory Find(string name, int? id, bool literal, IPathResolver paths)
+    public override SharedMemory Find(string name, long? id, bool literal, IPathResolver paths)
     {
         SystemVKey key = SystemVKey.Parse(name);
-        return key.IsPrivate && id is int segment ? FindById(segment) : FindByKey(key.Value);
+        return key.IsPrivate && id is long segment ? FindById(segment) : FindByKey(key.Value);
     }
+
+    /// <summary>A shmid; one that no int holds names no segment.</summary>
+    public override SharedMemory FindById(long id) => id is >= 0 and <= int.MaxValue
+        ? FindById((int)id)
+        : throw ErrorHelper.NotFound(Segment + " with id", id.ToString(CultureInfo.InvariantCulture));
 
     public override IEnumerable<SharedMemory> Enumerate() =>
         SystemVTable.Read().Select(SystemVSharedMemory.FromRow).OrderBy(shm => shm.Id);
@@ -179,11 +225,6 @@ internal sealed class SystemVBackend : SharedMemoryBackend
         }
         return FindById(id);
     }
-
-    public override bool HasIds => true;
-
-    public override SharedMemory FindById(long id) =>
-        id is >= 0 and <= int.MaxValue ? FindById((int)id) : throw ErrorHelper.NotFound(Description, $"with id {id}");
 
     public static SystemVSharedMemory FindById(int id) =>
         TryDescribe(id, out SystemVSegmentRow row) ? SystemVSharedMemory.FromRow(row)

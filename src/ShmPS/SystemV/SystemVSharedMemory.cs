@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Management.Automation;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -19,13 +20,37 @@ public sealed partial class SystemVSharedMemory : SharedMemory
 
     private SystemVSharedMemory(int id) : base("") => Id = id;
 
-    internal override SharedMemoryKind Kind => SharedMemoryKind.SystemV;
+    internal override SharedMemoryKind Kind => SystemVBackend.Instance.Kind;
+
+    /// <summary>Named with its id: a removed segment's key reads 0x00000000.</summary>
+    internal override string Subject => $"{base.Subject} (id {Id.ToString(System.Globalization.CultureInfo.InvariantCulture)})";
+
+    /// <summary>Its key names it (-Name, -Key) unless it is 0, which names no segment; its id always (-Id).</summary>
+    internal override string? IdentityText(SharedMemoryIdentityForm form) => form switch
+    {
+        SharedMemoryIdentityForm.Name or SharedMemoryIdentityForm.Key => Key != 0 ? Name : null,
+        SharedMemoryIdentityForm.Id => Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        _ => null,
+    };
+
+    internal override object? ViewId => Id;
+
+    internal override IReadOnlyCollection<string> ListProperties => s_listProperties;
+
+    private static readonly string[] s_listProperties =
+    {
+        "Id", "Key", "CreatorId", "CreatorGroupId", "CreatorProcessId", "LastProcessId", "AttachCount",
+        "LastAttachTime", "LastDetachTime", "IsMarkedForDeletion", "IsLocked", "SwappedBytes",
+    };
+
+    internal override (string? Key, string? Id, string? Status, bool NamedByKey) IpcsColumns =>
+        (FormatKey(Key), Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            string.Join(' ', new[] { IsMarkedForDeletion ? "dest" : null, IsLocked ? "locked" : null }.OfType<string>()), true);
 
 
     /// <summary>The segment's id (shmid), as ipcs shows it.</summary>
     public int Id { get; }
 
-    internal override object? IdValue => Id;
 
     /// <summary>The key; 0 (IPC_PRIVATE) for private segments and for segments marked for removal.</summary>
     public int Key { get; private set; }
