@@ -253,6 +253,19 @@ Describe 'Listing without root' {
     }
 }
 
+Describe 'Write access follows the kernel''s checks' {
+    It 'reads but does not write a region whose mode does not let the caller write, as another user' {
+        $script = @"
+`$shm = New-SharedMemory -Anonymous -Size 4KB -Mode 0400
+try { Write-SharedMemory -InputObject `$shm -Value 'x' -Encoding ascii -ErrorAction Stop; 'write:ok' } catch { 'write:' + `$_.FullyQualifiedErrorId.Split(',')[0] }
+'read:' + (Read-SharedMemory -InputObject `$shm -Count 1).Count
+"@
+        $r = Invoke-ChildPwsh $script -Uid 65534
+        $r.ExitCode | Should -Be 0 -Because $r.Error
+        $r.Output -split "`n" | Where-Object { $_ } | Should -Be @('write:PermissionDenied', 'read:1')
+    }
+}
+
 Describe 'Huge pages' {
     It 'lists a shared anonymous mapping of huge pages as /anon_hugepage' {
         $pool = '/proc/sys/vm/nr_hugepages'
