@@ -51,7 +51,6 @@ public sealed partial class SystemVSharedMemory : SharedMemory
     /// <summary>The segment's id (shmid), as ipcs shows it.</summary>
     public int Id { get; }
 
-
     /// <summary>The key; 0 (IPC_PRIVATE) for private segments and for segments marked for removal.</summary>
     public int Key { get; private set; }
 
