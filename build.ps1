@@ -58,7 +58,7 @@ function Invoke-Build {
 
     if (Test-Path $Staged) { Remove-Item $Staged -Recurse -Force }
     New-Item -ItemType Directory (Join-Path $Staged 'bin') -Force | Out-Null
-    Copy-Item (Join-Path $bin 'ShmPS.dll') (Join-Path $Staged 'bin')
+    Copy-Item (Join-Path $bin 'ShmPS.dll'), (Join-Path $bin 'ShmPS.Core.dll') (Join-Path $Staged 'bin')
     Copy-Item (Join-Path $Root 'ShmPS.psd1') $Staged
     Copy-Item (Join-Path $Root 'src/ShmPS/ShmPS.Format.ps1xml') $Staged
     Copy-Item (Join-Path $Root 'src/ShmPS/ShmPS.Types.ps1xml') $Staged

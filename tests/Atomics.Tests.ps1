@@ -4,7 +4,8 @@
 # error in a child pwsh that lives on), misaligned offsets refused. And the Lock() overloads.
 
 BeforeDiscovery {
-    $Kinds = 'Posix', 'SystemV', 'File' | ForEach-Object { @{ Kind = $_ } }
+    Import-Module "$PSScriptRoot/ShmPS.TestHelpers/ShmPS.TestHelpers.psd1"
+    $Kinds = Get-TestKind -AsTestCase
     $FileKinds = 'Posix', 'File' | ForEach-Object { @{ Kind = $_ } }
 }
 

@@ -68,6 +68,13 @@ Describe 'completing -Name' -Tag Posix, SystemV {
         Invoke-Expression ("Read-SharedMemory -Count 1 -LiteralName " + $completion.CompletionText) | Should -Be 7
     }
 
+    It 'completes -Kind of <Command> with the kinds ShmPS registers, by prefix in any case' -TestCases ($Acting + @{ Command = 'New-SharedMemory' }) {
+        @(Get-CompletionText "$Command -Kind ") | Should -Be @(Get-TestKind)
+        foreach ($kind in Get-TestKind) {
+            @(Get-CompletionText "$Command -Kind $($kind.Substring(0, 2).ToLowerInvariant())") | Should -Contain $kind
+        }
+    }
+
     It 'completes segment keys for -Kind SystemV -Name in <Command>, and Get-SharedMemory -Name without -Kind' -TestCases $Acting {
         $prefix = $Segment.Name.Substring(0, 8)
         @(Get-CompletionText "$Command -Kind SystemV -Name $prefix") | Should -Contain $Segment.Name

@@ -90,7 +90,7 @@ Describe 'Error ids' -Tag Conventions {
     BeforeAll {
         $script:Ids = [ShmPS.ErrorIds].GetFields() | Where-Object IsLiteral | ForEach-Object { $_.GetValue($null) }
         $script:About = Get-Content -Raw (Join-Path $RepoRoot 'docs/en-US/about_ShmPS.md')
-        $script:Sources = Get-ChildItem (Join-Path $RepoRoot 'src/ShmPS') -Recurse -Filter *.cs | Where-Object Name -NE 'ErrorIds.cs'
+        $script:Sources = Get-ChildItem (Join-Path $RepoRoot 'src/ShmPS'), (Join-Path $RepoRoot 'src/ShmPS.Core') -Recurse -Filter *.cs | Where-Object Name -NE 'ErrorIds.cs'
     }
 
     It 'lists every error id in the table of about_ShmPS, and no other' {
@@ -103,7 +103,7 @@ Describe 'Error ids' -Tag Conventions {
 
     It 'names ids through ErrorIds, not as strings, wherever an error is made' {
         # An id as a string literal: the first argument of an error, or either branch of a choice between two ids.
-        $literal = $Sources | Select-String -Pattern '\(\s*"[A-Z][A-Za-z]+"\s*,\s*(System\.Management\.Automation\.)?ErrorCategory\.', 'SharedMemoryException\(\s*[^"]*\?\s*"[A-Z][A-Za-z]+"\s*:' |
+        $literal = $Sources | Select-String -Pattern '\(\s*"[A-Z][A-Za-z]+"\s*,\s*(System\.Management\.Automation\.|SharedMemory)?ErrorCategory\.', 'Make\(\s*[^"]*\?\s*"[A-Z][A-Za-z]+"\s*:' |
             ForEach-Object { "$($_.Filename):$($_.LineNumber)" }
         $literal | Should -BeNullOrEmpty
     }

@@ -4,7 +4,8 @@
 # that about_ShmPS documents, too large refused leaving the last one whole, a dead writer repaired.
 
 BeforeDiscovery {
-    $Kinds = 'Posix', 'SystemV', 'File' | ForEach-Object { @{ Kind = $_ } }
+    Import-Module "$PSScriptRoot/ShmPS.TestHelpers/ShmPS.TestHelpers.psd1"
+    $Kinds = Get-TestKind -AsTestCase
 }
 
 BeforeAll {

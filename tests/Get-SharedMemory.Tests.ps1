@@ -4,7 +4,8 @@
 # mappings (paths, wildcards, literal paths, files piped from Get-ChildItem).
 
 BeforeDiscovery {
-    $script:EveryKind = 'Posix', 'SystemV', 'File' | ForEach-Object { @{ Kind = $_ } }
+    Import-Module "$PSScriptRoot/ShmPS.TestHelpers/ShmPS.TestHelpers.psd1"
+    $script:EveryKind = Get-TestKind -AsTestCase
     $script:CompletingCommands = 'Get-SharedMemory', 'Read-SharedMemory', 'Remove-SharedMemory' | ForEach-Object { @{ Command = $_ } }
 }
 
@@ -262,6 +263,11 @@ Describe 'Get-SharedMemory' -Tag Posix {
 }
 
 Describe 'Get-SharedMemory on every kind' -Tag Posix, SystemV, File {
+    It 'takes an -Id beyond 32 bits and finds nothing there (SharedMemoryNotFound)' {
+        { Get-SharedMemory -Id 4294967296 -ErrorAction Stop } | Should -Throw -ErrorId 'SharedMemoryNotFound,*'
+        { Get-SharedMemory -Id ([long]::MaxValue) -ErrorAction Stop } | Should -Throw -ErrorId 'SharedMemoryNotFound,*'
+    }
+
     It 'reports a missing <Kind> object as SharedMemoryNotFound' -TestCases $EveryKind {
         $identity = New-TestIdentity $Kind
         { Get-SharedMemory @identity -ErrorAction Stop } |

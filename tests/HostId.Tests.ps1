@@ -5,6 +5,11 @@
 # this host that came back through a loopback session (Start-Job: 'localhost') works; a row without
 # HostId (typed by hand) binds as before. Objects listed with -ProcessId carry that namespace's HostId.
 
+BeforeDiscovery {
+    Import-Module "$PSScriptRoot/ShmPS.TestHelpers/ShmPS.TestHelpers.psd1"
+    $EveryKind = Get-TestKind -AsTestCase
+}
+
 BeforeAll {
     . $PSScriptRoot/common.ps1
 
@@ -27,9 +32,7 @@ BeforeAll {
 AfterAll { Remove-TestSharedMemory }
 
 Describe 'HostId' {
-    It 'a <Kind> object carries machine, boot and this process''s IPC and mount namespaces' -TestCases @(
-        @{ Kind = 'Posix' }, @{ Kind = 'SystemV' }, @{ Kind = 'File' }
-    ) {
+    It 'a <Kind> object carries machine, boot and this process''s IPC and mount namespaces' -TestCases $EveryKind {
         $shm = New-TestSharedMemory $Kind
         $shm.HostId | Should -BeExactly $LocalHostId
         (Get-SharedMemory -Name $shm.Name -Kind $Kind).HostId | Should -BeExactly $LocalHostId

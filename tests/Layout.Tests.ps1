@@ -3,7 +3,8 @@
 # reads ShareableLists (CPython 3.11's format).
 
 BeforeDiscovery {
-    $script:Kinds = @(@{ Kind = 'Posix' }, @{ Kind = 'SystemV' }, @{ Kind = 'File' })
+    Import-Module "$PSScriptRoot/ShmPS.TestHelpers/ShmPS.TestHelpers.psd1"
+    $script:Kinds = Get-TestKind -AsTestCase
     # A PostgreSQL server to read the header of (the postgresql package; CI installs it).
     $script:NoPostgres = -not (Get-ChildItem /usr/lib/postgresql/*/bin/initdb -ErrorAction SilentlyContinue) -or -not (Get-Command runuser -ErrorAction SilentlyContinue)
 }
@@ -185,7 +186,7 @@ Describe 'Write-SharedMemory -Layout' {
     }
 
     It 'writes nothing to a <Kind> object when <Label>' -TestCases @(
-        foreach ($k in 'Posix', 'SystemV', 'File') {
+        foreach ($k in Get-TestKind) {
             @{ Kind = $k; Label = 'a value does not fit its type'; Value = @{ name = 'x'; flags = @(1, 256) } }
             @{ Kind = $k; Label = 'a negative value is given to an unsigned field'; Value = @{ name = 'x'; big = -1 } }
             @{ Kind = $k; Label = 'a fraction is given to an integer'; Value = @{ name = 'x'; counter = 1.5 } }

@@ -1,4 +1,4 @@
-# Struct layouts and constants of src/ShmPS/Native, checked against the C compiler rather than trusted
+# Struct layouts and constants of src/ShmPS.Core/Native, checked against the C compiler rather than trusted
 # (as Tmds.LibC's StructTests do): tests/native/layout.c prints sizeof/offsetof and the values of the
 # constants, and every managed declaration must agree with it.
 

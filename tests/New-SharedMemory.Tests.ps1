@@ -5,7 +5,8 @@
 # Pester 6 matches -ErrorId against the whole FullyQualifiedErrorId with -like, so ids are given as 'Id,*'.
 
 BeforeDiscovery {
-    $Kinds = 'Posix', 'SystemV', 'File'
+    Import-Module "$PSScriptRoot/ShmPS.TestHelpers/ShmPS.TestHelpers.psd1"
+    $Kinds = Get-TestKind
     $script:EveryKind = $Kinds | ForEach-Object { @{ Kind = $_ } }
     # Modes that File and System V tests used, on every kind: the exact mode, whatever the umask.
     $script:KindModes = foreach ($kind in $Kinds) {
@@ -354,6 +355,73 @@ Describe 'New-SharedMemory on every kind' -Tag Posix, SystemV, File {
         { New-SharedMemory @identity -Size $Size -ErrorAction Stop } |
             Should -Throw -ErrorId 'InvalidSize,ShmPS.Commands.NewSharedMemoryCommand'
         Test-TestIdentity $identity | Should -BeFalse
+    }
+}
+
+Describe 'New-SharedMemory: the kind, and the options each kind takes' -Tag Posix, SystemV, File {
+    BeforeAll {
+        function Get-ObjectCount {
+            <# POSIX objects and System V segments (this file runs in a namespace of its own): what a refused call must leave as it was. #>
+            @(Get-ChildItem /dev/shm).Count + @(Get-SysvIpcTable shm).Count
+        }
+    }
+    AfterAll { Remove-TestSharedMemory }
+
+    It 'refuses <Case>, saying what to give instead, and creates nothing' -TestCases @(
+        @{ Case = '-Kind SystemV -Sparse'; Splat = @{ Kind = 'SystemV'; Sparse = $true }; Id = 'KindConflict'; Message = '-Sparse does not apply to a System V shared memory segment.' }
+        @{ Case = '-Kind SystemV -Name'; Splat = @{ Kind = 'SystemV'; Name = 'x' }; Id = 'KindConflict'; Message = '*give -Key instead of -Name.' }
+        @{ Case = '-Kind File -Name'; Splat = @{ Kind = 'File'; Name = 'x' }; Id = 'PathRequired'; Message = '*file*give -Path.' }
+        @{ Case = '-Kind File without -Path'; Splat = @{ Kind = 'File' }; Id = 'PathRequired'; Message = '*file*give -Path.' }
+        @{ Case = '-Kind Posix -Key'; Splat = @{ Kind = 'Posix'; Key = 0x7e57 }; Id = 'KindConflict'; Message = '-Kind Posix contradicts the other parameters, which describe a SystemV object.' }
+        @{ Case = '-Kind File -Private'; Splat = @{ Kind = 'File'; Private = $true }; Id = 'KindConflict'; Message = '-Kind File contradicts the other parameters, which describe a SystemV object.' }
+        @{ Case = '-Name with -LiteralName'; Splat = @{ Name = 'x'; LiteralName = 'y' }; Id = 'KindConflict'; Message = '-Name and -LiteralName both name the object*' }
+    ) {
+        $before = Get-ObjectCount
+        $thrown = { New-SharedMemory @Splat -Size 4096 -ErrorAction Stop } | Should -Throw -ErrorId "$Id,*" -PassThru
+        $thrown.Exception.Message | Should -BeLike $Message
+        Get-ObjectCount | Should -Be $before
+    }
+
+    It 'creates a System V segment from <Option> alone, as -Kind SystemV would' -TestCases @(
+        @{ Option = '-Private'; Splat = @{ Private = $true } }
+        @{ Option = '-ProjectId'; Splat = @{ ProjectId = 7 } }
+    ) {
+        $segment = New-SharedMemory @Splat -Size 4096
+        Register-TestSharedMemory -InputObject $segment
+        $segment.Kind | Should -BeExactly 'SystemV'
+        Get-SysvIpcTable shm -Id $segment.Id | Should -Not -BeNullOrEmpty
+    }
+
+    It 'takes -HugePages alone as a System V segment''s (SHM_HUGETLB), never as an option of the default kind' {
+        $thrown = $null
+        try {
+            $segment = New-SharedMemory -HugePages -Size 2MB -ErrorAction Stop
+            Register-TestSharedMemory -InputObject $segment
+            $segment.Kind | Should -BeExactly 'SystemV'
+        }
+        catch { $thrown = $_ }
+        # Where the system has no free huge pages, the segment's own error; never KindConflict.
+        if ($thrown) { $thrown.FullyQualifiedErrorId | Should -BeLike 'HugePagesUnavailable,*' }
+    }
+
+    It 'takes -Kind in any case, and refuses one that is no kind, naming the kinds' {
+        $segment = New-SharedMemory -Kind systemv -Size 4096 -Key (New-TestKey)
+        Register-TestSharedMemory -InputObject $segment
+        $segment.Kind | Should -BeExactly 'SystemV'
+        Get-SysvIpcTable shm -Id $segment.Id | Should -Not -BeNullOrEmpty
+        $before = Get-ObjectCount
+        $thrown = { New-SharedMemory -Kind Bogus -Size 4096 } | Should -Throw -PassThru
+        $thrown.Exception.Message | Should -BeLike "*'Bogus' is not a kind of shared memory: the kinds are $((Get-TestKind) -join ', ').*"
+        $thrown.Exception.InnerException.InnerException.ErrorId | Should -Be 'UnknownKind'
+        Get-ObjectCount | Should -Be $before
+    }
+
+    It 'creates a <Kind> object from the options that select it, found again as that kind' -TestCases (Get-TestKind -AsTestCase) {
+        $shm = New-TestSharedMemory $Kind -Size 100
+        $shm.Kind | Should -BeExactly $Kind
+        $identity = Get-TestIdentity $shm
+        (Get-SharedMemory @identity).Kind | Should -BeExactly $Kind
+        (Get-SharedMemory -Name $shm.Name -Kind $Kind).Size | Should -Be 100
     }
 }
 

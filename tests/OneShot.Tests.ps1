@@ -6,7 +6,8 @@
 # signal, and a write must never grow the object back.
 
 BeforeDiscovery {
-    $Kinds = 'Posix', 'SystemV', 'File'
+    Import-Module "$PSScriptRoot/ShmPS.TestHelpers/ShmPS.TestHelpers.psd1"
+    $Kinds = Get-TestKind
     # A FIFO feeds -InputFile in chunks of this size: 1 MiB chunks take the mapping, 64 KiB ones pwrite.
     $ShrinkCases = foreach ($kind in 'Posix', 'File') {
         foreach ($chunk in 1024, 64) { @{ Kind = $kind; ChunkKiB = $chunk; Path = $chunk -ge 256 ? 'populated mapping' : 'pwrite' } }

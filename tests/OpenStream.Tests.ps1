@@ -3,7 +3,8 @@
 # A shrink by another process mid-stream runs in a child pwsh on both data paths: an error, never a crash.
 
 BeforeDiscovery {
-    $Kinds = 'Posix', 'SystemV', 'File' | ForEach-Object { @{ Kind = $_ } }
+    Import-Module "$PSScriptRoot/ShmPS.TestHelpers/ShmPS.TestHelpers.psd1"
+    $Kinds = Get-TestKind -AsTestCase
     $ShrinkCases = foreach ($path in 'mapped', 'syscall') { foreach ($kind in 'Posix', 'File') { @{ Path = $path; Kind = $kind } } }
 }
 

@@ -24,6 +24,7 @@ Describe 'build.ps1 -Task Package' -Tag Package {
             $installed = Join-Path $target "ShmPS/$Version/ShmPS.psd1"
             $installed | Should -Exist
             Join-Path $target "ShmPS/$Version/bin/ShmPS.dll" | Should -Exist
+            Join-Path $target "ShmPS/$Version/bin/ShmPS.Core.dll" | Should -Exist -Because 'the module needs its core'
             # A fresh process, with only the installed copy on PSModulePath, imports it by name.
             $check = Invoke-ChildPwsh -Script @"
 `$env:PSModulePath = '$target'

@@ -3,6 +3,11 @@
 # refusing to shrink below what another process maps, and Remove warning who keeps the memory. Other
 # processes are Python (mmap), a C program attached to a segment, flock(1), and uid 65534.
 
+BeforeDiscovery {
+    Import-Module "$PSScriptRoot/ShmPS.TestHelpers/ShmPS.TestHelpers.psd1"
+    $EveryKind = Get-TestKind -AsTestCase
+}
+
 BeforeAll {
     . $PSScriptRoot/common.ps1
     $script:Sysv = Get-NativeTool sysv
@@ -87,9 +92,7 @@ Describe 'Processes' -Tag Processes {
         (Get-SharedMemory -Id $shm.Id).Processes | Where-Object HoldsLock | Should -BeNullOrEmpty
     }
 
-    It 'shows this pwsh while an object''s methods keep it mapped (<Kind>)' -TestCases @(
-        @{ Kind = 'Posix' }, @{ Kind = 'SystemV' }, @{ Kind = 'File' }
-    ) {
+    It 'shows this pwsh while an object''s methods keep it mapped (<Kind>)' -TestCases $EveryKind {
         $shm = New-TestSharedMemory $Kind -Size 4096
         $shm.Processes | Should -BeNullOrEmpty
         $shm.AttachCount | Should -Be 0
@@ -309,9 +312,7 @@ Describe 'Remove-SharedMemory and other processes' -Tag Processes {
         $r.Output | Should -Match "What if: Performing the operation ""Remove POSIX shared memory object"" on target"
     }
 
-    It 'removes an object nobody uses without a warning (<Kind>)' -TestCases @(
-        @{ Kind = 'Posix' }, @{ Kind = 'SystemV' }, @{ Kind = 'File' }
-    ) {
+    It 'removes an object nobody uses without a warning (<Kind>)' -TestCases $EveryKind {
         $shm = New-TestSharedMemory $Kind
         $shm | Remove-SharedMemory -Force -WarningVariable w
         $w | Should -BeNullOrEmpty

@@ -3,7 +3,8 @@
 # and shared file mappings (deleting a file is High impact).
 
 BeforeDiscovery {
-    $script:EveryKind = 'Posix', 'SystemV', 'File' | ForEach-Object { @{ Kind = $_ } }
+    Import-Module "$PSScriptRoot/ShmPS.TestHelpers/ShmPS.TestHelpers.psd1"
+    $script:EveryKind = Get-TestKind -AsTestCase
     $script:RemoveConfirmations = @(@{ How = '-Force'; Parameters = @{ Force = $true } }, @{ How = '-Confirm:$false'; Parameters = @{ Confirm = $false } })
 }
 

@@ -4,8 +4,9 @@
 # removed or replaced, the value kept until Refresh, nothing left open, and files shrunk meanwhile.
 
 BeforeDiscovery {
+    Import-Module "$PSScriptRoot/ShmPS.TestHelpers/ShmPS.TestHelpers.psd1"
     $script:FileKinds = 'Posix', 'File' | ForEach-Object { @{ Kind = $_ } }
-    $script:EveryKind = 'Posix', 'SystemV', 'File' | ForEach-Object { @{ Kind = $_ } }
+    $script:EveryKind = Get-TestKind -AsTestCase
 }
 
 BeforeAll {

@@ -3,9 +3,10 @@
 # mixed lists whichever kind comes first; Kind and Mode are text that converts back to the same value.
 
 BeforeDiscovery {
-    $script:EveryKind = 'Posix', 'SystemV', 'File' | ForEach-Object { @{ Kind = $_ } }
+    Import-Module "$PSScriptRoot/ShmPS.TestHelpers/ShmPS.TestHelpers.psd1"
+    $script:EveryKind = Get-TestKind -AsTestCase
     $script:RoundTrips = foreach ($format in 'Json', 'Csv') {
-        foreach ($first in 'Posix', 'SystemV', 'File') { @{ Format = $format; First = $first } }
+        foreach ($first in Get-TestKind) { @{ Format = $format; First = $first } }
     }
 }
 

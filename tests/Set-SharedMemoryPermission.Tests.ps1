@@ -3,7 +3,8 @@
 # held to them is in Security.Tests.ps1.
 
 BeforeDiscovery {
-    $script:EveryKind = 'Posix', 'SystemV', 'File' | ForEach-Object { @{ Kind = $_ } }
+    Import-Module "$PSScriptRoot/ShmPS.TestHelpers/ShmPS.TestHelpers.psd1"
+    $script:EveryKind = Get-TestKind -AsTestCase
 }
 
 BeforeAll { . $PSScriptRoot/common.ps1 }

@@ -1,5 +1,6 @@
 BeforeDiscovery {
-    $LockKinds = @(@{ Kind = 'Posix' }, @{ Kind = 'File' }, @{ Kind = 'SystemV' })
+    Import-Module "$PSScriptRoot/ShmPS.TestHelpers/ShmPS.TestHelpers.psd1"
+    $LockKinds = Get-TestKind -AsTestCase
 }
 
 BeforeAll {

@@ -5,7 +5,8 @@
 # shrinking or going while waited on) run in a child pwsh whose exit and output are checked.
 
 BeforeDiscovery {
-    $Kinds = 'Posix', 'SystemV', 'File' | ForEach-Object { @{ Kind = $_ } }
+    Import-Module "$PSScriptRoot/ShmPS.TestHelpers/ShmPS.TestHelpers.psd1"
+    $Kinds = Get-TestKind -AsTestCase
     $FileKinds = 'Posix', 'File' | ForEach-Object { @{ Kind = $_ } }
 }
 

@@ -3,9 +3,10 @@
 # read by a C program, and -Flush for shared file mappings.
 
 BeforeDiscovery {
-    $script:EveryKind = 'Posix', 'SystemV', 'File' | ForEach-Object { @{ Kind = $_ } }
+    Import-Module "$PSScriptRoot/ShmPS.TestHelpers/ShmPS.TestHelpers.psd1"
+    $script:EveryKind = Get-TestKind -AsTestCase
     # Ranges past the end of a 3333-byte object of every kind.
-    $script:KindOutOfRange = foreach ($kind in 'Posix', 'SystemV', 'File') {
+    $script:KindOutOfRange = foreach ($kind in Get-TestKind) {
         foreach ($range in @(@{ Offset = 3333; Count = 1 }, @{ Offset = 3330; Count = 4 }, @{ Offset = 0; Count = 3334 },
                 @{ Offset = -1; Count = 1 }, @{ Offset = 3237; Count = 97 })) { @{ Kind = $kind } + $range }
     }

@@ -20,6 +20,22 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer
                 $"ShmPS supports Linux on x64 and arm64; this process is {RuntimeInformation.ProcessArchitecture}.");
         }
         IgnoreFileSizeSignal();
+        ConnectCore();
+    }
+
+    /// <summary>
+    /// The core's questions to its host (HostHooks, SharedMemoryErrors.Present), answered in PowerShell's
+    /// terms: values arrive as PSObjects and convert by PowerShell's rules, a method's caller is its
+    /// runspace and is stopped with its pipeline, and a failure keeps its ErrorId (SharedMemoryException).
+    /// </summary>
+    private static void ConnectCore()
+    {
+        HostHooks.Unwrap = value => value is PSObject pso ? pso.BaseObject : value;
+        HostHooks.Convert = (value, type) => LanguagePrimitives.ConvertTo(value, type, System.Globalization.CultureInfo.InvariantCulture);
+        HostHooks.CallerId = () => System.Management.Automation.Runspaces.Runspace.DefaultRunspace?.InstanceId ?? Guid.Empty;
+        HostHooks.StopProbe = PipelineStopProbe.ForCallingThread;
+        HostHooks.Stopped = () => new PipelineStoppedException();
+        SharedMemoryErrors.Present = SharedMemoryException.Present;
     }
 
     private const int SIGXFSZ = 25; // the same on x86_64 and aarch64 (asm-generic/signal.h)

@@ -21,6 +21,7 @@
         'Invoke-AsNobody'
         'Wait-Until'
         # test objects of every kind, and the one cleanup
+        'Get-TestKind'
         'New-TestName'
         'New-TestKey'
         'New-TestPath'

@@ -255,6 +255,70 @@ function Wait-Until {
 
 #region Test objects
 
+# Each kind's way to make and name a test object, keyed by the name ShmPS registers it under:
+#   New   the New-SharedMemory parameters of a fresh object ($Given: the caller's -Name, -Key or -Path)
+#   Fresh the parameters that name an object of the kind that does not exist yet (New-TestIdentity)
+#   Of    the parameters that name an existing object (Get-TestIdentity)
+# The kinds themselves come from ShmPS (Get-TestKind): a kind it registers that this table lacks fails
+# every test file that runs over all kinds, until its way to make a test object is written here.
+$script:TestKinds = [ordered]@{
+    Posix = @{
+        New = { param($Given) @{ Name = if ($Given.Name) { $Given.Name } else { New-TestName } } }
+        Fresh = { @{ Name = New-TestName } }
+        Of = { param($Shm) @{ Name = $Shm.Name } }
+    }
+    SystemV = @{
+        New = {
+            param($Given)
+            $key = if ($null -ne $Given.Key) { $Given.Key } else { New-TestKey }
+            $SemaphoreKeys.Add($key)
+            @{ Key = $key }
+        }
+        Fresh = { $key = New-TestKey; $SemaphoreKeys.Add($key); @{ Key = $key } }
+        Of = { param($Shm) if ($Shm.Key) { @{ Key = $Shm.Key } } else { @{ Id = $Shm.Id } } }
+    }
+    File = @{
+        New = { param($Given) @{ Path = if ($Given.Path) { $Given.Path } else { New-TestPath } } }
+        Fresh = { @{ LiteralPath = New-TestPath } }
+        Of = { param($Shm) @{ LiteralPath = $Shm.Path } }
+    }
+    # A memfd this session holds (New-SharedMemory -Anonymous), named by its inode: Fresh is an inode no region has.
+    # Not in the matrix of the per-cmdlet files (Generic = $false): their cases presuppose a name that creation
+    # takes exclusively, -Force reopens and the kernel's view reads by path; tests/Anonymous.Tests.ps1,
+    # UsedByProcessId.Tests.ps1 and PostgreSQL.Tests.ps1 cover the kind with the cases that hold for it.
+    Anonymous = @{
+        Generic = $false
+        New = { param($Given) @{ Anonymous = $true; Name = if ($Given.Name) { $Given.Name.TrimStart('/') } else { 'shmps-test' } } }
+        Fresh = { @{ Kind = 'Anonymous'; Id = 2147483000 } }
+        Of = { param($Shm) @{ Kind = 'Anonymous'; Id = $Shm.Id } }
+    }
+}
+
+function Get-TestKind {
+    <#
+    The kinds ShmPS registers, in its order (its registry: [ShmPS.SharedMemoryKind]::Names), as names, or
+    with -AsTestCase as @{ Kind = NAME } for -TestCases and -ForEach. Imports the staged module if it is not
+    loaded yet (BeforeDiscovery runs before common.ps1). Throws for a kind this module cannot make a test
+    object of (see $TestKinds); leaves out the kinds whose entry there says Generic = $false.
+    #>
+    param([switch] $AsTestCase)
+    if (-not ('ShmPS.SharedMemoryKind' -as [type])) { $null = Import-ShmPSModule }
+    foreach ($kind in [ShmPS.SharedMemoryKind]::Names) {
+        if (-not $TestKinds.Contains($kind)) {
+            throw "ShmPS registers the kind $kind, and tests/ShmPS.TestHelpers does not know how to make a test object of it: add it to `$TestKinds."
+        }
+        if ($TestKinds[$kind].Generic -eq $false) { continue }
+        if ($AsTestCase) { @{ Kind = $kind } } else { $kind }
+    }
+}
+
+function Get-TestKindEntry {
+    param([string] $Kind)
+    $entry = $TestKinds[$Kind]
+    if (-not $entry -or $Kind -notin (Get-TestKind)) { throw "Not a kind ShmPS registers: '$Kind' (the kinds are $((Get-TestKind) -join ', '))." }
+    $entry
+}
+
 function Get-TestRoot {
     if (-not (Test-Path -LiteralPath $TestRoot)) {
         New-Item -ItemType Directory $TestRoot -Force | Out-Null
@@ -299,7 +363,7 @@ function New-TestSharedMemory {
     #>
     [CmdletBinding()]
     param(
-        [Parameter(Mandatory, Position = 0)][ValidateSet('Posix', 'SystemV', 'File')][string] $Kind,
+        [Parameter(Mandatory, Position = 0)][string] $Kind,
         [long] $Size = 4096,
         $Mode,
         [string] $Name,
@@ -310,14 +374,7 @@ function New-TestSharedMemory {
     $parameters = @{ Size = $Size }
     if ($PSBoundParameters.ContainsKey('Mode')) { $parameters.Mode = $Mode }
     if ($Sparse) { $parameters.Sparse = $true }
-    switch ($Kind) {
-        'Posix' { $parameters.Name = if ($Name) { $Name } else { New-TestName } }
-        'SystemV' {
-            $parameters.Key = if ($null -ne $Key) { $Key } else { New-TestKey }
-            $SemaphoreKeys.Add($parameters.Key)
-        }
-        'File' { $parameters.Path = if ($Path) { $Path } else { New-TestPath } }
-    }
+    $parameters += & (Get-TestKindEntry $Kind).New @{ Name = $Name; Key = $Key; Path = $Path }
     $shm = New-SharedMemory @parameters
     Register-TestSharedMemory -InputObject $shm
     $shm
@@ -373,22 +430,14 @@ function New-TestIdentity {
     The parameters that name an object of the kind that does not exist yet (a fresh -Name, -Key or
     -LiteralPath), for splatting; Test-TestIdentity says whether it exists.
     #>
-    param([Parameter(Mandatory)][ValidateSet('Posix', 'SystemV', 'File')][string] $Kind)
-    switch ($Kind) {
-        'Posix' { @{ Name = New-TestName } }
-        'SystemV' { $key = New-TestKey; $SemaphoreKeys.Add($key); @{ Key = $key } }
-        'File' { @{ LiteralPath = New-TestPath } }
-    }
+    param([Parameter(Mandatory)][string] $Kind)
+    & (Get-TestKindEntry $Kind).Fresh
 }
 
 function Get-TestIdentity {
     <# The parameters that name an existing object, for splatting: -Name, -Key (or -Id without a key) or -LiteralPath. #>
     param([Parameter(Mandatory)] $Shm)
-    switch ($Shm.Kind) {
-        'Posix' { @{ Name = $Shm.Name } }
-        'SystemV' { if ($Shm.Key) { @{ Key = $Shm.Key } } else { @{ Id = $Shm.Id } } }
-        'File' { @{ LiteralPath = $Shm.Path } }
-    }
+    & (Get-TestKindEntry $Shm.Kind).Of $Shm
 }
 
 function Test-TestIdentity {

@@ -26,7 +26,7 @@ public class SystemVKeyTests
     [InlineData(43981L, 43981)]
     public void TakesEveryKeyTValueAsTheSameBits(long number, int expected)
     {
-        var transform = new SystemVKeyTransformationAttribute();
+        var transform = new KeyTransformationAttribute();
         Assert.Equal(expected, transform.Transform(null!, number));
         Assert.Equal(expected, transform.Transform(null!, (double)number));
         Assert.Equal(expected, transform.Transform(null!, number.ToString(System.Globalization.CultureInfo.InvariantCulture)));
@@ -37,7 +37,7 @@ public class SystemVKeyTests
     [InlineData(4294967296L)]
     [InlineData(-2147483649L)]
     public void RefusesNumbersBeyond32Bits(long number) =>
-        Assert.Throws<ArgumentTransformationMetadataException>(() => new SystemVKeyTransformationAttribute().Transform(null!, number));
+        Assert.Throws<ArgumentTransformationMetadataException>(() => new KeyTransformationAttribute().Transform(null!, number));
 
     [Theory]
     [InlineData("")]
@@ -48,9 +48,9 @@ public class SystemVKeyTests
     [InlineData("0x12\u00003")]
     public void RefusesWhatIsNotAKey(string text)
     {
-        var e = Assert.Throws<SharedMemoryException>(() => SystemVKey.Parse(text));
+        var e = (ISharedMemoryError)Assert.ThrowsAny<Exception>(() => SystemVKey.Parse(text));
         Assert.Equal(ErrorIds.InvalidKey, e.ErrorId);
-        Assert.Equal(ErrorCategory.InvalidArgument, e.Category);
+        Assert.Equal(SharedMemoryErrorCategory.InvalidArgument, e.Category);
     }
 
     [Theory]
@@ -76,7 +76,7 @@ public class SystemVKeyTests
     [Fact]
     public void RefusesAProjectIdWhoseLowByteIsZero()
     {
-        var e = Assert.Throws<SharedMemoryException>(() => SystemVKey.FromPath("/", 256));
+        var e = (ISharedMemoryError)Assert.ThrowsAny<Exception>(() => SystemVKey.FromPath("/", 256));
         Assert.Equal(ErrorIds.InvalidProjectId, e.ErrorId);
     }
 }
@@ -184,7 +184,7 @@ public class PosixNameTests
     [InlineData("/sem.x")]
     public void RefusesWhatShmPSDoesNotCreate(string name)
     {
-        var e = Assert.Throws<SharedMemoryException>(() => PosixSharedMemory.NormalizeName(name));
+        var e = (ISharedMemoryError)Assert.ThrowsAny<Exception>(() => PosixSharedMemory.NormalizeName(name));
         Assert.Equal(ErrorIds.InvalidSharedMemoryName, e.ErrorId);
     }
 
@@ -200,7 +200,7 @@ public class PosixNameTests
     [InlineData("/a/b")]
     [InlineData("/..")]
     public void LiteralNamesStillRefuseWhatTheSystemWouldMisread(string name) =>
-        Assert.Throws<SharedMemoryException>(() => PosixSharedMemory.NormalizeName(name, literal: true));
+        Expect.Failure(() => PosixSharedMemory.NormalizeName(name, literal: true));
 
     // Built here, not in an attribute: attribute strings are stored as UTF-8, which has no lone surrogates.
     [Fact]
@@ -208,8 +208,8 @@ public class PosixNameTests
     {
         foreach (char c in new[] { (char)0xD800, (char)0xDC00 })
         {
-            Assert.Throws<SharedMemoryException>(() => PosixSharedMemory.NormalizeName("/a" + c));
-            Assert.Throws<SharedMemoryException>(() => PosixSharedMemory.NormalizeName("/a" + c + "b", literal: true));
+            Expect.Failure(() => PosixSharedMemory.NormalizeName("/a" + c));
+            Expect.Failure(() => PosixSharedMemory.NormalizeName("/a" + c + "b", literal: true));
         }
         Assert.Equal("/a\U0001F600", PosixSharedMemory.NormalizeName("/a\U0001F600"));
     }
@@ -218,8 +218,8 @@ public class PosixNameTests
     public void CountsTheLimitInBytes()
     {
         Assert.Equal("/" + new string('a', 255), PosixSharedMemory.NormalizeName(new string('a', 255)));
-        Assert.Throws<SharedMemoryException>(() => PosixSharedMemory.NormalizeName(new string('a', 256)));
-        Assert.Throws<SharedMemoryException>(() => PosixSharedMemory.NormalizeName(new string('ü', 128)));
+        Expect.Failure(() => PosixSharedMemory.NormalizeName(new string('a', 256)));
+        Expect.Failure(() => PosixSharedMemory.NormalizeName(new string('ü', 128)));
     }
 }
 
@@ -237,7 +237,7 @@ public class PathRuleTests
         Assert.NotNull(PathRules.Reason("/tmp/" + new string('a', 256)));
         Assert.Null(PathRules.Reason("/tmp/" + new string('a', 255)));
         Assert.NotNull(PathRules.Reason(string.Join('/', System.Linq.Enumerable.Repeat("abcdefghijklmno", 300))));
-        var e = Assert.Throws<SharedMemoryException>(() => PathRules.Check(""));
+        var e = (ISharedMemoryError)Assert.ThrowsAny<Exception>(() => PathRules.Check(""));
         Assert.Equal(ErrorIds.InvalidPath, e.ErrorId);
     }
 }
@@ -269,12 +269,12 @@ public class UnixModeTests
     [InlineData("z=r")]
     [InlineData("u=rw,g")]
     public void RefusesWhatIsNotAMode(string text) =>
-        Assert.Equal(ErrorIds.InvalidMode, Assert.Throws<SharedMemoryException>(() => UnixMode.Parse(text)).ErrorId);
+        Assert.Equal(ErrorIds.InvalidMode, Expect.Failure(() => UnixMode.Parse(text)).Id());
 
     [Fact]
     public void NamesTheInvalidTextAsGivenAndTheAcceptedForms()
     {
-        string message = Assert.Throws<SharedMemoryException>(() => UnixMode.Parse("0999")).Message;
+        string message = Expect.Failure(() => UnixMode.Parse("0999")).Message;
         Assert.Contains("'0999'", message);
         Assert.Contains("0640", message);
         Assert.Contains("rw-r-----", message);
@@ -287,7 +287,7 @@ public class UnixModeTests
     [InlineData(0x3FF)]
     [InlineData(0x10000)]
     public void RefusesSpecialBits(int mode) =>
-        Assert.Equal(ErrorIds.InvalidMode, Assert.Throws<SharedMemoryException>(() => UnixMode.RequirePermissionBitsOnly((UnixFileMode)mode)).ErrorId);
+        Assert.Equal(ErrorIds.InvalidMode, Expect.Failure(() => UnixMode.RequirePermissionBitsOnly((UnixFileMode)mode)).Id());
 
     [Fact]
     public void ShowsModesAsLsDoes()
@@ -316,7 +316,7 @@ public class ValueEncoderTests
     {
         var list = new System.Collections.ArrayList { 1 };
         list.Add(list);
-        Assert.Equal(ErrorIds.InvalidValue, Assert.Throws<SharedMemoryException>(() => ValueEncoder.ToBytes(list, null, null)).ErrorId);
+        Assert.Equal(ErrorIds.InvalidValue, Expect.Failure(() => ValueEncoder.ToBytes(list, null, null)).Id());
     }
 
     [Fact]
@@ -324,7 +324,7 @@ public class ValueEncoderTests
     {
         object value = 1;
         for (int i = 0; i < 100_000; i++) value = new object[] { value };
-        Assert.Equal(ErrorIds.InvalidValue, Assert.Throws<SharedMemoryException>(() => ValueEncoder.ToBytes(value, null, null)).ErrorId);
+        Assert.Equal(ErrorIds.InvalidValue, Expect.Failure(() => ValueEncoder.ToBytes(value, null, null)).Id());
     }
 
     [Fact]
@@ -336,7 +336,7 @@ public class ValueEncoderTests
 
     [Fact]
     public void RefusesNull() =>
-        Assert.Equal(ErrorIds.InvalidValue, Assert.Throws<SharedMemoryException>(() => ValueEncoder.ToBytes(new object?[] { 1, null }, null, null)).ErrorId);
+        Assert.Equal(ErrorIds.InvalidValue, Expect.Failure(() => ValueEncoder.ToBytes(new object?[] { 1, null }, null, null)).Id());
 }
 
 public class NumberCodecTests
@@ -359,20 +359,20 @@ public class NumberCodecTests
 public class ErrorTranslationTests
 {
     [Theory]
-    [InlineData(2, "SharedMemoryNotFound", ErrorCategory.ObjectNotFound)]
-    [InlineData(13, "PermissionDenied", ErrorCategory.PermissionDenied)]
-    [InlineData(24, "TooManyOpenFiles", ErrorCategory.ResourceUnavailable)]
-    [InlineData(28, "InsufficientSpace", ErrorCategory.LimitsExceeded)]
-    [InlineData(14, "MemoryFault", ErrorCategory.ResourceUnavailable)]
-    [InlineData(40, "SymbolicLinkRefused", ErrorCategory.SecurityError)]
-    [InlineData(36, "InvalidPath", ErrorCategory.InvalidArgument)]
-    [InlineData(9999, "NativeError", ErrorCategory.NotSpecified)]
-    public void TranslatesEachErrnoOnce(int errno, string id, ErrorCategory category)
+    [InlineData(2, "SharedMemoryNotFound", SharedMemoryErrorCategory.ObjectNotFound)]
+    [InlineData(13, "PermissionDenied", SharedMemoryErrorCategory.PermissionDenied)]
+    [InlineData(24, "TooManyOpenFiles", SharedMemoryErrorCategory.ResourceUnavailable)]
+    [InlineData(28, "InsufficientSpace", SharedMemoryErrorCategory.LimitsExceeded)]
+    [InlineData(14, "MemoryFault", SharedMemoryErrorCategory.ResourceUnavailable)]
+    [InlineData(40, "SymbolicLinkRefused", SharedMemoryErrorCategory.SecurityError)]
+    [InlineData(36, "InvalidPath", SharedMemoryErrorCategory.InvalidArgument)]
+    [InlineData(9999, "NativeError", SharedMemoryErrorCategory.NotSpecified)]
+    public void TranslatesEachErrnoOnce(int errno, string id, SharedMemoryErrorCategory category)
     {
-        SharedMemoryException e = ErrorHelper.Translate(new Native.NativeException("open", errno), "/x");
+        var e = (ISharedMemoryError)ErrorHelper.Translate(new Native.NativeException("open", errno), "/x");
         Assert.Equal(id, e.ErrorId);
         Assert.Equal(category, e.Category);
-        Assert.Contains("'/x'", e.Message);
+        Assert.Contains("'/x'", ((Exception)e).Message);
     }
 
     [Fact]
@@ -380,18 +380,21 @@ public class ErrorTranslationTests
     {
         // EFBIG is RLIMIT_FSIZE only where a limit is set; without one it is the file system's maximum file size.
         string expected = Native.Libc.GetFileSizeLimit() == ulong.MaxValue ? ErrorIds.FileTooLarge : ErrorIds.FileSizeLimitExceeded;
-        SharedMemoryException e = ErrorHelper.Translate(new Native.NativeException("ftruncate", 27), "/x");
+        var e = (ISharedMemoryError)ErrorHelper.Translate(new Native.NativeException("ftruncate", 27), "/x");
         Assert.Equal(expected, e.ErrorId);
-        Assert.Equal(ErrorCategory.LimitsExceeded, e.Category);
+        Assert.Equal(SharedMemoryErrorCategory.LimitsExceeded, e.Category);
     }
 
     [Fact]
     public void TranslatesTheRuntimesIOExceptionsByTheirErrno() =>
-        Assert.Equal(ErrorIds.InsufficientSpace, ErrorHelper.Translate(new IOException("No space left on device", 28), null).ErrorId);
+        Assert.Equal(ErrorIds.InsufficientSpace, SharedMemoryErrors.IdOf(ErrorHelper.Translate(new IOException("No space left on device", 28), null)));
 
     [Fact]
-    public void LetsFlowControlThrough() =>
-        Assert.Throws<PipelineStoppedException>(() => ErrorHelper.Translate(new PipelineStoppedException(), null));
+    public void LetsFlowControlThrough()
+    {
+        Assert.Throws<PipelineStoppedException>(() => ErrorRecords.Translate(new PipelineStoppedException(), null));
+        Assert.Throws<OperationCanceledException>(() => ErrorHelper.Translate(new OperationCanceledException(), null));
+    }
 
     [Fact]
     public void NamesEveryErrorIdOnce()
@@ -401,4 +404,44 @@ public class ErrorTranslationTests
         Assert.Equal(ids.Count, new System.Collections.Generic.HashSet<string>(ids).Count);
         foreach (var f in typeof(ErrorIds).GetFields()) Assert.Equal(f.Name, f.GetValue(null));
     }
+}
+
+public class ErrorCategoryTests
+{
+    /// <summary>The module maps the core's category onto PowerShell's by value: every name must mean the same number.</summary>
+    [Fact]
+    public void MatchesPowerShellsErrorCategoryByNameAndValue()
+    {
+        foreach (SharedMemoryErrorCategory category in Enum.GetValues<SharedMemoryErrorCategory>())
+        {
+            Assert.Equal(category.ToString(), ((ErrorCategory)(int)category).ToString());
+        }
+        Assert.Equal(Enum.GetValues<ErrorCategory>().Length, Enum.GetValues<SharedMemoryErrorCategory>().Length);
+    }
+
+    /// <summary>Without a host, a failure is the .NET family exception itself, carrying its id.</summary>
+    [Fact]
+    public void IsTheFamilyExceptionOutsidePowerShell()
+    {
+        Exception e = ErrorHelper.Translate(new Native.NativeException("open", 2), "/x");
+        var io = Assert.IsType<SharedMemoryIOException>(e);
+        Assert.Equal(ErrorIds.SharedMemoryNotFound, io.ErrorId);
+        Assert.Equal(SharedMemoryErrorCategory.ObjectNotFound, io.Category);
+        Assert.Equal("/x", io.Target);
+    }
+}
+
+/// <summary>A ShmPS failure: outside PowerShell, the .NET family exception that carries the id.</summary>
+internal static class Expect
+{
+    public static Exception Failure(Action action)
+    {
+        Exception e = Assert.ThrowsAny<Exception>(action);
+        Assert.IsAssignableFrom<ISharedMemoryError>(e);
+        return e;
+    }
+
+    public static Exception Failure(Func<object?> function) => Failure(() => { function(); });
+
+    public static string? Id(this Exception e) => SharedMemoryErrors.IdOf(e);
 }

@@ -135,9 +135,9 @@ public sealed class GetSharedMemoryCommand : SharedMemoryIdentityCommandBase
             {
                 shm.RefreshCore();
             }
-            catch (Exception e) when (ErrorHelper.IsTranslatable(e))
+            catch (Exception e) when (ErrorRecords.IsTranslatable(e))
             {
-                WriteError(ErrorHelper.ToErrorRecord(e, shm));
+                WriteError(ErrorRecords.ToErrorRecord(e, shm));
                 continue;
             }
             yield return shm;

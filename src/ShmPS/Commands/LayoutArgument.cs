@@ -26,11 +26,11 @@ internal static class LayoutArgument
                 }
                 catch (SharedMemoryException e)
                 {
-                    cmdlet.ThrowTerminatingError(ErrorHelper.ToErrorRecord(e, e.Target));
+                    cmdlet.ThrowTerminatingError(ErrorRecords.ToErrorRecord(e, e.Target));
                     return null;
                 }
             default:
-                cmdlet.ThrowTerminatingError(ErrorHelper.ToErrorRecord(ErrorHelper.InvalidLayout(
+                cmdlet.ThrowTerminatingError(ErrorRecords.ToErrorRecord(ErrorHelper.InvalidLayout(
                     $"-Layout takes what New-SharedMemoryLayout returns or C declarations, not a {inner.GetType().Name}", null), value));
                 return null;
         }

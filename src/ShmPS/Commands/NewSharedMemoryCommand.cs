@@ -34,7 +34,7 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
 
     /// <summary>System V key, any 32-bit value in hex or decimal (4294967295 is 0xffffffff); generated from a CSPRNG when omitted.</summary>
     [Parameter(ParameterSetName = SystemVSet, ValueFromPipelineByPropertyName = true)]
-    [SystemVKeyTransformation]
+    [KeyTransformation]
     public int? Key { get; set; }
 
     /// <summary>Derive the System V key with ftok(3) from this existing file (and -ProjectId).</summary>
@@ -125,7 +125,7 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
                     SharedMemoryBackends.Taking(o.Key).First().IdentityText(form, number),
                 _ => null,
             }).OfType<string>());
-            WriteError(ErrorHelper.ToErrorRecord(ErrorHelper.RemoteObject(identity, origin, HostId), identity));
+            WriteError(ErrorRecords.ToErrorRecord(ErrorHelper.RemoteObject(identity, origin, HostId), identity));
             return;
         }
         SharedMemoryBackend backend;
@@ -133,9 +133,9 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
         {
             backend = ChooseKind(options.Keys);
         }
-        catch (SharedMemoryException e)
+        catch (Exception e) when (ErrorRecords.IsTranslatable(e))
         {
-            ThrowTerminatingError(ErrorHelper.ToErrorRecord(e, e.Target));
+            ThrowTerminatingError(ErrorRecords.ToErrorRecord(e, (e as ISharedMemoryError)?.Target));
             return;
         }
         try
@@ -143,9 +143,9 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
             RefuseOthers(backend, options.Keys);
             Create(backend, options);
         }
-        catch (Exception e) when (ErrorHelper.IsTranslatable(e))
+        catch (Exception e) when (ErrorRecords.IsTranslatable(e))
         {
-            WriteError(ErrorHelper.ToErrorRecord(e, e is SharedMemoryException sme ? sme.Target : Name ?? LiteralName ?? Path));
+            WriteError(ErrorRecords.ToErrorRecord(e, e is ISharedMemoryError sme ? sme.Target : Name ?? LiteralName ?? Path));
         }
     }
 
@@ -187,7 +187,7 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
         {
             return;
         }
-        UnixMode.WarnIfWorldWritable(this, request.Mode, target);
+        ModeWarnings.WarnIfWorldWritable(this, request.Mode, target);
         SharedMemory shm = backend.Create(request, out bool created);
         // Nothing is held behind the user's back: the object opens what its methods need when they are used.
         shm.ReleaseResources();

@@ -32,7 +32,7 @@ public sealed class NewSharedMemoryLayoutCommand : PSCmdlet
         }
         catch (SharedMemoryException e)
         {
-            ThrowTerminatingError(ErrorHelper.ToErrorRecord(e, e.Target));
+            ThrowTerminatingError(ErrorRecords.ToErrorRecord(e, e.Target));
         }
     }
 }

@@ -54,7 +54,7 @@ public sealed class SetSharedMemoryPermissionCommand : SharedMemoryCommandBase
         }
         catch (SharedMemoryException e)
         {
-            ThrowTerminatingError(ErrorHelper.ToErrorRecord(e, e.Target));
+            ThrowTerminatingError(ErrorRecords.ToErrorRecord(e, e.Target));
         }
     }
 
@@ -75,7 +75,7 @@ public sealed class SetSharedMemoryPermissionCommand : SharedMemoryCommandBase
         if (mode is not null)
         {
             // Only once the change is made: a refused change leaves nothing world-writable to warn about.
-            UnixMode.WarnIfWorldWritable(this, mode.Value, shm.DisplayName);
+            ModeWarnings.WarnIfWorldWritable(this, mode.Value, shm.DisplayName);
         }
         if (PassThru)
         {

@@ -109,10 +109,10 @@ public abstract class SharedMemoryCommandBase : SharedMemoryIdentityCommandBase
                 action(shm);
             }
         }
-        catch (Exception e) when (ErrorHelper.IsTranslatable(e))
+        catch (Exception e) when (ErrorRecords.IsTranslatable(e))
         {
             // Every failure on one object is that object's error record, with a ShmPS id.
-            WriteError(ErrorHelper.ToErrorRecord(e, shm));
+            WriteError(ErrorRecords.ToErrorRecord(e, shm));
         }
     }
 
@@ -144,7 +144,7 @@ public abstract class SharedMemoryCommandBase : SharedMemoryIdentityCommandBase
         catch (PSInvalidOperationException e)
         {
             // A non-interactive host cannot ask.
-            throw new SharedMemoryException(ErrorIds.ConfirmationRequired, ErrorCategory.InvalidOperation,
+            throw ErrorHelper.Make(ErrorIds.ConfirmationRequired, SharedMemoryErrorCategory.InvalidOperation,
                 $"{action} on {target} needs confirmation, and this session cannot prompt.", target,
                 "Add -Force (or -Confirm:$false) to go ahead without a prompt.", e);
         }

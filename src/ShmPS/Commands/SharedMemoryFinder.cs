@@ -51,12 +51,12 @@ internal sealed class SharedMemoryFinder : IPathResolver
             {
                 return new[] { backend.Find(name, identity.Id, identity.IsLiteral, this) };
             }
-            catch (Exception e) when (ErrorHelper.IsTranslatable(e))
+            catch (Exception e) when (ErrorRecords.IsTranslatable(e))
             {
                 first ??= e;
             }
         }
-        _cmdlet.WriteError(ErrorHelper.ToErrorRecord(first!, name));
+        _cmdlet.WriteError(ErrorRecords.ToErrorRecord(first!, name));
         return Array.Empty<SharedMemory>();
     }
 
@@ -104,10 +104,10 @@ internal sealed class SharedMemoryFinder : IPathResolver
         {
             return new[] { find() };
         }
-        catch (Exception e) when (ErrorHelper.IsTranslatable(e))
+        catch (Exception e) when (ErrorRecords.IsTranslatable(e))
         {
-            SharedMemoryException translated = ErrorHelper.Translate(e, target);
-            return translated.Category == ErrorCategory.ObjectNotFound ? Array.Empty<SharedMemory>() : throw translated;
+            SharedMemoryException translated = ErrorRecords.Translate(e, target);
+            return translated.Category == SharedMemoryErrorCategory.ObjectNotFound ? Array.Empty<SharedMemory>() : throw translated;
         }
     }
 
@@ -135,9 +135,9 @@ internal sealed class SharedMemoryFinder : IPathResolver
         {
             view = NamespaceView.Open(pid);
         }
-        catch (Exception e) when (ErrorHelper.IsTranslatable(e))
+        catch (Exception e) when (ErrorRecords.IsTranslatable(e))
         {
-            _cmdlet.WriteError(ErrorHelper.ToErrorRecord(e, pid));
+            _cmdlet.WriteError(ErrorRecords.ToErrorRecord(e, pid));
             yield break;
         }
         var unmatched = new HashSet<string>(names.Where(n => literal || !WildcardPattern.ContainsWildcardCharacters(n)), StringComparer.Ordinal);
@@ -146,7 +146,7 @@ internal sealed class SharedMemoryFinder : IPathResolver
             // -LiteralName: the name as typed, a POSIX object's only (its leading '/' optional), no pattern.
             var patterns = names.Select(n => (Name: n, Pattern: literal
                 ? (backend.IdentityForms.Contains(SharedMemoryIdentityForm.LiteralName) ? new WildcardPattern(WildcardPattern.Escape(backend.NormalizePattern(n))) : null)
-                : Pattern(backend.NormalizePattern(n), Options(backend)))).ToList();
+                : Pattern(backend.NormalizePattern(n), backend))).ToList();
             foreach (SharedMemory shm in Guarded(backend.Enumerate(view), pid))
             {
                 var matching = patterns.Where(p => p.Pattern?.IsMatch(shm.Name) == true).Select(p => p.Name).ToList();
@@ -159,7 +159,7 @@ internal sealed class SharedMemoryFinder : IPathResolver
         }
         foreach (string name in unmatched)
         {
-            _cmdlet.WriteError(ErrorHelper.ToErrorRecord(ErrorHelper.NotFound($"shared memory object visible to process {pid} named", name), name));
+            _cmdlet.WriteError(ErrorRecords.ToErrorRecord(ErrorHelper.NotFound($"shared memory object visible to process {pid} named", name), name));
         }
     }
 
@@ -167,12 +167,13 @@ internal sealed class SharedMemoryFinder : IPathResolver
     private IEnumerable<SharedMemory> Match(SharedMemoryBackend backend, string name)
     {
         string text = backend.NormalizePattern(name);
-        return backend.Match(Pattern(text, Options(backend)).IsMatch, text, this);
+        return backend.Match(Pattern(text, backend).IsMatch, text, this);
     }
+
+    bool IPathResolver.IsPattern(string text) => WildcardPattern.ContainsWildcardCharacters(text);
 
     string IPathResolver.Resolve(string path) => _cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 
-    bool IPathResolver.HasWildcards(string text) => WildcardPattern.ContainsWildcardCharacters(text);
 
     IEnumerable<string> IPathResolver.Expand(string pattern)
     {
@@ -193,9 +194,9 @@ internal sealed class SharedMemoryFinder : IPathResolver
         {
             return Guarded(list(), pattern);
         }
-        catch (Exception e) when (ErrorHelper.IsTranslatable(e))
+        catch (Exception e) when (ErrorRecords.IsTranslatable(e))
         {
-            _cmdlet.WriteError(ErrorHelper.ToErrorRecord(e, pattern));
+            _cmdlet.WriteError(ErrorRecords.ToErrorRecord(e, pattern));
             return Array.Empty<SharedMemory>();
         }
     }
@@ -206,9 +207,9 @@ internal sealed class SharedMemoryFinder : IPathResolver
         {
             return new[] { find() };
         }
-        catch (Exception e) when (ErrorHelper.IsTranslatable(e))
+        catch (Exception e) when (ErrorRecords.IsTranslatable(e))
         {
-            _cmdlet.WriteError(ErrorHelper.ToErrorRecord(e, identity));
+            _cmdlet.WriteError(ErrorRecords.ToErrorRecord(e, identity));
             return Array.Empty<SharedMemory>();
         }
     }
@@ -229,9 +230,9 @@ internal sealed class SharedMemoryFinder : IPathResolver
                     yield break;
                 }
             }
-            catch (Exception ex) when (ErrorHelper.IsTranslatable(ex))
+            catch (Exception ex) when (ErrorRecords.IsTranslatable(ex))
             {
-                _cmdlet.WriteError(ErrorHelper.ToErrorRecord(ex, target));
+                _cmdlet.WriteError(ErrorRecords.ToErrorRecord(ex, target));
                 yield break;
             }
             yield return e.Current;
@@ -242,18 +243,15 @@ internal sealed class SharedMemoryFinder : IPathResolver
     public static IEnumerable<SharedMemory> FindForCompletion(SharedMemoryBackend backend, string pattern)
     {
         string text = backend.NormalizePattern(pattern);
-        WildcardPattern wildcard = Pattern(text, Options(backend));
+        WildcardPattern wildcard = Pattern(text, backend);
         return backend.Enumerate().Where(shm => wildcard.IsMatch(shm.Name));
     }
 
-    /// <summary>How a kind's names match a wildcard: System V keys ignore case.</summary>
-    private static WildcardOptions Options(SharedMemoryBackend backend) =>
-        WildcardOptions.CultureInvariant | (backend.PatternIgnoresCase ? WildcardOptions.IgnoreCase : WildcardOptions.None);
-
     /// <summary>A wildcard pattern, parsed now: one that does not parse ('/x[') is the name's error, before anything is listed.</summary>
-    private static WildcardPattern Pattern(string pattern, WildcardOptions options)
+    private static WildcardPattern Pattern(string pattern, SharedMemoryBackend backend)
     {
-        var wildcard = new WildcardPattern(pattern, options);
+        var wildcard = new WildcardPattern(pattern, backend.PatternIgnoresCase
+            ? WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant : WildcardOptions.CultureInvariant);
         try
         {
             wildcard.IsMatch("");

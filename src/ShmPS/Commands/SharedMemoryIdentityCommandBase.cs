@@ -35,23 +35,26 @@ public abstract class SharedMemoryIdentityCommandBase : PSCmdlet
     /// <summary>Key of a System V segment: any 32-bit value, in hex (0x0000abcd, 0xffffffff) or decimal (4294967295 is 0xffffffff).</summary>
     [Parameter(Mandatory = true, ParameterSetName = KeySet, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(KeyCompleter))]
-    [SystemVKeyTransformation]
+    [KeyTransformation]
     public int[] Key { get; set; } = Array.Empty<int>();
 
-    /// <summary>Id (shmid) of a System V segment, as ipcs shows it; also finds private and removed-but-attached segments.</summary>
+    /// <summary>
+    /// The number a kind gives each object: the id (shmid) of a System V segment, as ipcs shows it, which also
+    /// finds private and removed-but-attached segments. A long, so that a kind may number its objects by inode.
+    /// </summary>
     [Parameter(Mandatory = true, ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true)]
     // Also bound from an Id property beside Name and Kind (ConvertFrom-Json, Import-Csv): a private or
     // removed-but-attached segment has key 0, and its id is then the only way to find it again.
     [Parameter(ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true, DontShow = true)]
     [ArgumentCompleter(typeof(IdCompleter))]
     [AllowNull]
-    public int[] Id
+    public long[] Id
     {
         get => _id;
-        set => _id = value ?? System.Array.Empty<int>(); // a null Id property (a POSIX row of a mixed list) means none
+        set => _id = value ?? System.Array.Empty<long>(); // a null Id property (a POSIX row of a mixed list) means none
     }
 
-    private int[] _id = System.Array.Empty<int>();
+    private long[] _id = System.Array.Empty<long>();
 
     /// <summary>Path of a shared file mapping; wildcards allowed; relative to the current location.</summary>
     [Parameter(Mandatory = true, ParameterSetName = PathSet)]
@@ -130,7 +133,7 @@ public abstract class SharedMemoryIdentityCommandBase : PSCmdlet
         string identity = string.Join(", ", names.Concat(LiteralName).Concat(Path).Concat(LiteralPath).Concat(FullName)
             .Concat(Key.Select(k => SharedMemoryIdentity.ForKey(k).Text))
             .Concat(Id.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))));
-        WriteError(ErrorHelper.ToErrorRecord(ErrorHelper.RemoteObject(identity, origin, HostId), identity));
+        WriteError(ErrorRecords.ToErrorRecord(ErrorHelper.RemoteObject(identity, origin, HostId), identity));
         return true;
     }
 
@@ -174,7 +177,7 @@ public abstract class SharedMemoryIdentityCommandBase : PSCmdlet
         {
             if (IsListedRow && shm.FileId is string now && !string.Equals(now, FileId!.Trim(), StringComparison.Ordinal))
             {
-                WriteError(ErrorHelper.ToErrorRecord(ErrorHelper.NotListedObject(shm, FileId!), shm));
+                WriteError(ErrorRecords.ToErrorRecord(ErrorHelper.NotListedObject(shm, FileId!), shm));
                 continue;
             }
             yield return shm;

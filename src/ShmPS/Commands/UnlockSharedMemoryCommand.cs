@@ -28,7 +28,7 @@ public sealed class UnlockSharedMemoryCommand : SharedMemoryCommandBase
                 }
                 catch (Exception e) when (e is SharedMemoryException or Native.NativeException)
                 {
-                    WriteError(ErrorHelper.ToErrorRecord(e, held));
+                    WriteError(ErrorRecords.ToErrorRecord(e, held));
                 }
             }
             return;
@@ -37,7 +37,7 @@ public sealed class UnlockSharedMemoryCommand : SharedMemoryCommandBase
         ForEachTarget(shm =>
         {
             SharedMemoryLock held = SharedMemoryLock.FindHeld(shm, runspace)
-                ?? throw new SharedMemoryException(ErrorIds.LockNotHeld, ErrorCategory.InvalidOperation,
+                ?? throw ErrorHelper.Make(ErrorIds.LockNotHeld, SharedMemoryErrorCategory.InvalidOperation,
                     $"This session holds no lock on {shm.KindDescription} '{shm.DisplayName}'.", shm,
                     "Only locks taken with Lock-SharedMemory in this session can be released here.");
             held.Release();

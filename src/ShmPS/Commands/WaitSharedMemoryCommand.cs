@@ -137,9 +137,9 @@ public sealed class WaitSharedMemoryCommand : SharedMemoryCommandBase, IDisposab
                     // Named and absent: wait until it exists (then for the value, if one is asked for).
                     found = _mode == Mode.Removed ? finder.FindNow(identity) : UntilExists(finder, identity);
                 }
-                catch (Exception e) when (ErrorHelper.IsTranslatable(e))
+                catch (Exception e) when (ErrorRecords.IsTranslatable(e))
                 {
-                    WriteError(ErrorHelper.ToErrorRecord(e, identity.Text));
+                    WriteError(ErrorRecords.ToErrorRecord(e, identity.Text));
                     continue;
                 }
                 ForEachObject(found, WaitOn);
@@ -210,7 +210,7 @@ public sealed class WaitSharedMemoryCommand : SharedMemoryCommandBase, IDisposab
             shm.ThrowIfGone();
             return true;
         }
-        catch (SharedMemoryException e) when (e.Category == ErrorCategory.ObjectNotFound)
+        catch (SharedMemoryException e) when (e.Category == SharedMemoryErrorCategory.ObjectNotFound)
         {
             shm.ReleaseResources(); // nothing of a removed object is kept by this wait
             return false;

@@ -128,7 +128,7 @@ public sealed class WriteSharedMemoryCommand : SharedMemoryCommandBase, IDisposa
         {
             if (PathRules.Reason(InputFile) is string reason)
             {
-                ThrowTerminatingError(ErrorHelper.ToErrorRecord(ErrorHelper.InvalidPath(InputFile, reason), InputFile));
+                ThrowTerminatingError(ErrorRecords.ToErrorRecord(ErrorHelper.InvalidPath(InputFile, reason), InputFile));
             }
             _inputPath = SessionState.Path.GetUnresolvedProviderPathFromPSPath(InputFile);
             if (!Native.Libc.TryStatxFollow(_inputPath, out _))

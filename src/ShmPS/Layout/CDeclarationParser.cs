@@ -61,7 +61,7 @@ internal sealed class CDeclarationParser
                 return layout;
             }
         }
-        throw new SharedMemoryException(ErrorIds.InvalidLayout, ErrorCategory.ObjectNotFound,
+        throw ErrorHelper.Make(ErrorIds.InvalidLayout, SharedMemoryErrorCategory.ObjectNotFound,
             $"The declarations define no struct, union or typedef named '{ErrorHelper.Printable(wanted)}'; they define {string.Join(", ", _records.Select(r => r.Alias ?? r.Name).Distinct())}.",
             name, "Give -Name one of the names the declarations define, or leave it out for the last one.");
     }
@@ -242,7 +242,7 @@ internal sealed class CDeclarationParser
 
     private static string Describe(Token t) => t.Text.Length == 0 ? "the end of the declarations" : $"'{ErrorHelper.Printable(t.Text)}'";
 
-    private static SharedMemoryException Error(string message, Token? at) =>
+    private static Exception Error(string message, Token? at) =>
         ErrorHelper.InvalidLayout(at is Token t ? $"line {t.Line}: {message}" : message, at?.Text);
 
     #endregion

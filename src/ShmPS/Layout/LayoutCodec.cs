@@ -380,8 +380,8 @@ internal static class LayoutCodec
         return LanguagePrimitives.ConvertTo<T>(value);
     }
 
-    private static SharedMemoryException Invalid(string message) =>
-        new(ErrorIds.InvalidValue, ErrorCategory.InvalidArgument, "Nothing was written: " + message, null,
+    private static Exception Invalid(string message) =>
+        ErrorHelper.Make(ErrorIds.InvalidValue, SharedMemoryErrorCategory.InvalidArgument, "Nothing was written: " + message, null,
             "Give a hashtable or object whose keys are fields of the layout, with values that fit their C types.");
 
     #endregion

@@ -116,8 +116,8 @@ internal static class ShareableListCodec
         }
     }
 
-    private static SharedMemoryException Invalid(SharedMemory shm, long offset, string why) =>
-        new(ErrorIds.InvalidShareableList, ErrorCategory.InvalidData,
+    private static Exception Invalid(SharedMemory shm, long offset, string why) =>
+        ErrorHelper.Make(ErrorIds.InvalidShareableList, SharedMemoryErrorCategory.InvalidData,
             $"{shm.KindDescription} '{shm.DisplayName}' holds no ShareableList at offset {offset}: {why}.", shm,
             "Read at the offset where Python's ShareableList starts (0 for a list Python created), or read the bytes without -As.");
 
@@ -220,8 +220,8 @@ internal static class ShareableListCodec
         }
     }
 
-    private static SharedMemoryException InvalidItem(string message) =>
-        new(ErrorIds.InvalidValue, ErrorCategory.InvalidArgument, $"Nothing was written: {message}.", null,
+    private static Exception InvalidItem(string message) =>
+        ErrorHelper.Make(ErrorIds.InvalidValue, SharedMemoryErrorCategory.InvalidArgument, $"Nothing was written: {message}.", null,
             "Give -Value an array of integers, floats, strings, byte arrays, bools and $null.");
 
     #endregion
