@@ -307,7 +307,7 @@ function Get-TestKind {
         if (-not $TestKinds.Contains($kind)) {
             throw "ShmPS registers the kind $kind, and tests/ShmPS.TestHelpers does not know how to make a test object of it: add it to `$TestKinds."
         }
-        if ($TestKinds[$kind].Generic -eq $false) { continue }
+        if ($TestKinds[$kind].ContainsKey('Generic') -and -not $TestKinds[$kind]['Generic']) { continue }
         if ($AsTestCase) { @{ Kind = $kind } } else { $kind }
     }
 }

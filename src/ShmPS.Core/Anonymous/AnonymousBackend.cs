@@ -20,10 +20,10 @@ internal sealed class AnonymousBackend : SharedMemoryBackend
     /// <summary>-Id is the inode (with -Kind Anonymous: System V is the first kind with ids).</summary>
     public override IReadOnlyList<SharedMemoryIdentityForm> IdentityForms { get; } = new[] { SharedMemoryIdentityForm.Id };
 
-    /// <summary>-Anonymous selects the kind; -Name is the memfd's label; -Seal, -HugePages (MFD_HUGETLB) and -Sparse.</summary>
+    /// <summary>-Anonymous selects the kind; -Name is the memfd's label; -Seal and -Sparse.</summary>
     public override IReadOnlyList<CreationOption> CreationOptions { get; } = new CreationOption[]
     {
-        new("Anonymous", SelectsKind: true), new("Name"), new("Seal"), new("HugePages"), new("Sparse"),
+        new("Anonymous", SelectsKind: true), new("Name"), new("Seal"), new("Sparse"),
     };
 
     public override string Description => "anonymous shared memory region";
@@ -68,7 +68,7 @@ internal sealed class AnonymousBackend : SharedMemoryBackend
         SafeFdHandle fd;
         try
         {
-            fd = Libc.MemfdCreate(label, Libc.MFD_CLOEXEC | Libc.MFD_ALLOW_SEALING | (request.Switch("HugePages") ? Libc.MFD_HUGETLB : 0));
+            fd = Libc.MemfdCreate(label, Libc.MFD_CLOEXEC | Libc.MFD_ALLOW_SEALING);
         }
         catch (NativeException e)
         {
@@ -77,9 +77,9 @@ internal sealed class AnonymousBackend : SharedMemoryBackend
         try
         {
             Libc.FChmod(fd, (uint)request.Mode);
-            if (request.Switch("Sparse") || request.Switch("HugePages"))
+            if (request.Switch("Sparse"))
             {
-                Libc.FTruncate(fd, request.Size); // huge pages are taken from the pool at fault time; there is nothing to reserve
+                Libc.FTruncate(fd, request.Size);
             }
             else
             {

@@ -59,9 +59,8 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
     [Parameter(ParameterSetName = AnonymousSet)]
     public SharedMemorySeals[] Seal { get; set; } = Array.Empty<SharedMemorySeals>();
 
-    /// <summary>Back the System V segment (SHM_HUGETLB) or the memfd (MFD_HUGETLB) with huge pages.</summary>
+    /// <summary>Back the System V segment with huge pages (SHM_HUGETLB).</summary>
     [Parameter(ParameterSetName = SystemVSet)]
-    [Parameter(ParameterSetName = AnonymousSet)]
     public SwitchParameter HugePages { get; set; }
 
     /// <summary>The file of a shared file mapping, relative to the current location.</summary>
