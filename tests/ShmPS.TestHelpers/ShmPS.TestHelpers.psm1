@@ -299,15 +299,15 @@ function Get-TestKind {
     The kinds ShmPS registers, in its order (its registry: [ShmPS.SharedMemoryKind]::Names), as names, or
     with -AsTestCase as @{ Kind = NAME } for -TestCases and -ForEach. Imports the staged module if it is not
     loaded yet (BeforeDiscovery runs before common.ps1). Throws for a kind this module cannot make a test
-    object of (see $TestKinds); leaves out the kinds whose entry there says Generic = $false.
+    object of (see $TestKinds); leaves out the kinds whose entry there says Generic = $false, unless -All.
     #>
-    param([switch] $AsTestCase)
+    param([switch] $AsTestCase, [switch] $All)
     if (-not ('ShmPS.SharedMemoryKind' -as [type])) { $null = Import-ShmPSModule }
     foreach ($kind in [ShmPS.SharedMemoryKind]::Names) {
         if (-not $TestKinds.Contains($kind)) {
             throw "ShmPS registers the kind $kind, and tests/ShmPS.TestHelpers does not know how to make a test object of it: add it to `$TestKinds."
         }
-        if ($TestKinds[$kind].ContainsKey('Generic') -and -not $TestKinds[$kind]['Generic']) { continue }
+        if (-not $All -and $TestKinds[$kind].ContainsKey('Generic') -and -not $TestKinds[$kind]['Generic']) { continue }
         if ($AsTestCase) { @{ Kind = $kind } } else { $kind }
     }
 }
