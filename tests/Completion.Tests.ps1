@@ -69,8 +69,8 @@ Describe 'completing -Name' -Tag Posix, SystemV {
     }
 
     It 'completes -Kind of <Command> with the kinds ShmPS registers, by prefix in any case' -TestCases ($Acting + @{ Command = 'New-SharedMemory' }) {
-        @(Get-CompletionText "$Command -Kind ") | Should -Be @(Get-TestKind)
-        foreach ($kind in Get-TestKind) {
+        @(Get-CompletionText "$Command -Kind ") | Should -Be @(Get-TestKind -All)
+        foreach ($kind in Get-TestKind -All) {
             @(Get-CompletionText "$Command -Kind $($kind.Substring(0, 2).ToLowerInvariant())") | Should -Contain $kind
         }
     }

@@ -189,7 +189,7 @@ Describe 'Layers' {
     It 'finds the kinds'' folders from the registry, and their types' {
         $folders = @(Get-KindFolder)
         $folders.Count | Should -Be $KindNames.Count
-        $folders | ForEach-Object { Split-Path $_ -Leaf } | Should -Be @('Posix', 'SystemV', 'File')
+        $folders | ForEach-Object { Split-Path $_ -Leaf } | Should -Be @('Posix', 'SystemV', 'File', 'Anonymous')
         $KindTypes.Count | Should -BeGreaterThan $KindNames.Count
         $KindTypes.Contains([ShmPS.SystemVSharedMemory]) | Should -BeTrue
         $KindTypes.Contains($Assembly.GetType('ShmPS.FileBackend', $true)) | Should -BeTrue

@@ -52,7 +52,9 @@ BeforeDiscovery {
             'PROT_NONE', 'MADV_NORMAL', 'MADV_RANDOM', 'MADV_SEQUENTIAL', 'MADV_WILLNEED', 'MADV_DONTNEED', 'MADV_REMOVE',
             'SHM_LOCK', 'SHM_UNLOCK', 'FALLOC_FL_KEEP_SIZE', 'FALLOC_FL_PUNCH_HOLE', 'RLIMIT_MEMLOCK', 'CLONE_NEWIPC', 'PasswdSize', 'GroupSize', 'IdOffset', 'DirentNameOffset',
             'FUTEX_WAIT', 'FUTEX_WAKE', 'ETIMEDOUT', 'IN_ATTRIB', 'IN_MOVED_FROM', 'IN_MOVED_TO', 'IN_CREATE', 'IN_DELETE', 'IN_DELETE_SELF',
-            'IN_MOVE_SELF', 'IN_ONLYDIR', 'IN_DONT_FOLLOW', 'SYS_futex')
+            'IN_MOVE_SELF', 'IN_ONLYDIR', 'IN_DONT_FOLLOW', 'SYS_futex',
+            'MFD_CLOEXEC', 'MFD_ALLOW_SEALING', 'MFD_HUGETLB', 'F_ADD_SEALS', 'F_GET_SEALS',
+            'F_SEAL_SEAL', 'F_SEAL_SHRINK', 'F_SEAL_GROW', 'F_SEAL_WRITE', 'F_SEAL_FUTURE_WRITE')
         'ShmPS.Native.Statx' = @('S_IFMT', 'S_IFREG', 'S_IFDIR', 'S_IFLNK')
         'ShmPS.Native.Errno' = @(
             'EPERM', 'ENOENT', 'EINTR', 'EBADF', 'EAGAIN', 'EWOULDBLOCK', 'ENOMEM', 'EACCES', 'EEXIST', 'ENOTDIR',
@@ -154,6 +156,13 @@ Describe 'Native constants agree with the C headers' -Tag Native {
         $managed.ContainsKey($Name) | Should -BeTrue -Because "$Class declares $Name"
         $CConst.ContainsKey($Name) | Should -BeTrue -Because 'layout.c prints it'
         $managed[$Name] | Should -Be $CConst[$Name]
+    }
+
+    It 'SharedMemorySeals.<Seal> is F_SEAL_<CName>: the seals are cast to and from fcntl''s bits' -TestCases @(
+        @{ Seal = 'Seal'; CName = 'SEAL' }, @{ Seal = 'Shrink'; CName = 'SHRINK' }, @{ Seal = 'Grow'; CName = 'GROW' }
+        @{ Seal = 'Write'; CName = 'WRITE' }, @{ Seal = 'FutureWrite'; CName = 'FUTURE_WRITE' }) {
+        param($Seal, $CName)
+        [long][ShmPS.SharedMemorySeals]::$Seal | Should -Be $CConst["F_SEAL_$CName"]
     }
 
     It 'Libc.IdOffset is also offsetof(struct group, gr_gid)' {

@@ -411,7 +411,7 @@ Describe 'New-SharedMemory: the kind, and the options each kind takes' -Tag Posi
         Get-SysvIpcTable shm -Id $segment.Id | Should -Not -BeNullOrEmpty
         $before = Get-ObjectCount
         $thrown = { New-SharedMemory -Kind Bogus -Size 4096 } | Should -Throw -PassThru
-        $thrown.Exception.Message | Should -BeLike "*'Bogus' is not a kind of shared memory: the kinds are $((Get-TestKind) -join ', ').*"
+        $thrown.Exception.Message | Should -BeLike "*'Bogus' is not a kind of shared memory: the kinds are $((Get-TestKind -All) -join ', ').*"
         $thrown.Exception.InnerException.InnerException.ErrorId | Should -Be 'UnknownKind'
         Get-ObjectCount | Should -Be $before
     }

@@ -43,8 +43,8 @@ param(
     [int] $Repetitions = 5,
 
     # Sections to run (all by default).
-    [ValidateSet('Bulk', 'OneShot', 'SmallCmdlet', 'SmallMethod', 'Stress', 'CreateRemove', 'Listing', 'Processes', 'InputFile', 'Lock', 'Layout', 'Coordination', 'Chapter50')]
-    [string[]] $Section = @('Bulk', 'OneShot', 'SmallCmdlet', 'SmallMethod', 'Stress', 'CreateRemove', 'Listing', 'Processes', 'InputFile', 'Lock', 'Layout', 'Coordination', 'Chapter50'),
+    [ValidateSet('Bulk', 'OneShot', 'SmallCmdlet', 'SmallMethod', 'Stress', 'CreateRemove', 'Listing', 'Processes', 'Anonymous', 'InputFile', 'Lock', 'Layout', 'Coordination', 'Chapter50')]
+    [string[]] $Section = @('Bulk', 'OneShot', 'SmallCmdlet', 'SmallMethod', 'Stress', 'CreateRemove', 'Listing', 'Processes', 'Anonymous', 'InputFile', 'Lock', 'Layout', 'Coordination', 'Chapter50'),
 
     # Internal: this process is a child that runs one part and writes its rows to -ResultPath.
     [ValidateSet('Listing', 'Processes', 'InputFile')]
@@ -865,6 +865,75 @@ function Invoke-ProcessesSection {
     Invoke-IsolatedChild -Part Processes -TmpfsSize 1g
 }
 
+# A process that holds a memfd (mapped too) and a shared anonymous mapping, says "ready" and waits until
+# its standard input closes: what a region without a name looks like in /proc.
+$AnonHolderSource = @'
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <sys/mman.h>
+#include <unistd.h>
+int main(void)
+{
+    int fd = memfd_create("shmps-bench", MFD_CLOEXEC);
+    if (fd < 0 || ftruncate(fd, 65536) < 0) { perror("memfd_create"); return 2; }
+    char *m = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    char *a = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED || a == MAP_FAILED) { perror("mmap"); return 2; }
+    m[0] = a[0] = 1;
+    printf("ready\n");
+    fflush(stdout);
+    char buf[1];
+    while (read(0, buf, 1) > 0) { }
+    return 0;
+}
+'@
+
+function Invoke-AnonymousSection {
+    Write-Host 'Anonymous: Get-SharedMemory -Kind Anonymous and -UsedByProcessId (every process) at about 300 processes, against lsof -n plus a scan of /proc/*/maps' -ForegroundColor Cyan
+    Initialize-Native
+    $exe = "/tmp/$Prefix-anon"
+    Register-Cleanup ({ Remove-Item -LiteralPath $exe, "$exe.c" -Force -ErrorAction SilentlyContinue }.GetNewClosure())
+    Set-Content -LiteralPath "$exe.c" -Value $AnonHolderSource
+    & gcc -O2 -o $exe "$exe.c"
+    if ($LASTEXITCODE) { Add-SkippedRow -Section Anonymous -Measure 'regions without a name' -Reason 'gcc is not available'; return }
+    if (-not (Get-Command lsof -ErrorAction SilentlyContinue)) { Add-SkippedRow -Section Anonymous -Measure 'regions without a name' -Reason 'lsof is not installed'; return }
+    $holders = [System.Collections.Generic.List[System.Diagnostics.Process]]::new()
+    Register-Cleanup ({ foreach ($p in $holders) { try { $p.StandardInput.Close(); if (-not $p.WaitForExit(5000)) { $p.Kill() } } catch { } } }.GetNewClosure())
+    # Up to about 300 processes on the machine, at least 100 of them holders.
+    $present = @(Get-ChildItem /proc -Directory | Where-Object Name -match '^\d+$').Count
+    $add = [math]::Max(100, 300 - $present)
+    for ($i = 0; $i -lt $add; $i++) {
+        $psi = [System.Diagnostics.ProcessStartInfo]::new($exe)
+        $psi.RedirectStandardInput = $true
+        $psi.RedirectStandardOutput = $true
+        $p = [System.Diagnostics.Process]::Start($psi)
+        $holders.Add($p)
+        if ($p.StandardOutput.ReadLine() -ne 'ready') { throw "The holder did not start: exit $($p.ExitCode)" }
+    }
+    $pids = @(Get-ChildItem /proc -Directory | Where-Object Name -match '^\d+$' | ForEach-Object { [int]$_.Name })
+    $processes = $pids.Count
+    $regions = @(Get-SharedMemory -Kind Anonymous -WarningAction SilentlyContinue).Count
+    # What a user has without ShmPS: lsof for the memfds held open, and the shared lines of every maps file.
+    $baseline = {
+        $null = @(& lsof -n 2>$null)
+        $null = @(& /bin/sh -c 'grep -h -E "^[0-9a-f]+-[0-9a-f]+ ...s .*(/dev/zero|/memfd:|/anon_hugepage)" /proc/[0-9]*/maps 2>/dev/null')
+        $global:LASTEXITCODE = 0 # lsof exits 1 when some file is not open, grep 2 for a process gone meanwhile
+    }
+    1..5 | ForEach-Object { $null = @(Get-SharedMemory -Kind Anonymous -WarningAction SilentlyContinue) }
+    # -ErrorAction Ignore below: a process of another program may exit between the listing of /proc and its turn.
+    $m = Measure-Interleaved ([ordered]@{
+            'lsof+maps' = $baseline
+            'Get-SharedMemory -Kind Anonymous' = { $null = @(Get-SharedMemory -Kind Anonymous -WarningAction SilentlyContinue) }
+            'Get-SharedMemory -UsedByProcessId' = { $null = @(Get-SharedMemory -UsedByProcessId $pids -ErrorAction Ignore) }
+        })
+    Add-Row -Section Anonymous -Measure ('Get-SharedMemory -Kind Anonymous, {0:N0} regions, {1:N0} processes' -f $regions, $processes) `
+        -ShmPS $m['Get-SharedMemory -Kind Anonymous'] -Baseline $m['lsof+maps'] -BaselineName 'lsof -n + grep /proc/*/maps' -Compare Time -Target 1.0 `
+        -Details @{ Regions = $regions; Processes = $processes; Holders = $add }
+    Add-Row -Section Anonymous -Measure ('Get-SharedMemory -UsedByProcessId (all {0:N0} processes)' -f $processes) `
+        -ShmPS $m['Get-SharedMemory -UsedByProcessId'] -Baseline $m['lsof+maps'] -BaselineName 'lsof -n + grep /proc/*/maps' -Compare Time -Target 1.0 `
+        -Details @{ Processes = $processes; Holders = $add }
+}
+
 # A process that maps the POSIX objects (p:PATH) and attaches the System V segments (s:ID) it is given,
 # says "ready" and waits until its standard input closes.
 $MapperSource = @'
@@ -1278,6 +1347,7 @@ $report = [ordered]@{
         InputFile = '/tmp; cp destination /dev/shm'
         Listing   = 'fresh IPC + mount namespace (unshare -im, empty tmpfs on /dev/shm) when root; 10,000 objects = 3,334 SysV + 6,666 POSIX, within kernel.shmmni 4096'
         Processes = 'as Listing; every process of the machine in /proc, plus 200 that each map 4 POSIX objects and attach 2 segments'
+        Anonymous = 'the machine''s own namespaces; up to about 300 processes, at least 100 of them each holding a mapped memfd and a shared anonymous mapping'
     }
     Rows        = @($Rows)
 }

@@ -378,7 +378,10 @@ public abstract partial class DescriptorSharedMemory : SharedMemory
             long current = Libc.GetSize(fd);
             if (size > current && !sparse)
             {
-                SizeLimits.CheckReservation(this, System.IO.Path.GetDirectoryName(Path)!, size - current);
+                if (ReservationDirectory is string directory)
+                {
+                    SizeLimits.CheckReservation(this, directory, size - current);
+                }
                 // Extends the file and reserves the new part, so a full file system fails here, not at a later write.
                 Libc.PosixFAllocate(fd, current, size - current);
             }
@@ -390,6 +393,9 @@ public abstract partial class DescriptorSharedMemory : SharedMemory
             return 0;
         });
     }
+
+    /// <summary>The file system whose free space a growth is checked against first; null where there is none (a region with no name).</summary>
+    private protected virtual string? ReservationDirectory => System.IO.Path.GetDirectoryName(Path);
 
     /// <summary>flock(2) on a descriptor of the lock's own; read access is enough for either lock mode.</summary>
     internal override LockHandle OpenLock(bool shared)

@@ -279,6 +279,18 @@ internal static class ErrorHelper
             shm, $"Stop those processes or let them unmap it first, shrink to at least {needed} bytes, or add -Force to shrink anyway.");
     }
 
+    /// <summary>A memfd sealed against the change (fcntl F_ADD_SEALS): the kernel refuses it to every process (EPERM).</summary>
+    public static Exception Sealed(SharedMemory shm, string operation, SharedMemorySeals seals) =>
+        Make(ErrorIds.Sealed, SharedMemoryErrorCategory.InvalidOperation,
+            $"{Subject(shm)}{operation} is refused: the region is sealed ({seals}), and seals are never removed, for any process.", shm,
+            "Make a new region (New-SharedMemory -Anonymous) with the size and seals needed, and copy the data there.");
+
+    /// <summary>A region with no name that this process does not hold: nothing can unlink it; it goes when its holders let go.</summary>
+    public static Exception AnonymousNotRemovable(SharedMemory shm) =>
+        Make(ErrorIds.AnonymousNotRemovable, SharedMemoryErrorCategory.InvalidOperation,
+            $"{Subject(shm)}it has no name that could be removed, and this session does not hold it: it lives until every process that maps or holds it ({SharedMemory.Describe(shm.Processes)}) lets go.", shm,
+            "Stop or ask the processes in its Processes property to release it; ShmPS removes only regions this session made with New-SharedMemory -Anonymous.");
+
     /// <summary>A wait (Wait-SharedMemory) that did not end within its -Timeout.</summary>
     public static Exception WaitTimeout(object target, string what, TimeSpan timeout) =>
         Make(ErrorIds.WaitTimeout, SharedMemoryErrorCategory.OperationTimeout,

@@ -17,6 +17,8 @@ public static class ErrorIds
     public const string SystemVResizeNotSupported = nameof(SystemVResizeNotSupported);
     public const string HugePagesUnavailable = nameof(HugePagesUnavailable);
     public const string SharedMemoryInUse = nameof(SharedMemoryInUse);
+    public const string Sealed = nameof(Sealed);
+    public const string AnonymousNotRemovable = nameof(AnonymousNotRemovable);
 
     // What the user gave
     public const string InvalidSharedMemoryName = nameof(InvalidSharedMemoryName);

@@ -339,6 +339,9 @@ public abstract partial class SharedMemory : IDisposable
     /// <summary>Opens (without taking) the cross-process lock that belongs to this object.</summary>
     internal abstract LockHandle OpenLock(bool shared);
 
+    /// <summary>Throws if this object cannot be removed by this process, before anyone is asked to confirm.</summary>
+    internal virtual void EnsureRemovable() { }
+
     /// <summary>Throws if this kind cannot be resized, before anyone is asked to confirm.</summary>
     internal virtual void EnsureResizable() { }
 

@@ -106,3 +106,35 @@ public class ProcLocksParserTests
     [InlineData("12a", false)]
     public void KnowsProcessDirectories(string name, bool expected) => Assert.Equal(expected, ProcParsers.TryParsePid(name, out _));
 }
+
+public class NamelessRegionParserTests
+{
+    [Theory]
+    [InlineData("7f9b8797d000-7f9b87981000 rw-s 00000000 00:01 168931                     /dev/zero (deleted)", "/dev/zero (deleted)", true, false)]
+    [InlineData("7f9b8868d000-7f9b8868f000 rw-s 00000000 00:01 168930                     /memfd:lbl (deleted)", "/memfd:lbl (deleted)", true, true)]
+    [InlineData("7f9b8868d000-7f9b8868f000 rw-s 00000000 00:0f 1808194                    /anon_hugepage (deleted)", "/anon_hugepage (deleted)", true, false)]
+    [InlineData("7f9b8868d000-7f9b8868f000 r--s 00000000 fe:01 27028                      /usr/lib/x86_64-linux-gnu/gconv/gconv-modules.cache", "/usr/lib/x86_64-linux-gnu/gconv/gconv-modules.cache", false, false)]
+    [InlineData("7f9b8868d000-7f9b8868f000 rw-s 00000000 fe:01 27028                      /tmp/memfd:x (deleted)", "/tmp/memfd:x (deleted)", true, false)]
+    public void ReadsThePathOfARegionAndWhetherItHasAName(string line, string path, bool nameless, bool memfd)
+    {
+        Assert.True(ProcParsers.TryParseMapsLine(line, out MapsEntry e, out System.ReadOnlySpan<char> parsed));
+        Assert.True(e.Shared);
+        Assert.Equal(path, parsed.ToString());
+        Assert.Equal(nameless, ProcParsers.IsNameless(parsed));
+        Assert.Equal(memfd, ProcParsers.IsMemfd(parsed));
+    }
+
+    [Fact]
+    public void GivesNoPathForAPrivateAnonymousMapping()
+    {
+        Assert.False(ProcParsers.TryParseMapsLine("7ffd1c5e0000-7ffd1c601000 rw-p 00000000 00:00 0                          [stack]", out _, out System.ReadOnlySpan<char> path));
+        Assert.True(path.IsEmpty);
+    }
+
+    [Fact]
+    public void ANameEndingLikeARemovedFileIsNamelessOnlyWithTheSuffixExactly()
+    {
+        Assert.False(ProcParsers.IsNameless("/data/x(deleted)"));
+        Assert.False(ProcParsers.IsMemfd("/memfd:x"));
+    }
+}

@@ -101,6 +101,12 @@ internal abstract class SharedMemoryBackend
     /// <summary>Whether a listing without a name includes this kind (file mappings are files anywhere: no).</summary>
     public virtual bool ListedByDefault => true;
 
+    /// <summary>Whether -Kind naming this kind lists its objects (file mappings: no, they are anywhere).</summary>
+    public virtual bool ListedByKind => ListedByDefault;
+
+    /// <summary>Whether the listing comes from a scan of /proc, which without root sees only the caller's processes.</summary>
+    public virtual bool ListsFromProcesses => false;
+
     // ---- Identity -------------------------------------------------------------------------------
 
     /// <summary>
@@ -180,6 +186,9 @@ internal abstract class SharedMemoryBackend
     /// </summary>
     public virtual IEnumerable<SharedMemory> Enumerate(NamespaceView view) => Enumerate();
 
+    /// <summary>Every object of this kind, from a scan of /proc that the listing shares (for the kinds that list from it).</summary>
+    public virtual IEnumerable<SharedMemory> Enumerate(ProcessSnapshot processes) => Enumerate();
+
     /// <summary>
     /// The directories below a process's root whose entries are this kind's objects (POSIX: /dev/shm), and
     /// how messages name them: NamespaceView opens them without following links and checks they stay the ones first seen.
@@ -201,6 +210,7 @@ internal static class SharedMemoryBackends
         PosixBackend.Instance,
         SystemVBackend.Instance,
         FileBackend.Instance,
+        AnonymousBackend.Instance,
     };
 
     /// <summary>The kind a -Name is read as without -Kind: the first registered.</summary>

@@ -49,9 +49,14 @@ internal static class ProcParsers
     /// The device System V segments show (the kernel's shm mount): a "/SYSV... (deleted)" line on another
     /// device is a deleted file of that name, which anyone can map. Null: by name alone (device unknown).
     /// </param>
-    public static bool TryParseMapsLine(ReadOnlySpan<char> line, out MapsEntry entry, (uint Major, uint Minor)? segmentDevice = null)
+    public static bool TryParseMapsLine(ReadOnlySpan<char> line, out MapsEntry entry, (uint Major, uint Minor)? segmentDevice = null) =>
+        TryParseMapsLine(line, out entry, out _, segmentDevice);
+
+    /// <param name="path">The path column as maps shows it (a deleted file ends in " (deleted)", a memfd is "/memfd:LABEL (deleted)").</param>
+    public static bool TryParseMapsLine(ReadOnlySpan<char> line, out MapsEntry entry, out ReadOnlySpan<char> path, (uint Major, uint Minor)? segmentDevice = null)
     {
         entry = default;
+        path = default;
         // start-end
         if (!NextField(ref line, out ReadOnlySpan<char> range)) return false;
         int dash = range.IndexOf('-');
@@ -60,11 +65,15 @@ internal static class ProcParsers
         if (!NextField(ref line, out ReadOnlySpan<char> offsetText) || !Hex(offsetText, out ulong offset)) return false;
         if (!NextField(ref line, out ReadOnlySpan<char> device) || !TryParseDevice(device, out uint major, out uint minor)) return false;
         if (!NextField(ref line, out ReadOnlySpan<char> inodeText) || !ulong.TryParse(inodeText, NumberStyles.None, CultureInfo.InvariantCulture, out ulong inode)) return false;
-        ReadOnlySpan<char> path = line.TrimStart(' ');
+        path = line.TrimStart(' ');
         bool systemV = path.StartsWith("/SYSV", StringComparison.Ordinal) && path.EndsWith(" (deleted)", StringComparison.Ordinal)
             && (segmentDevice is not { } shm || (shm.Major, shm.Minor) == (major, minor));
         // Anonymous mappings have inode 0; so has System V segment 0 (the first of an IPC namespace).
-        if (inode == 0 && !systemV) return false;
+        if (inode == 0 && !systemV)
+        {
+            path = default;
+            return false;
+        }
         entry = new MapsEntry(start, end, perms[3] == 's', offset, new FileKey(major, minor, inode), systemV);
         return true;
     }
@@ -118,6 +127,19 @@ internal static class ProcParsers
         line = space < 0 ? ReadOnlySpan<char>.Empty : line[space..];
         return field.Length > 0;
     }
+
+    /// <summary>
+    /// Whether a shared region's file has no name any process could open it by: a shared anonymous mapping
+    /// (/dev/zero, /anon_hugepage), a memfd (/memfd:LABEL) or a removed file, which maps and /proc/PID/fd
+    /// show with " (deleted)" after the name it had.
+    /// </summary>
+    public static bool IsNameless(ReadOnlySpan<char> path) => path.EndsWith(DeletedSuffix, StringComparison.Ordinal);
+
+    /// <summary>A memfd, as /proc/PID/fd and maps name it: "/memfd:LABEL (deleted)".</summary>
+    public static bool IsMemfd(ReadOnlySpan<char> path) => path.StartsWith("/memfd:", StringComparison.Ordinal) && IsNameless(path);
+
+    /// <summary>What the kernel appends to the name of a file that has none any more.</summary>
+    public const string DeletedSuffix = " (deleted)";
 
     private static bool Hex(ReadOnlySpan<char> text, out ulong value) =>
         ulong.TryParse(text, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value);

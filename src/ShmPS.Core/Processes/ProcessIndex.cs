@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -42,6 +43,7 @@ internal sealed class ProcessIndex
     private readonly Dictionary<(ulong IpcNamespace, ulong ShmId), Dictionary<int, Usage>> _segments = new();
     private ulong? _readingIpcNamespace;
     private readonly Dictionary<int, ProcessInfo> _processes = new();
+    private readonly Dictionary<FileKey, NamelessRegion> _nameless = new();
     private readonly FileKey? _only;
 
     private ProcessIndex(FileKey? only) => _only = only;
@@ -117,6 +119,12 @@ internal sealed class ProcessIndex
                     if (_only is null || _only == key)
                     {
                         Entry(_files, key, pid).Descriptors++;
+                        // A file without a link: a memfd is shared memory held open (one readlink, only for these); a removed file held open is just a file.
+                        if (st.LinkCount == 0 && Libc.TryReadLink(fd) is byte[] link && NameBytes.Decode(link) is string text
+                            && ProcParsers.IsMemfd(text) && ProcParsers.TryParsePid(fd.AsSpan(fd.LastIndexOf('/') + 1), out int number))
+                        {
+                            Nameless(key, text, pid).Access.Add(new RegionAccess(pid, number, 0, 0));
+                        }
                     }
                 }
             }
@@ -170,9 +178,15 @@ internal sealed class ProcessIndex
     {
         // A "/SYSV... (deleted)" line is a segment only on the kernel's own shm mount: anyone can map a
         // deleted file of that name (in a namespace of their own) whose inode equals a segment's id.
-        if (!ProcParsers.TryParseMapsLine(text, out MapsEntry map, SystemVBackend.SegmentDevice))
+        if (!ProcParsers.TryParseMapsLine(text, out MapsEntry map, out ReadOnlySpan<char> path, SystemVBackend.SegmentDevice))
         {
             return;
+        }
+        if (map.Shared && !map.IsSystemV && ProcParsers.IsNameless(path) && (_only is null || _only == map.File))
+        {
+            NamelessRegion region = Nameless(map.File, path.ToString(), pid);
+            region.Access.Add(new RegionAccess(pid, null, map.Start, map.End));
+            region.MappedEnd = Math.Max(region.MappedEnd, map.FileEnd);
         }
         Usage usage;
         if (map.IsSystemV)
@@ -214,6 +228,29 @@ internal sealed class ProcessIndex
             }
         }
     }
+
+    private NamelessRegion Nameless(FileKey file, string kernelName, int pid)
+    {
+        ref NamelessRegion? region = ref CollectionsMarshal.GetValueRefOrAddDefault(_nameless, file, out _);
+        return region ??= new NamelessRegion(file, kernelName, _processes.TryGetValue(pid, out ProcessInfo? info) ? info.Uid : 0);
+    }
+
+    /// <summary>
+    /// The shared regions with no name (memfds, shared anonymous mappings, removed files) that the inspected
+    /// processes map or hold open, by inode: where each can be reached (/proc/PID/fd/N, /proc/PID/map_files/…).
+    /// </summary>
+    public IEnumerable<NamelessRegion> NamelessRegions
+    {
+        get
+        {
+            var all = new List<NamelessRegion>(_nameless.Values);
+            all.Sort((a, b) => a.File.Inode.CompareTo(b.File.Inode));
+            return all;
+        }
+    }
+
+    /// <summary>The nameless region that is this file, or null if no inspected process maps or holds it.</summary>
+    public NamelessRegion? FindNameless(FileKey file) => _nameless.GetValueOrDefault(file);
 
     private static Usage Entry<TKey>(Dictionary<TKey, Dictionary<int, Usage>> table, TKey key, int pid) where TKey : notnull
     {
@@ -330,4 +367,33 @@ internal sealed class ProcessIndex
             return "";
         }
     }
+}
+
+/// <summary>Where a region without a name can be reached: a descriptor of a process that holds it, or a mapping of one that maps it.</summary>
+internal readonly record struct RegionAccess(int ProcessId, int? Descriptor, ulong Start, ulong End)
+{
+    /// <summary>/proc/PID/fd/N or /proc/PID/map_files/START-END: opened, it is the region's file itself (root; or the owner, for a descriptor).</summary>
+    public string Path => Descriptor is int fd
+        ? $"/proc/{ProcessId.ToString(CultureInfo.InvariantCulture)}/fd/{fd.ToString(CultureInfo.InvariantCulture)}"
+        : $"/proc/{ProcessId.ToString(CultureInfo.InvariantCulture)}/map_files/{Start.ToString("x", CultureInfo.InvariantCulture)}-{End.ToString("x", CultureInfo.InvariantCulture)}";
+}
+
+/// <summary>One shared region without a name, as a scan of /proc found it.</summary>
+internal sealed class NamelessRegion
+{
+    public NamelessRegion(FileKey file, string kernelName, uint holderUid) => (File, KernelName, HolderUid) = (file, kernelName, holderUid);
+
+    public FileKey File { get; }
+
+    /// <summary>The name /proc shows: "/memfd:LABEL (deleted)", "/dev/zero (deleted)", "/anon_hugepage (deleted)".</summary>
+    public string KernelName { get; }
+
+    /// <summary>The owner of the first process found holding it: what is known of its owner where the file cannot be looked at.</summary>
+    public uint HolderUid { get; }
+
+    /// <summary>Descriptors first (they can be opened by the holder's own user too), then mappings.</summary>
+    public List<RegionAccess> Access { get; } = new();
+
+    /// <summary>The furthest end any process maps (the size, as far as maps tell).</summary>
+    public long MappedEnd { get; set; }
 }

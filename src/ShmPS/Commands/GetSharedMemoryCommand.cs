@@ -25,8 +25,17 @@ public sealed class GetSharedMemoryCommand : SharedMemoryIdentityCommandBase
     /// <summary>Only objects of these kinds (listing), or how to read -Name.</summary>
     [Parameter(ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ProcessIdSet)]
+    [Parameter(ParameterSetName = UsedByProcessIdSet)]
     [ArgumentCompleter(typeof(KindCompleter))]
     public SharedMemoryKind[]? Kind { get; set; }
+
+    private const string UsedByProcessIdSet = "UsedByProcessId";
+
+    /// <summary>Every shared region these processes map or hold open, of every kind: one object per region.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = UsedByProcessIdSet)]
+    [ArgumentCompleter(typeof(ProcessIdCompleter))]
+    [ValidateRange(1, int.MaxValue)]
+    public int[] UsedByProcessId { get; set; } = Array.Empty<int>();
 
     private const string ProcessIdSet = "ProcessId";
 
@@ -57,7 +66,9 @@ public sealed class GetSharedMemoryCommand : SharedMemoryIdentityCommandBase
 
     protected override void BeginProcessing()
     {
-        if (!IncludeProcess && !Orphaned)
+        bool listsFromProcesses = ParameterSetName == NameSet
+            && (Kind ?? Array.Empty<SharedMemoryKind>()).Any(k => SharedMemoryBackends.For(k).ListsFromProcesses);
+        if (!IncludeProcess && !Orphaned && !listsFromProcesses)
         {
             return;
         }
@@ -74,7 +85,8 @@ public sealed class GetSharedMemoryCommand : SharedMemoryIdentityCommandBase
             WriteWarning((one ? $"Process {list} could not be inspected" : $"{ids.Count} processes could not be inspected ({list})")
                 + $" ({their} mappings and descriptors show only to root or {their} own user, and to root not inside some sandboxes): "
                 + $"{they} {(one ? "appears" : "appear")} in Processes only where the kernel shows everyone (a lock {they} {(one ? "holds" : "hold")}, a System V segment {they} last used), marked IsPartial"
-                + (Orphaned ? $", and objects only {they} {(one ? "uses" : "use")} may be listed as orphaned." : "."));
+                + (Orphaned ? $", and objects only {they} {(one ? "uses" : "use")} may be listed as orphaned" : "")
+                + (listsFromProcesses ? $"; regions without a name that only {they} {(one ? "holds" : "hold")} are not listed." : "."));
         }
         if (index.LocksUnknown is string why)
         {
@@ -97,7 +109,8 @@ public sealed class GetSharedMemoryCommand : SharedMemoryIdentityCommandBase
                 : (Name is null ? Enumerable.Empty<SharedMemory>() : finder.VisibleTo(pid, kinds, Name))
                     .Concat(finder.VisibleTo(pid, kinds, LiteralName, literal: true)))
             // Kinds whose objects are anywhere (file mappings) are listed only by name, never by "list everything".
-            : ParameterSetName == NameSet && Name is null && Id.Length == 0 && FullName.Length == 0 ? finder.ListAll(kinds)
+            : ParameterSetName == UsedByProcessIdSet ? UsedByProcessId.SelectMany(pid => finder.UsedBy(pid, Kind))
+            : ParameterSetName == NameSet && Name is null && Id.Length == 0 && FullName.Length == 0 ? finder.ListAll(kinds, _processes)
             : KeepListed(finder.Resolve(Identities(Name ?? Array.Empty<string>(), kinds, Kind)));
         foreach (SharedMemory shm in finder.Guarded(found, null))
         {

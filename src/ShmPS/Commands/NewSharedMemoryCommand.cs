@@ -19,9 +19,11 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
     private const string PosixSet = "Posix";
     private const string SystemVSet = "SystemV";
     private const string FileSet = "File";
+    private const string AnonymousSet = "Anonymous";
 
-    /// <summary>Name of the POSIX object; generated from a CSPRNG when omitted.</summary>
+    /// <summary>Name of the POSIX object (generated from a CSPRNG when omitted); with -Anonymous, the memfd's label.</summary>
     [Parameter(Position = 0, ParameterSetName = PosixSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Position = 0, ParameterSetName = AnonymousSet, ValueFromPipelineByPropertyName = true)]
     [AllowEmptyString]
     public string? Name { get; set; }
 
@@ -48,6 +50,14 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
     /// <summary>A System V segment with key IPC_PRIVATE: found only by its id.</summary>
     [Parameter(ParameterSetName = SystemVSet)]
     public SwitchParameter Private { get; set; }
+
+    /// <summary>A region without a name: a memfd (memfd_create) held by this session until Remove-SharedMemory.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = AnonymousSet)]
+    public SwitchParameter Anonymous { get; set; }
+
+    /// <summary>With -Anonymous: seals added once the region is made; nobody, this session included, may then shrink, grow or write it.</summary>
+    [Parameter(ParameterSetName = AnonymousSet)]
+    public SharedMemorySeals[] Seal { get; set; } = Array.Empty<SharedMemorySeals>();
 
     /// <summary>Back the System V segment with huge pages (SHM_HUGETLB).</summary>
     [Parameter(ParameterSetName = SystemVSet)]
@@ -91,6 +101,7 @@ public sealed class NewSharedMemoryCommand : PSCmdlet
     /// <summary>Do not reserve the memory now (POSIX and File).</summary>
     [Parameter(ParameterSetName = PosixSet)]
     [Parameter(ParameterSetName = FileSet)]
+    [Parameter(ParameterSetName = AnonymousSet)]
     public SwitchParameter Sparse { get; set; }
 
     protected override void ProcessRecord()

@@ -19,6 +19,7 @@ public sealed class RemoveSharedMemoryCommand : SharedMemoryCommandBase
 
     protected override void ProcessRecord() => ForEachTarget(shm =>
     {
+        shm.EnsureRemovable(); // refused before anyone is asked to confirm
         // Who still uses it is said before anything happens: in the -WhatIf line and the -Confirm prompt.
         List<SharedMemoryProcess> users = OthersUsing(shm);
         string usedBy = users.Count == 0 ? ""

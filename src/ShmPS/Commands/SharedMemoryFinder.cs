@@ -112,8 +112,16 @@ internal sealed class SharedMemoryFinder : IPathResolver
     }
 
     /// <summary>Every object of the kinds given, as a listing without a name shows them.</summary>
-    public IEnumerable<SharedMemory> ListAll(IEnumerable<SharedMemoryKind> kinds) =>
-        kinds.Select(SharedMemoryBackends.For).Where(b => b.ListedByDefault).SelectMany(b => Guarded(b.Enumerate(), null));
+    public IEnumerable<SharedMemory> ListAll(IEnumerable<SharedMemoryKind> kinds, ProcessSnapshot? processes = null) =>
+        kinds.Select(SharedMemoryBackends.For).Where(b => b.ListedByKind)
+            .SelectMany(b => Guarded(processes is null ? b.Enumerate() : b.Enumerate(processes), null));
+
+    /// <summary>Every shared region process <paramref name="pid"/> maps or holds (of the kinds given, if any); a process that cannot be read is an error.</summary>
+    public IEnumerable<SharedMemory> UsedBy(int pid, IReadOnlyCollection<SharedMemoryKind>? kinds)
+    {
+        IEnumerable<SharedMemory> found = Guarded(UsedRegions.Of(pid), pid);
+        return kinds is null ? found : found.Where(shm => kinds.Contains(shm.Kind));
+    }
 
     /// <summary>
     /// What process <paramref name="pid"/> sees of the kinds given (Get-SharedMemory -ProcessId), those
@@ -133,7 +141,7 @@ internal sealed class SharedMemoryFinder : IPathResolver
             yield break;
         }
         var unmatched = new HashSet<string>(names.Where(n => literal || !WildcardPattern.ContainsWildcardCharacters(n)), StringComparer.Ordinal);
-        foreach (SharedMemoryBackend backend in kinds.Select(SharedMemoryBackends.For).Where(b => b.ListedByDefault))
+        foreach (SharedMemoryBackend backend in kinds.Select(SharedMemoryBackends.For).Where(b => b.ListedByKind))
         {
             // -LiteralName: the name as typed, a POSIX object's only (its leading '/' optional), no pattern.
             var patterns = names.Select(n => (Name: n, Pattern: literal

@@ -23,7 +23,7 @@ public sealed class SharedMemoryNameCompleter : IArgumentCompleter
         string pattern = WildcardPattern.Escape(word) + "*";
         return Kinds(commandName, form, fakeBoundParameters)
             .Select(SharedMemoryBackends.For)
-            .Where(backend => backend.ListedByDefault)
+            .Where(backend => backend.ListedByKind)
             .SelectMany(backend => SharedMemoryFinder.FindForCompletion(backend, pattern))
             // What names the object in this form: a key 0 names no segment (-Id finds those), and a name
             // -Name would read as a wildcard is offered to -LiteralName only.
