@@ -101,6 +101,17 @@ Describe 'Error ids' -Tag Conventions {
         $table | Where-Object { $_ -notin $Ids -and $_ -notmatch '^(FullyQualifiedErrorId|ErrorId|ErrorCategory|RecommendedAction)$' } | Should -BeNullOrEmpty
     }
 
+    It 'makes every failure in one place: the factories of ErrorHelper, and error records in ErrorRecords' {
+        # ErrorHelper.Make is where a failure becomes an exception (SharedMemoryErrors picks its family);
+        # the module presents it (SharedMemoryException) and makes error records of it (ErrorRecords).
+        $elsewhere = { param($pattern, [string[]] $allowed)
+            $Sources | Where-Object Name -NotIn $allowed | Select-String -Pattern $pattern | ForEach-Object { "$($_.Filename):$($_.LineNumber)" } }
+        & $elsewhere 'ErrorHelper\.Make\(' 'ErrorHelper.cs', 'ErrorRecords.cs' | Should -BeNullOrEmpty
+        & $elsewhere 'new ErrorRecord\(' 'ErrorRecords.cs' | Should -BeNullOrEmpty
+        & $elsewhere 'new SharedMemory\w*Exception\(' 'SharedMemoryErrors.cs', 'SharedMemoryException.cs', 'ErrorRecords.cs' | Should -BeNullOrEmpty
+        & $elsewhere '(?<!Shared)\bMake\(\s*ErrorIds\.' 'ErrorHelper.cs', 'ErrorRecords.cs' | Should -BeNullOrEmpty
+    }
+
     It 'names ids through ErrorIds, not as strings, wherever an error is made' {
         # An id as a string literal: the first argument of an error, or either branch of a choice between two ids.
         $literal = $Sources | Select-String -Pattern '\(\s*"[A-Z][A-Za-z]+"\s*,\s*(System\.Management\.Automation\.|SharedMemory)?ErrorCategory\.', 'Make\(\s*[^"]*\?\s*"[A-Z][A-Za-z]+"\s*:' |

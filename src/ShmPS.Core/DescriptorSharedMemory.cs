@@ -190,9 +190,7 @@ public abstract partial class DescriptorSharedMemory : SharedMemory
     }
 
     private Exception Replaced() =>
-        ErrorHelper.Make(ErrorIds.SharedMemoryNotFound, SharedMemoryErrorCategory.ObjectNotFound,
-            $"{KindDescription} '{DisplayName}' is no longer at {DisplayText.Escape(Path)}: another file stands there now (removed and created again, or a directory on the path was replaced).",
-            this, "Get the object again with Get-SharedMemory if the new one is meant.");
+        ErrorHelper.Replaced(this, Path);
 
     /// <summary>Runs a call on the descriptor; one that was released by another thread meanwhile is opened again.</summary>
     private T OnDescriptor<T>(bool writable, Func<SafeFdHandle, T> call)

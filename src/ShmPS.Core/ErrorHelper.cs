@@ -325,4 +325,153 @@ internal static class ErrorHelper
     internal static string Printable(string s) => DisplayText.Escape(s);
 
     #endregion
+
+    #region Kinds, locks and values
+
+    public static Exception SystemVResizeNotSupported(SharedMemory shm, long id) =>
+        Make(ErrorIds.SystemVResizeNotSupported, SharedMemoryErrorCategory.InvalidOperation,
+            $"{shm.KindDescription} '{shm.DisplayName}' (id {id}) cannot be resized: System V segments have the size they were created with.",
+            shm, "Create a new segment of the size you need (New-SharedMemory -Kind SystemV), copy the data, and remove this one; or use a POSIX object, which can be resized.");
+
+    public static Exception InvalidKey(string text) =>
+        Make(ErrorIds.InvalidKey, SharedMemoryErrorCategory.InvalidArgument,
+            $"'{Printable(text)}' is not a System V key.", text, "Give a key such as 0x0000abcd or a 32-bit number.");
+
+    public static Exception PrivateKey(int key) =>
+        Make(ErrorIds.InvalidKey, SharedMemoryErrorCategory.InvalidArgument,
+            "Key 0 is IPC_PRIVATE: private segments (and segments marked for removal) have no key to find them by.",
+            key, "Use -Id to name a private segment.");
+
+    public static Exception InvalidProjectId(int projectId) =>
+        Make(ErrorIds.InvalidProjectId, SharedMemoryErrorCategory.InvalidArgument,
+            $"Project id {projectId} has 0 in its low 8 bits; ftok uses only those bits and they must not be 0.",
+            projectId, "Give a project id from 1 to 255.");
+
+    public static Exception SegmentLimitReached(string key, NativeException e) =>
+        Make(ErrorIds.InsufficientSpace, SharedMemoryErrorCategory.LimitsExceeded,
+            "Cannot create a System V segment: the system-wide limit on segments (kernel.shmmni) or on pages (kernel.shmall) is reached.",
+            key, "Remove segments that are no longer needed (Get-SharedMemory -Kind SystemV), or raise kernel.shmmni/shmall with sysctl (Get-SharedMemoryLimit shows both and what is in use).", e);
+
+    /// <summary>Huge pages asked for and refused; <paramref name="available"/> says what the system has (/proc/meminfo).</summary>
+    public static Exception HugePagesUnavailable(long size, NativeException e, string available) =>
+        Make(ErrorIds.HugePagesUnavailable, SharedMemoryErrorCategory.ResourceUnavailable,
+            $"Cannot create a segment of {ByteSize.Describe(size)} in huge pages ({Errno.Describe(e.Errno)}): the system has {available}.",
+            size, "Reserve huge pages (sysctl vm.nr_hugepages=N), make the size a multiple of the huge page size, and check vm.hugetlb_shm_group; or omit -HugePages. Get-SharedMemoryLimit shows the huge pages.", e);
+
+    public static Exception DirectoryNotFound(string directory) =>
+        Make(ErrorIds.DirectoryNotFound, SharedMemoryErrorCategory.ObjectNotFound,
+            $"The directory '{Printable(directory)}' does not exist.", directory,
+            "Create the directory first (New-Item -ItemType Directory), or choose a path in an existing one.");
+
+    /// <summary>A file-backed object whose path now leads to another file.</summary>
+    public static Exception Replaced(SharedMemory shm, string path) =>
+        Make(ErrorIds.SharedMemoryNotFound, SharedMemoryErrorCategory.ObjectNotFound,
+            $"{shm.KindDescription} '{shm.DisplayName}' is no longer at {Printable(path)}: another file stands there now (removed and created again, or a directory on the path was replaced).",
+            shm, "Get the object again with Get-SharedMemory if the new one is meant.");
+
+    public static Exception UnknownAccount(bool user, string name)
+    {
+        string what = user ? "user" : "group";
+        return Make(user ? ErrorIds.UnknownUser : ErrorIds.UnknownGroup, SharedMemoryErrorCategory.ObjectNotFound,
+            $"There is no {what} named '{Printable(name)}'.", name,
+            $"Give an existing {what} name or a numeric id (see getent {(user ? "passwd" : "group")}).");
+    }
+
+    public static Exception SpecialModeBits(System.IO.UnixFileMode mode, string octal, bool beyond07777) =>
+        Make(ErrorIds.InvalidMode, SharedMemoryErrorCategory.InvalidArgument,
+            $"Mode {octal}{(beyond07777 ? " (with bits outside 07777)" : "")} has setuid, setgid or sticky bits, which ShmPS does not set.",
+            mode, "Give only read, write and execute bits, such as 0640 or 'rw-r-----'.");
+
+    public static Exception InvalidMode(string text, string acceptedForms) =>
+        Make(ErrorIds.InvalidMode, SharedMemoryErrorCategory.InvalidArgument,
+            $"'{Printable(text)}' is not a valid mode: give it {acceptedForms}.", text,
+            "Give a mode such as 0640, 'rw-r-----' or 'u=rw,g=r'.");
+
+    public static Exception LockAlreadyHeld(SharedMemory shm) =>
+        Make(ErrorIds.LockAlreadyHeld, SharedMemoryErrorCategory.ResourceBusy,
+            $"This session already holds a lock on {shm.KindDescription} '{shm.DisplayName}'; locks are not reentrant.",
+            shm, "Release the lock you hold (Unlock-SharedMemory) before locking again, or use the lock you have.");
+
+    public static Exception LockNotHeld(SharedMemory shm) =>
+        Make(ErrorIds.LockNotHeld, SharedMemoryErrorCategory.InvalidOperation,
+            $"This session holds no lock on {shm.KindDescription} '{shm.DisplayName}'.", shm,
+            "Only locks taken with Lock-SharedMemory in this session can be released here.");
+
+    /// <param name="why">What the lock's holder is doing, in parentheses, or nothing.</param>
+    public static Exception LockTimeout(SharedMemory shm, TimeSpan? timeout, string why) =>
+        Make(ErrorIds.LockTimeout, SharedMemoryErrorCategory.OperationTimeout,
+            $"Timed out after {timeout} waiting for the lock on {shm.KindDescription} '{shm.DisplayName}'{why}; nothing is held.",
+            shm, "Try again later, give a longer -Timeout, or find the holder (for POSIX and File objects: fuser or lsof on the file; for System V segments: ipcs -s -i SEMID shows the last process to change the semaphores).");
+
+    public static Exception LockAccessDenied(SharedMemory shm, NativeException e) =>
+        Make(ErrorIds.PermissionDenied, SharedMemoryErrorCategory.PermissionDenied,
+            $"{shm.KindDescription} '{shm.DisplayName}': you may not use it (shmctl(IPC_STAT) failed: {Errno.Describe(e.Errno)}), so you may not take or create its lock.",
+            shm, "Only users with access to the segment can lock it; its owner can grant access with Set-SharedMemoryPermission.", e);
+
+    public static Exception LockWithoutKey(SharedMemory shm, long id) =>
+        Make(ErrorIds.LockNotSupported, SharedMemoryErrorCategory.InvalidOperation,
+            $"{shm.KindDescription} id {id} has no key (private, or marked for removal), so no other process could find its lock.",
+            shm, "Create the segment with a key (New-SharedMemory -Key) to lock it across processes.");
+
+    public static Exception LockSetUnrecognised(SharedMemory shm, string key, string reason) =>
+        Make(ErrorIds.LockConflict, SharedMemoryErrorCategory.ResourceExists,
+            $"The semaphore set with key {key}, the lock of {shm.KindDescription} '{shm.DisplayName}', is not one ShmPS recognises: {reason}. ShmPS leaves it unchanged.",
+            shm, $"Use another key for the segment, or if the set is stale remove it (ipcrm -S {key}).");
+
+    public static Exception LockSetRefused(SharedMemory shm, string key, NativeException e) =>
+        Make(ErrorIds.PermissionDenied, SharedMemoryErrorCategory.PermissionDenied,
+            $"{shm.KindDescription} '{shm.DisplayName}': its lock, the semaphore set with key {key}, does not let you in ({e.Function} failed: {Errno.Describe(e.Errno)}). Taking the lock needs write permission on the segment, whose owner, group and mode the set follows.",
+            shm, $"Ask the segment's owner for write access (Set-SharedMemoryPermission), or if the set is stale and owned by someone else, have it removed (ipcrm -S {key}).", e);
+
+    public static Exception LockSetReplaced(SharedMemory shm, string key, NativeException e) =>
+        Make(ErrorIds.LockConflict, SharedMemoryErrorCategory.ResourceBusy,
+            $"{shm.KindDescription} '{shm.DisplayName}': its lock, the semaphore set with key {key}, was removed and made again while this waited ({e.Function} failed: {Errno.Describe(e.Errno)}).",
+            shm, "Try again; if it keeps happening, find the program that removes the set (ipcs -s).", e);
+
+    /// <summary>A value that cannot become bytes (Write-SharedMemory -Value, the methods).</summary>
+    public static Exception InvalidValue(string message) =>
+        Make(ErrorIds.InvalidValue, SharedMemoryErrorCategory.InvalidArgument, message, null, "Give bytes, a string, a number, or a collection of them.");
+
+    /// <summary>A value that did not convert (a cast, an overflow): the conversion's own message; a ShmPS failure stays as it is.</summary>
+    public static Exception InvalidValue(Exception cause, object? value) => cause is ISharedMemoryError
+        ? cause
+        : Make(ErrorIds.InvalidValue, SharedMemoryErrorCategory.InvalidArgument, cause.Message, value, "Give a value of the type asked for (-As).", cause);
+
+    /// <summary>A record that does not fit its layout (Write-SharedMemory -Layout).</summary>
+    public static Exception InvalidRecord(string message) =>
+        Make(ErrorIds.InvalidValue, SharedMemoryErrorCategory.InvalidArgument, "Nothing was written: " + message, null,
+            "Give a hashtable or object whose keys are fields of the layout, with values that fit their C types.");
+
+    public static Exception LayoutNotDefined(string wanted, object? name, IEnumerable<string> defined) =>
+        Make(ErrorIds.InvalidLayout, SharedMemoryErrorCategory.ObjectNotFound,
+            $"The declarations define no struct, union or typedef named '{Printable(wanted)}'; they define {string.Join(", ", defined)}.",
+            name, "Give -Name one of the names the declarations define, or leave it out for the last one.");
+
+    public static Exception InvalidShareableList(SharedMemory shm, long offset, string why) =>
+        Make(ErrorIds.InvalidShareableList, SharedMemoryErrorCategory.InvalidData,
+            $"{shm.KindDescription} '{shm.DisplayName}' holds no ShareableList at offset {offset}: {why}.", shm,
+            "Read at the offset where Python's ShareableList starts (0 for a list Python created), or read the bytes without -As.");
+
+    public static Exception InvalidListItem(string message) =>
+        Make(ErrorIds.InvalidValue, SharedMemoryErrorCategory.InvalidArgument, $"Nothing was written: {message}.", null,
+            "Give -Value an array of integers, floats, strings, byte arrays, bools and $null.");
+
+    #endregion
+
+    #region Cmdlet usage
+
+    /// <summary>Parameters that do not go together, or one that is missing: said before anything is done.</summary>
+    public static Exception Usage(string errorId, string message, object? target = null) =>
+        Make(errorId, SharedMemoryErrorCategory.InvalidArgument, message, target);
+
+    public static Exception InputFileNotFound(string path) =>
+        Make(ErrorIds.InputFileNotFound, SharedMemoryErrorCategory.ObjectNotFound,
+            $"The input file '{Printable(path)}' does not exist.", path, "Check the path given to -InputFile.");
+
+    /// <summary>A change that needs a confirmation the session cannot ask for (a non-interactive host).</summary>
+    public static Exception ConfirmationRequired(string action, string target, Exception cause) =>
+        Make(ErrorIds.ConfirmationRequired, SharedMemoryErrorCategory.InvalidOperation,
+            $"{action} on {target} needs confirmation, and this session cannot prompt.", target,
+            "Add -Force (or -Confirm:$false) to go ahead without a prompt.", cause);
+    #endregion
 }

@@ -7,10 +7,7 @@ namespace ShmPS;
 /// <summary>Refuses sizes up front, naming the limit, so nothing is left half-created.</summary>
 internal static class SizeLimits
 {
-    public static Exception DirectoryNotFound(string directory) =>
-        ErrorHelper.Make(ErrorIds.DirectoryNotFound, SharedMemoryErrorCategory.ObjectNotFound,
-            $"The directory '{directory}' does not exist.", directory,
-            "Create the directory first (New-Item -ItemType Directory), or choose a path in an existing one.");
+    public static Exception DirectoryNotFound(string directory) => ErrorHelper.DirectoryNotFound(directory);
 
     /// <summary>Checks a new size for a file-backed object: positive, within RLIMIT_FSIZE, and (unless sparse) free space.</summary>
     public static void CheckNewFile(string what, string directory, long size, bool sparse)
@@ -97,9 +94,7 @@ internal static class SizeLimits
     public static Exception HugePagesUnavailable(long size, NativeException e)
     {
         HugePageInfo pages = HugePageInfo.Read();
-        return ErrorHelper.Make(ErrorIds.HugePagesUnavailable, SharedMemoryErrorCategory.ResourceUnavailable,
-            $"Cannot create a segment of {ByteSize.Describe(size)} in huge pages ({Errno.Describe(e.Errno)}): the system has {pages.Total ?? "?"} huge pages of {pages.PageSize ?? "?"}, {pages.Free ?? "?"} free.",
-            size, "Reserve huge pages (sysctl vm.nr_hugepages=N), make the size a multiple of the huge page size, and check vm.hugetlb_shm_group; or omit -HugePages. Get-SharedMemoryLimit shows the huge pages.", e);
+        return ErrorHelper.HugePagesUnavailable(size, e, $"{pages.Total ?? "?"} huge pages of {pages.PageSize ?? "?"}, {pages.Free ?? "?"} free");
     }
 
     private static string? ReadProcValue(string path)

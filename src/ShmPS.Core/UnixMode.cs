@@ -129,13 +129,9 @@ public static class UnixMode
     {
         if (((int)mode & ~0x1FF) != 0)
         {
-            throw ErrorHelper.Make(ErrorIds.InvalidMode, SharedMemoryErrorCategory.InvalidArgument,
-                $"Mode {ToOctal(mode & (UnixFileMode)0xFFF)}{(((int)mode & ~0xFFF) != 0 ? " (with bits outside 07777)" : "")} has setuid, setgid or sticky bits, which ShmPS does not set.",
-                mode, "Give only read, write and execute bits, such as 0640 or 'rw-r-----'.");
+            throw ErrorHelper.SpecialModeBits(mode, ToOctal(mode & (UnixFileMode)0xFFF), ((int)mode & ~0xFFF) != 0);
         }
     }
     private static Exception Invalid(string text) =>
-        ErrorHelper.Make(ErrorIds.InvalidMode, SharedMemoryErrorCategory.InvalidArgument,
-            $"'{ErrorHelper.Printable(text)}' is not a valid mode: give it {AcceptedForms}.", text,
-            "Give a mode such as 0640, 'rw-r-----' or 'u=rw,g=r'.");
+        ErrorHelper.InvalidMode(text, AcceptedForms);
 }

@@ -74,5 +74,5 @@ internal static class ValueEncoder
     }
 
     private static Exception Invalid(string message) =>
-        ErrorHelper.Make(ErrorIds.InvalidValue, SharedMemoryErrorCategory.InvalidArgument, message, null, "Give bytes, a string, a number, or a collection of them.");
+        ErrorHelper.InvalidValue(message);
 }

@@ -30,6 +30,14 @@ internal static class ErrorRecords
         _ => Presented(ErrorHelper.Translate(exception, target)),
     };
 
+    /// <summary>A cmdlet's parameters that do not go together, or one that is missing (ErrorHelper.Usage).</summary>
+    public static ErrorRecord Usage(string errorId, string message, object? target = null) =>
+        ToErrorRecord(ErrorHelper.Usage(errorId, message, target), target);
+
+    /// <summary>A cmdlet that acts on objects was given none.</summary>
+    public static ErrorRecord IdentityRequired() => Usage(ErrorIds.IdentityRequired,
+        "Name the shared memory object: -Name, -LiteralName, -Key, -Id, -Path, -LiteralPath or -InputObject (from the pipeline).");
+
     /// <summary>
     /// Failures a cmdlet turns into its own error records: everything except flow control (Ctrl+C,
     /// break, -ErrorAction Stop) and errors of the user's own script blocks, which pass through as they

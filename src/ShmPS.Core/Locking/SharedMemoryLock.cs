@@ -62,9 +62,7 @@ public sealed class SharedMemoryLock : IDisposable
         {
             if (s_held.ContainsKey((runspace, handle.Identity)))
             {
-                throw ErrorHelper.Make(ErrorIds.LockAlreadyHeld, SharedMemoryErrorCategory.ResourceBusy,
-                    $"This session already holds a lock on {shm.KindDescription} '{shm.DisplayName}'; locks are not reentrant.",
-                    shm, "Release the lock you hold (Unlock-SharedMemory) before locking again, or use the lock you have.");
+                throw ErrorHelper.LockAlreadyHeld(shm);
             }
             WaitFor(handle, shm, timeout, cancel, stopping);
             acquired = true;
@@ -137,9 +135,7 @@ public sealed class SharedMemoryLock : IDisposable
             if (elapsed.Elapsed >= limit)
             {
                 string why = handle.Waiting is { } waiting ? $" ({waiting})" : "";
-                throw ErrorHelper.Make(ErrorIds.LockTimeout, SharedMemoryErrorCategory.OperationTimeout,
-                    $"Timed out after {timeout} waiting for the lock on {shm.KindDescription} '{shm.DisplayName}'{why}; nothing is held.",
-                    shm, "Try again later, give a longer -Timeout, or find the holder (for POSIX and File objects: fuser or lsof on the file; for System V segments: ipcs -s -i SEMID shows the last process to change the semaphores).");
+                throw ErrorHelper.LockTimeout(shm, timeout, why);
             }
             if (slice < TimeSpan.FromMilliseconds(50))
             {

@@ -38,15 +38,11 @@ internal static class SystemVSemaphoreLock
         }
         catch (NativeException e) when (e.Errno is Errno.EACCES or Errno.EPERM)
         {
-            throw ErrorHelper.Make(ErrorIds.PermissionDenied, SharedMemoryErrorCategory.PermissionDenied,
-                $"{shm.KindDescription} '{shm.DisplayName}': you may not use it (shmctl(IPC_STAT) failed: {Errno.Describe(e.Errno)}), so you may not take or create its lock.",
-                shm, "Only users with access to the segment can lock it; its owner can grant access with Set-SharedMemoryPermission.", e);
+            throw ErrorHelper.LockAccessDenied(shm, e);
         }
         if (perm.Key == Libc.IPC_PRIVATE)
         {
-            throw ErrorHelper.Make(ErrorIds.LockNotSupported, SharedMemoryErrorCategory.InvalidOperation,
-                $"{shm.KindDescription} id {shm.Id} has no key (private, or marked for removal), so no other process could find its lock.",
-                shm, "Create the segment with a key (New-SharedMemory -Key) to lock it across processes.");
+            throw ErrorHelper.LockWithoutKey(shm, shm.Id);
         }
         return perm;
     }
@@ -252,19 +248,13 @@ internal static class SystemVSemaphoreLock
     public static bool IsGone(NativeException e) => e.Errno is Errno.EINVAL or Errno.EIDRM;
 
     public static Exception Conflict(SystemVSharedMemory shm, int key, string reason) =>
-        ErrorHelper.Make(ErrorIds.LockConflict, SharedMemoryErrorCategory.ResourceExists,
-            $"The semaphore set with key {SystemVSharedMemory.FormatKey(key)}, the lock of {shm.KindDescription} '{shm.DisplayName}', is not one ShmPS recognises: {reason}. ShmPS leaves it unchanged.",
-            shm, $"Use another key for the segment, or if the set is stale remove it (ipcrm -S {SystemVSharedMemory.FormatKey(key)}).");
+        ErrorHelper.LockSetUnrecognised(shm, SystemVSharedMemory.FormatKey(key), reason);
 
     /// <summary>A failed call on the lock's semaphore set, described as such.</summary>
     public static Exception Failure(NativeException e, SystemVSharedMemory shm, int key) => e.Errno switch
     {
-        Errno.EACCES or Errno.EPERM => ErrorHelper.Make(ErrorIds.PermissionDenied, SharedMemoryErrorCategory.PermissionDenied,
-            $"{shm.KindDescription} '{shm.DisplayName}': its lock, the semaphore set with key {SystemVSharedMemory.FormatKey(key)}, does not let you in ({e.Function} failed: {Errno.Describe(e.Errno)}). Taking the lock needs write permission on the segment, whose owner, group and mode the set follows.",
-            shm, $"Ask the segment's owner for write access (Set-SharedMemoryPermission), or if the set is stale and owned by someone else, have it removed (ipcrm -S {SystemVSharedMemory.FormatKey(key)}).", e),
-        Errno.EINVAL or Errno.EIDRM => ErrorHelper.Make(ErrorIds.LockConflict, SharedMemoryErrorCategory.ResourceBusy,
-            $"{shm.KindDescription} '{shm.DisplayName}': its lock, the semaphore set with key {SystemVSharedMemory.FormatKey(key)}, was removed and made again while this waited ({e.Function} failed: {Errno.Describe(e.Errno)}).",
-            shm, "Try again; if it keeps happening, find the program that removes the set (ipcs -s).", e),
+        Errno.EACCES or Errno.EPERM => ErrorHelper.LockSetRefused(shm, SystemVSharedMemory.FormatKey(key), e),
+        Errno.EINVAL or Errno.EIDRM => ErrorHelper.LockSetReplaced(shm, SystemVSharedMemory.FormatKey(key), e),
         _ => ErrorHelper.FromNative(e, shm),
     };
 }

@@ -28,7 +28,5 @@ internal static class Accounts
         : group.Contains('\0') ? throw Unknown("group", group) : Libc.GetGroupId(group) ?? throw Unknown("group", group);
 
     private static Exception Unknown(string what, string name) =>
-        ErrorHelper.Make(what == "user" ? ErrorIds.UnknownUser : ErrorIds.UnknownGroup, SharedMemoryErrorCategory.ObjectNotFound,
-            $"There is no {what} named '{ErrorHelper.Printable(name)}'.", name,
-            $"Give an existing {what} name or a numeric id (see getent {(what == "user" ? "passwd" : "group")}).");
+        ErrorHelper.UnknownAccount(what == "user", name);
 }

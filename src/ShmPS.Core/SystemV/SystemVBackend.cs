@@ -170,9 +170,7 @@ internal sealed class SystemVBackend : SharedMemoryBackend
         }
         catch (NativeException e) when (e.Errno == Errno.ENOSPC)
         {
-            throw ErrorHelper.Make(ErrorIds.InsufficientSpace, SharedMemoryErrorCategory.LimitsExceeded,
-                "Cannot create a System V segment: the system-wide limit on segments (kernel.shmmni) or on pages (kernel.shmall) is reached.",
-                key.ToString(), "Remove segments that are no longer needed (Get-SharedMemory -Kind SystemV), or raise kernel.shmmni/shmall with sysctl (Get-SharedMemoryLimit shows both and what is in use).", e);
+            throw ErrorHelper.SegmentLimitReached(key.ToString(), e);
         }
         catch (NativeException e)
         {
@@ -209,9 +207,7 @@ internal sealed class SystemVBackend : SharedMemoryBackend
     {
         if (key == SystemVKey.Private)
         {
-            throw ErrorHelper.Make(ErrorIds.InvalidKey, SharedMemoryErrorCategory.InvalidArgument,
-                "Key 0 is IPC_PRIVATE: private segments (and segments marked for removal) have no key to find them by.",
-                key, "Use -Id to name a private segment.");
+            throw ErrorHelper.PrivateKey(key);
         }
         int id;
         try

@@ -39,8 +39,7 @@ internal readonly record struct SystemVKey(int Value)
     }
 
     public static SystemVKey Parse(string text) => TryParse(text, out SystemVKey key) ? key
-        : throw ErrorHelper.Make(ErrorIds.InvalidKey, SharedMemoryErrorCategory.InvalidArgument,
-            $"'{ErrorHelper.Printable(text)}' is not a System V key.", text, "Give a key such as 0x0000abcd or a 32-bit number.");
+        : throw ErrorHelper.InvalidKey(text);
 
     /// <summary>A key from a CSPRNG: never IPC_PRIVATE, never -1 (what a failed ftok returns).</summary>
     public static SystemVKey Generate()
@@ -62,9 +61,7 @@ internal readonly record struct SystemVKey(int Value)
     {
         if ((projectId & 0xFF) == 0)
         {
-            throw ErrorHelper.Make(ErrorIds.InvalidProjectId, SharedMemoryErrorCategory.InvalidArgument,
-                $"Project id {projectId} has 0 in its low 8 bits; ftok uses only those bits and they must not be 0.",
-                projectId, "Give a project id from 1 to 255.");
+            throw ErrorHelper.InvalidProjectId(projectId);
         }
         Statx st;
         try

@@ -357,9 +357,7 @@ public sealed partial class SystemVSharedMemory : SharedMemory
     internal override void Resize(long size, bool sparse) => EnsureResizable();
 
     internal override void EnsureResizable() =>
-        throw ErrorHelper.Make(ErrorIds.SystemVResizeNotSupported, SharedMemoryErrorCategory.InvalidOperation,
-            $"{KindDescription} '{DisplayName}' (id {Id}) cannot be resized: System V segments have the size they were created with.",
-            this, "Create a new segment of the size you need (New-SharedMemory -Kind SystemV), copy the data, and remove this one; or use a POSIX object, which can be resized.");
+        throw ErrorHelper.SystemVResizeNotSupported(this, Id);
 
     /// <summary>The lock is a System V semaphore set with the segment's key (see SystemVSemaphoreLock).</summary>
     internal override LockHandle OpenLock(bool shared)

@@ -17,9 +17,8 @@ internal static class DocumentWriting
         bool other = new[] { "Value", "InputFile", "As", "Layout", "Count" }.Any(cmdlet.MyInvocation.BoundParameters.ContainsKey);
         if (other)
         {
-            cmdlet.ThrowTerminatingError(new ErrorRecord(new ArgumentException(
-                "-Document writes one whole document: it takes no -Value, -InputFile, -As, -Layout or -Count."),
-                ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, null));
+            cmdlet.ThrowTerminatingError(ErrorRecords.Usage(ErrorIds.InvalidArgument,
+                "-Document writes one whole document: it takes no -Value, -InputFile, -As, -Layout or -Count."));
         }
         return value switch
         {
@@ -31,9 +30,8 @@ internal static class DocumentWriting
 
     private static byte[] Refuse(PSCmdlet cmdlet, object value)
     {
-        cmdlet.ThrowTerminatingError(new ErrorRecord(new ArgumentException(
-            $"-Document takes a string or a byte[], not {value.GetType().Name}: convert it first (ConvertTo-Json, say)."),
-            ErrorIds.InvalidValue, ErrorCategory.InvalidArgument, value));
+        cmdlet.ThrowTerminatingError(ErrorRecords.Usage(ErrorIds.InvalidValue,
+            $"-Document takes a string or a byte[], not {value.GetType().Name}: convert it first (ConvertTo-Json, say).", value));
         return Array.Empty<byte>();
     }
 
@@ -57,9 +55,8 @@ internal static class DocumentWriting
     {
         if (conflicting || (type is not null && type != SharedMemoryNumberType.Byte))
         {
-            cmdlet.ThrowTerminatingError(new ErrorRecord(new ArgumentException(
-                "-Document reads one whole document, as text (-Encoding) or with -As Byte as bytes: it takes no -Count, -OutFile, -Layout or -As ShareableList."),
-                ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, null));
+            cmdlet.ThrowTerminatingError(ErrorRecords.Usage(ErrorIds.InvalidArgument,
+                "-Document reads one whole document, as text (-Encoding) or with -As Byte as bytes: it takes no -Count, -OutFile, -Layout or -As ShareableList."));
         }
     }
 

@@ -9,9 +9,8 @@ internal static class LayoutArgument
     {
         if (conflicting)
         {
-            cmdlet.ThrowTerminatingError(new ErrorRecord(new System.ArgumentException(
-                "-Layout reads and writes records: it does not take -As or -OutFile (-InputFile)."),
-                ErrorIds.LayoutConflict, ErrorCategory.InvalidArgument, value));
+            cmdlet.ThrowTerminatingError(ErrorRecords.Usage(ErrorIds.LayoutConflict,
+                "-Layout reads and writes records: it does not take -As or -OutFile (-InputFile).", value));
         }
         object inner = value is PSObject pso ? pso.BaseObject : value;
         switch (inner)

@@ -62,15 +62,11 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
         }
         if (OutFile is not null && (Encoding is not null || As is not null))
         {
-            ThrowTerminatingError(new ErrorRecord(
-                new ArgumentException("-OutFile copies bytes: it does not take -Encoding or -As."),
-                ErrorIds.OutFileConflict, ErrorCategory.InvalidArgument, OutFile));
+            ThrowTerminatingError(ErrorRecords.Usage(ErrorIds.OutFileConflict, "-OutFile copies bytes: it does not take -Encoding or -As.", OutFile));
         }
         if (Encoding is not null && As is not null)
         {
-            ThrowTerminatingError(new ErrorRecord(
-                new ArgumentException("-Encoding reads text and -As reads numbers: give one of them."),
-                ErrorIds.EncodingAndAsConflict, ErrorCategory.InvalidArgument, null));
+            ThrowTerminatingError(ErrorRecords.Usage(ErrorIds.EncodingAndAsConflict, "-Encoding reads text and -As reads numbers: give one of them."));
         }
         if (Layout is not null)
         {

@@ -44,8 +44,7 @@ public sealed class SetSharedMemoryPermissionCommand : SharedMemoryCommandBase
     {
         if (Mode is null && Owner is null && Group is null)
         {
-            ThrowTerminatingError(new ErrorRecord(new System.ArgumentException("Give -Mode, -Owner or -Group."),
-                ErrorIds.NothingToChange, ErrorCategory.InvalidArgument, null));
+            ThrowTerminatingError(ErrorRecords.Usage(ErrorIds.NothingToChange, "Give -Mode, -Owner or -Group."));
         }
         try
         {

@@ -57,9 +57,7 @@ public abstract class SharedMemoryCommandBase : SharedMemoryIdentityCommandBase
         var finder = new SharedMemoryFinder(this);
         if (ParameterSetName == NameSet && Name.Length == 0 && Id.Length == 0)
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException(
-                "Name the shared memory object: -Name, -LiteralName, -Key, -Id, -Path, -LiteralPath or -InputObject (from the pipeline)."),
-                ErrorIds.IdentityRequired, ErrorCategory.InvalidArgument, null));
+            ThrowTerminatingError(ErrorRecords.IdentityRequired());
         }
         IEnumerable<SharedMemory> found = KeepListed(finder.Resolve(Identities(Name, NameKinds, ChosenKinds)));
         foreach (SharedMemory shm in finder.Guarded(found, null))
@@ -144,9 +142,7 @@ public abstract class SharedMemoryCommandBase : SharedMemoryIdentityCommandBase
         catch (PSInvalidOperationException e)
         {
             // A non-interactive host cannot ask.
-            throw ErrorHelper.Make(ErrorIds.ConfirmationRequired, SharedMemoryErrorCategory.InvalidOperation,
-                $"{action} on {target} needs confirmation, and this session cannot prompt.", target,
-                "Add -Force (or -Confirm:$false) to go ahead without a prompt.", e);
+            throw ErrorHelper.ConfirmationRequired(action, target, e);
         }
     }
 }

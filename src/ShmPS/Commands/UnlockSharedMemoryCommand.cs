@@ -37,9 +37,7 @@ public sealed class UnlockSharedMemoryCommand : SharedMemoryCommandBase
         ForEachTarget(shm =>
         {
             SharedMemoryLock held = SharedMemoryLock.FindHeld(shm, runspace)
-                ?? throw ErrorHelper.Make(ErrorIds.LockNotHeld, SharedMemoryErrorCategory.InvalidOperation,
-                    $"This session holds no lock on {shm.KindDescription} '{shm.DisplayName}'.", shm,
-                    "Only locks taken with Lock-SharedMemory in this session can be released here.");
+                ?? throw ErrorHelper.LockNotHeld(shm);
             held.Release();
         });
     }

@@ -91,7 +91,7 @@ public sealed class WaitSharedMemoryCommand : SharedMemoryCommandBase, IDisposab
                 }
                 catch (Exception e) when (e is PSInvalidCastException or InvalidCastException or OverflowException or ArgumentException)
                 {
-                    ThrowTerminatingError(new ErrorRecord(e, ErrorIds.InvalidValue, ErrorCategory.InvalidArgument, Value));
+                    ThrowTerminatingError(ErrorRecords.ToErrorRecord(ErrorHelper.InvalidValue(e, Value), Value));
                 }
             }
         }
@@ -107,7 +107,7 @@ public sealed class WaitSharedMemoryCommand : SharedMemoryCommandBase, IDisposab
     }
 
     private void Refuse(string message) =>
-        ThrowTerminatingError(new ErrorRecord(new ArgumentException(message), ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, null));
+        ThrowTerminatingError(ErrorRecords.Usage(ErrorIds.InvalidArgument, message));
 
     protected override void ProcessRecord()
     {
@@ -124,9 +124,7 @@ public sealed class WaitSharedMemoryCommand : SharedMemoryCommandBase, IDisposab
             }
             if (ParameterSetName == NameSet && Name.Length == 0 && Id.Length == 0)
             {
-                ThrowTerminatingError(new ErrorRecord(new ArgumentException(
-                    "Name the shared memory object: -Name, -LiteralName, -Key, -Id, -Path, -LiteralPath or -InputObject (from the pipeline)."),
-                    ErrorIds.IdentityRequired, ErrorCategory.InvalidArgument, null));
+                ThrowTerminatingError(ErrorRecords.IdentityRequired());
             }
             var finder = new SharedMemoryFinder(this);
             foreach (SharedMemoryIdentity identity in Identities(Name, NameKinds, ChosenKinds))

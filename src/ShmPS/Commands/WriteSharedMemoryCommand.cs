@@ -108,8 +108,7 @@ public sealed class WriteSharedMemoryCommand : SharedMemoryCommandBase, IDisposa
         }
         else if (Count is not null)
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-Count counts records of -Layout: give -Layout too."),
-                ErrorIds.LayoutConflict, ErrorCategory.InvalidArgument, Count));
+            ThrowTerminatingError(ErrorRecords.Usage(ErrorIds.LayoutConflict, "-Count counts records of -Layout: give -Layout too.", Count));
         }
         bool hasValue = MyInvocation.BoundParameters.ContainsKey(nameof(Value));
         bool objectNamed = s_identityParameters.Any(MyInvocation.BoundParameters.ContainsKey);
@@ -120,9 +119,8 @@ public sealed class WriteSharedMemoryCommand : SharedMemoryCommandBase, IDisposa
         }
         if (hasValue == (InputFile is not null))
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException(
-                "Give either -Value or -InputFile, or pipe the values to write to an object named with -Name, -Key, -Id or -Path."),
-                ErrorIds.ValueOrInputFileRequired, ErrorCategory.InvalidArgument, null));
+            ThrowTerminatingError(ErrorRecords.Usage(ErrorIds.ValueOrInputFileRequired,
+                "Give either -Value or -InputFile, or pipe the values to write to an object named with -Name, -Key, -Id or -Path."));
         }
         if (InputFile is not null)
         {
@@ -133,8 +131,7 @@ public sealed class WriteSharedMemoryCommand : SharedMemoryCommandBase, IDisposa
             _inputPath = SessionState.Path.GetUnresolvedProviderPathFromPSPath(InputFile);
             if (!Native.Libc.TryStatxFollow(_inputPath, out _))
             {
-                ThrowTerminatingError(new ErrorRecord(new FileNotFoundException($"The input file '{_inputPath}' does not exist.", _inputPath),
-                    ErrorIds.InputFileNotFound, ErrorCategory.ObjectNotFound, InputFile));
+                ThrowTerminatingError(ErrorRecords.ToErrorRecord(ErrorHelper.InputFileNotFound(_inputPath), InputFile));
             }
             return;
         }
@@ -158,7 +155,7 @@ public sealed class WriteSharedMemoryCommand : SharedMemoryCommandBase, IDisposa
         }
         catch (Exception e) when (e is PSInvalidCastException or InvalidCastException or OverflowException or ArgumentException or SharedMemoryException)
         {
-            ThrowTerminatingError(new ErrorRecord(e, ErrorIds.InvalidValue, ErrorCategory.InvalidArgument, value));
+            ThrowTerminatingError(ErrorRecords.ToErrorRecord(ErrorHelper.InvalidValue(e, value), value));
             return null;
         }
     }

@@ -61,9 +61,7 @@ internal sealed class CDeclarationParser
                 return layout;
             }
         }
-        throw ErrorHelper.Make(ErrorIds.InvalidLayout, SharedMemoryErrorCategory.ObjectNotFound,
-            $"The declarations define no struct, union or typedef named '{ErrorHelper.Printable(wanted)}'; they define {string.Join(", ", _records.Select(r => r.Alias ?? r.Name).Distinct())}.",
-            name, "Give -Name one of the names the declarations define, or leave it out for the last one.");
+        throw ErrorHelper.LayoutNotDefined(wanted, name, _records.Select(r => r.Alias ?? r.Name).Distinct());
     }
 
     #region Tokens

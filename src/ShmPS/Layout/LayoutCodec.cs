@@ -381,8 +381,7 @@ internal static class LayoutCodec
     }
 
     private static Exception Invalid(string message) =>
-        ErrorHelper.Make(ErrorIds.InvalidValue, SharedMemoryErrorCategory.InvalidArgument, "Nothing was written: " + message, null,
-            "Give a hashtable or object whose keys are fields of the layout, with values that fit their C types.");
+        ErrorHelper.InvalidRecord(message);
 
     #endregion
 }

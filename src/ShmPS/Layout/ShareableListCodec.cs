@@ -117,9 +117,7 @@ internal static class ShareableListCodec
     }
 
     private static Exception Invalid(SharedMemory shm, long offset, string why) =>
-        ErrorHelper.Make(ErrorIds.InvalidShareableList, SharedMemoryErrorCategory.InvalidData,
-            $"{shm.KindDescription} '{shm.DisplayName}' holds no ShareableList at offset {offset}: {why}.", shm,
-            "Read at the offset where Python's ShareableList starts (0 for a list Python created), or read the bytes without -As.");
+        ErrorHelper.InvalidShareableList(shm, offset, why);
 
     #endregion
 
@@ -221,8 +219,7 @@ internal static class ShareableListCodec
     }
 
     private static Exception InvalidItem(string message) =>
-        ErrorHelper.Make(ErrorIds.InvalidValue, SharedMemoryErrorCategory.InvalidArgument, $"Nothing was written: {message}.", null,
-            "Give -Value an array of integers, floats, strings, byte arrays, bools and $null.");
+        ErrorHelper.InvalidListItem(message);
 
     #endregion
 }
