@@ -96,6 +96,12 @@ try {
     . Step 'Atomics that agree with C (__atomic_add_fetch): parallel runspaces bump a counter without a lock' `
         "1..4 | ForEach-Object -Parallel { `$o = `$using:shm; 1..1000 | ForEach-Object { `$null = `$o.AddInt64(256, 1) } }; `$shm.ReadInt64(256)"
 
+    . Step 'Give memory back without removing the object: Clear-SharedMemory punches a hole (fallocate), fincore agrees, the size stays' `
+        "`$shm.Refresh(); `$shm.Prefetch(0, 1MB); fincore -b -n -o RES /dev/shm$name; Clear-SharedMemory -Name $name -Offset 64KB -Count (1MB - 64KB); fincore -b -n -o RES /dev/shm$name; (Get-SharedMemory -Name $name).Size"
+
+    . Step 'Regions without a name: a sealed memfd this session holds; and every shared region a process maps or holds, as objects (pwsh maps its assemblies as shared files)' `
+        "`$m = New-SharedMemory -Anonymous -Name tour -Size 64KB -Seal Shrink, Grow; `$m | Format-List Kind, Name, Id, Path, Seals; Get-SharedMemory -UsedByProcessId `$PID | Group-Object Kind -NoElement | Format-Table Name, Count; `$m | Remove-SharedMemory"
+
     . Step 'Methods keep a mapping, copied with a fault guard: another process truncating the object is an error, not a SIGBUS' `
         "[ShmPS.SharedMemory]::DataPath; `$shm.ReadInt64(64); truncate -s 0 /dev/shm$name; try { `$shm.ReadInt64(64) } catch { `$_.Exception.InnerException.ErrorId }; `$shm.Close()"
 
