@@ -7,8 +7,6 @@ namespace ShmPS;
 /// <summary>Refuses sizes up front, naming the limit, so nothing is left half-created.</summary>
 internal static class SizeLimits
 {
-    public static Exception DirectoryNotFound(string directory) => ErrorHelper.DirectoryNotFound(directory);
-
     /// <summary>Checks a new size for a file-backed object: positive, within RLIMIT_FSIZE, and (unless sparse) free space.</summary>
     public static void CheckNewFile(string what, string directory, long size, bool sparse)
     {
@@ -67,7 +65,7 @@ internal static class SizeLimits
     {
         if (!Directory.Exists(directory))
         {
-            throw DirectoryNotFound(directory);
+            throw ErrorHelper.DirectoryNotFound(directory);
         }
         long free = new DriveInfo(directory).AvailableFreeSpace;
         if (bytes > free)

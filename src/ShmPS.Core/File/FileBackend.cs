@@ -60,7 +60,7 @@ internal sealed class FileBackend : SharedMemoryBackend
         string directory = System.IO.Path.GetDirectoryName(path) ?? "/";
         if (!System.IO.Directory.Exists(directory))
         {
-            throw SizeLimits.DirectoryNotFound(directory);
+            throw ErrorHelper.DirectoryNotFound(directory);
         }
         var shm = new FileSharedMemory(path);
         SafeFdHandle? unnamed = null;

@@ -158,7 +158,7 @@ public sealed class ReadSharedMemoryCommand : SharedMemoryCommandBase
         }
         catch (Native.NativeException e) when (e.Errno is Native.Errno.ENOENT or Native.Errno.ENOTDIR)
         {
-            throw SizeLimits.DirectoryNotFound(System.IO.Path.GetDirectoryName(path) ?? path);
+            throw ErrorHelper.DirectoryNotFound(System.IO.Path.GetDirectoryName(path) ?? path);
         }
         catch (Native.NativeException e)
         {
