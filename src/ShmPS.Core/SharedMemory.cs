@@ -16,7 +16,7 @@ public abstract partial class SharedMemory : IDisposable
 {
     private protected SharedMemory(string name) => Name = name;
 
-    /// <summary>The kind; PowerShell shows it as text (Posix), see SharedMemory.View.cs.</summary>
+    /// <summary>The kind; PowerShell shows it as text (Posix), see SharedMemoryView.cs in the module.</summary>
     internal abstract SharedMemoryKind Kind { get; }
 
     /// <summary>The identity as a user would type it: /foo, 0x0000abcd, or a path.</summary>
@@ -25,7 +25,7 @@ public abstract partial class SharedMemory : IDisposable
     /// <summary>Size in bytes, exact (not rounded to pages), as of the last refresh.</summary>
     public long Size { get; private protected set; }
 
-    /// <summary>The permission bits; PowerShell shows them as octal text (0640), see SharedMemory.View.cs.</summary>
+    /// <summary>The permission bits; PowerShell shows them as octal text (0640), see SharedMemoryView.cs in the module.</summary>
     internal UnixFileMode Mode { get; private protected set; }
 
     /// <summary>The mode as ls shows it: rw-r-----.</summary>
